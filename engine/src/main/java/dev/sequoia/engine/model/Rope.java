@@ -1,0 +1,44 @@
+package dev.sequoia.engine.model;
+
+/**
+ * Rotary position embedding for one model: precomputed inverse frequencies (Llama 3 scaling applied) and
+ * the pair layout. Pair j (of ropeDim/2) rotates by {@code pos * invFreq[j]}, where
+ * {@code invFreq[j] = theta^(-2j/ropeDim)}; in the INTERLEAVED layout pair j is dims (2j, 2j+1) of each head,
+ * in the HALVES layout it is dims (j, j + ropeDim/2).
+ */
+public final class Rope {
+    private final int headDim;
+    private final int ropeDim;
+    private final RopeLayout layout;
+    private final double[] invFreq;
+
+    public Rope(LlamaConfig c) {
+        this.headDim = c.headDim();
+        this.ropeDim = c.ropeDim();
+        this.layout = c.ropeLayout();
+        this.invFreq = new double[ropeDim / 2];
+        for (int j = 0; j < invFreq.length; j++) {
+            double f = Math.pow(c.ropeTheta(), -2.0 * j / ropeDim);
+            invFreq[j] = c.ropeScaling() == null ? f : c.ropeScaling().scale(f);
+        }
+    }
+
+    /** Rotates every head of {@code vec[offset .. offset + heads*headDim)} for position {@code pos}. */
+    public void rotate(float[] vec, int offset, int heads, int pos) {
+        int half = ropeDim / 2;
+        for (int j = 0; j < half; j++) {
+            double angle = pos * invFreq[j];
+            float cos = (float) Math.cos(angle);
+            float sin = (float) Math.sin(angle);
+            int a = layout == RopeLayout.INTERLEAVED ? 2 * j : j;
+            int b = layout == RopeLayout.INTERLEAVED ? 2 * j + 1 : j + half;
+            for (int h = 0; h < heads; h++) {
+                int base = offset + h * headDim;
+                float x0 = vec[base + a];
+                float x1 = vec[base + b];
+                vec[base + a] = x0 * cos - x1 * sin;
+                vec[base + b] = x0 * sin + x1 * cos;
+            }
+        }
+    }
+}
