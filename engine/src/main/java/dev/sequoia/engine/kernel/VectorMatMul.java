@@ -1,0 +1,102 @@
+package dev.sequoia.engine.kernel;
+
+import dev.sequoia.engine.tensor.WeightMatrix;
+
+import java.util.Arrays;
+
+/**
+ * The CPU GEMM on the Vector API: each weight row is read from memory once per batch of n tokens.
+ *
+ * <p>Work is split over blocks of {@link GemmTile#ROWS} rows handed to the threads of a {@link KernelPool}
+ * owned by this object. For each row block, each column chunk of {@link #CHUNK} columns is decoded once into
+ * the worker's scratch (4 x 2048 floats = 32 KB, L1-resident) by {@link VectorDequant}, then multiplied
+ * against every token through the register tiles of {@link GemmTile} (4 rows x 4 tokens, or 4 rows x 1 token
+ * for the decode shape and the token remainder). The activations of a chunk (n x 8 KB) stay in L2.
+ *
+ * <p>Threading: one engine thread calls {@link #gemm} at a time; the pool's workers own their scratch by
+ * worker id. Close this object to stop the pool. Weight segments are read from the pool's threads, so they
+ * must come from a shared, global or automatic arena (a confined arena's memory fails with WrongThreadException).
+ */
+public final class VectorMatMul implements MatMul, AutoCloseable {
+    /** Columns decoded per step; a multiple of every block size and vector length. */
+    static final int CHUNK = 2048;
+    /** Row blocks per parallel task, chosen so that each thread gets several tasks of a projection. */
+    private static final int TASKS_PER_THREAD = 8;
+
+    private final KernelPool pool;
+    private final float[][] scratch;
+
+    public VectorMatMul(int threads) {
+        this.pool = new KernelPool(threads);
+        this.scratch = new float[threads][GemmTile.ROWS * CHUNK];
+    }
+
+    public int threads() { return pool.threads(); }
+
+    /** The pool, for other kernels of the same forward pass (attention, the bandwidth probe). */
+    public KernelPool pool() { return pool; }
+
+    @Override
+    public void gemm(WeightMatrix w, float[] x, float[] out, int n) {
+        int rows = w.rows(), cols = w.cols();
+        checkShapes(w, x, out, n);
+        int blocks = (rows + GemmTile.ROWS - 1) / GemmTile.ROWS;
+        int blocksPerTask = Math.max(1, blocks / (pool.threads() * TASKS_PER_THREAD));
+        int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+        pool.forEach(tasks, (worker, task) -> {
+            int r0 = task * blocksPerTask * GemmTile.ROWS;
+            int r1 = Math.min(rows, r0 + blocksPerTask * GemmTile.ROWS);
+            gemmRows(w, x, out, n, r0, r1, scratch[worker]);
+        });
+    }
+
+    /** W rows [r0, r1) @ x (n, cols)^T -> out[0..n, r0..r1). */
+    private static void gemmRows(WeightMatrix w, float[] x, float[] out, int n, int r0, int r1, float[] s) {
+        int rows = w.rows(), cols = w.cols();
+        for (int t = 0; t < n; t++) Arrays.fill(out, t * rows + r0, t * rows + r1, 0f);
+        int r = r0;
+        for (; r + GemmTile.ROWS <= r1; r += GemmTile.ROWS) {
+            for (int c0 = 0; c0 < cols; c0 += CHUNK) {
+                int len = Math.min(CHUNK, cols - c0);
+                for (int i = 0; i < GemmTile.ROWS; i++) VectorDequant.decode(w, r + i, c0, len, s, i * CHUNK);
+                int t = 0;
+                for (; t + GemmTile.TOKENS <= n; t += GemmTile.TOKENS) {
+                    GemmTile.rows4Tokens4(s, CHUNK, len, x, cols, c0, t, out, rows, r);
+                }
+                for (; t < n; t++) GemmTile.rows4Token1(s, CHUNK, len, x, cols, c0, t, out, rows, r);
+            }
+        }
+        for (; r < r1; r++) {
+            for (int c0 = 0; c0 < cols; c0 += CHUNK) {
+                int len = Math.min(CHUNK, cols - c0);
+                VectorDequant.decode(w, r, c0, len, s, 0);
+                for (int t = 0; t < n; t++) GemmTile.row1Token1(s, len, x, cols, c0, t, out, rows, r);
+            }
+        }
+    }
+
+    private static void checkShapes(WeightMatrix w, float[] x, float[] out, int n) {
+        if (n < 1) throw new IllegalArgumentException(w.name() + ": gemm needs n >= 1 tokens, got " + n);
+        if (x.length < (long) n * w.cols()) {
+            throw new IllegalArgumentException(w.name() + ": x holds " + x.length + " floats, expected at least n * cols = "
+                    + n + " * " + w.cols());
+        }
+        if (out.length < (long) n * w.rows()) {
+            throw new IllegalArgumentException(w.name() + ": out holds " + out.length
+                    + " floats, expected at least n * rows = " + n + " * " + w.rows());
+        }
+    }
+
+    @Override
+    public void dequantizeRow(WeightMatrix w, int row, float[] dst, int dstOffset) {
+        if (row < 0 || row >= w.rows()) {
+            throw new IndexOutOfBoundsException(w.name() + ": row " + row + " outside [0, " + w.rows() + ")");
+        }
+        VectorDequant.decode(w, row, 0, w.cols(), dst, dstOffset);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
