@@ -1,0 +1,153 @@
+package dev.sequoia.engine.api;
+
+import dev.sequoia.engine.format.ModelFormatException;
+import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.model.LlamaTransformer;
+import dev.sequoia.engine.model.Model;
+import dev.sequoia.engine.session.AutoregressiveDecoder;
+import dev.sequoia.engine.session.PrefixCache;
+import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.tokenizer.Tokenizer;
+
+import java.lang.foreign.Arena;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sessions API's entry point: loads the target (and draft) once, owns the compute kernels and the one
+ * engine thread, and opens sessions.
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.open(EngineConfig.of(ModelSpec.of(path)));
+ *      Session session = engine.openSession()) {
+ *     GenerationResult r = session.generate(GenerateRequest.greedy("Once upon a time", 64));
+ *     System.out.println(r.text());
+ * }
+ * }</pre>
+ *
+ * <p>Ownership: the engine's arena owns the mapped model files and is closed last; sessions' caches are
+ * freed when each session closes.
+ */
+public final class Engine implements AutoCloseable {
+    private final EngineConfig config;
+    private final Arena arena;
+    private final Model target;
+    private final Model draft;
+    private final VectorMatMul kernels;
+    private final LlamaTransformer targetModel;
+    private final LlamaTransformer draftModel;
+    private final int[] stopTokens;
+    private final EngineLoop loop;
+    private final Set<SessionState> open = ConcurrentHashMap.newKeySet();
+
+    private Engine(EngineConfig config, Arena arena, Model target, Model draft) {
+        this.config = config;
+        this.arena = arena;
+        this.target = target;
+        this.draft = draft;
+        this.kernels = new VectorMatMul(config.threads());
+        this.targetModel = new LlamaTransformer(target, kernels);
+        this.draftModel = draft == null ? null : new LlamaTransformer(draft, kernels);
+        this.stopTokens = stopTokens(target);
+        this.loop = new EngineLoop(1024, new PrefixCache(config.prefixCacheBytes(), 1));
+        loop.start("sequoia-engine");
+    }
+
+    /** Loads the models and starts the engine thread. */
+    public static Engine open(EngineConfig config) {
+        Arena arena = Arena.ofShared();
+        try {
+            Model target = ModelLoader.load(config.target().model(), config.target().tokenizer(), arena);
+            if (target.tokenizer() == null) {
+                throw new ModelFormatException(config.target().model(),
+                        "the model file has no tokenizer; pass one (for llama2.c checkpoints: --tokenizer tokenizer.bin)");
+            }
+            Model draft = config.draft() == null ? null : loadDraft(config, target, arena);
+            return new Engine(config, arena, target, draft);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static Model loadDraft(EngineConfig config, Model target, Arena arena) {
+        ModelSpec spec = config.draft();
+        Model draft = ModelLoader.load(spec.model(), spec.tokenizer(), arena);
+        if (draft.config().vocabSize() != target.config().vocabSize()) {
+            throw new ModelFormatException(spec.model(), "the draft's vocabulary has " + draft.config().vocabSize()
+                    + " tokens, the target's " + target.config().vocabSize() + ": they must share one tokenizer");
+        }
+        return draft;
+    }
+
+    /** Tokens that end a generation: EOS, and for llama2.c checkpoints BOS (run.c's story separator). */
+    private static int[] stopTokens(Model model) {
+        Tokenizer t = model.tokenizer();
+        boolean llama2c = model.format().equals("llama2c");
+        return java.util.stream.IntStream.of(t.eos(), llama2c ? t.bos() : -1).filter(id -> id >= 0).distinct().toArray();
+    }
+
+    public EngineConfig config() { return config; }
+    public Model target() { return target; }
+    public Model draft() { return draft; }
+    public Tokenizer tokenizer() { return target.tokenizer(); }
+    public LlamaTransformer targetTransformer() { return targetModel; }
+    public LlamaTransformer draftTransformer() { return draftModel; }
+
+    /** Opens a new, empty session. */
+    public Session openSession() {
+        SessionState state = new SessionState(newDecoder());
+        open.add(state);
+        return new Session(this, state);
+    }
+
+    private StepDecoder newDecoder() {
+        int capacity = config.contextLength() > 0
+                ? Math.min(config.contextLength(), target.config().contextLength())
+                : target.config().contextLength();
+        return new AutoregressiveDecoder(targetModel, capacity);
+    }
+
+    /** Sessions open now. */
+    public int openSessions() { return open.size(); }
+
+    /** Bytes of KV cache held by open sessions. */
+    public long kvBytes() {
+        return open.stream().mapToLong(s -> s.decoder.kvBytes()).sum();
+    }
+
+    Generation startGeneration(SessionState state, GenerateRequest request, TokenListener listener) {
+        Generation handle = new Generation();
+        GenerationTask task = new GenerationTask(state, request, handle, listener, tokenizer(), stopTokens);
+        loop.submit(() -> {
+            if (state.closed) handle.fail(new IllegalStateException("the session is closed"));
+            else loop.startGeneration(task);
+        });
+        return handle;
+    }
+
+    void closeSession(SessionState state) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable close = () -> loop.endGenerations(state, () -> {
+            state.closed = true;
+            state.decoder.close();
+            open.remove(state);
+            done.complete(null);
+        });
+        if (loop.isEngineThread()) close.run();
+        else {
+            loop.submit(close);
+            done.join();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (SessionState s : open) closeSession(s);
+        loop.shutdown();
+        kernels.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.sequoia.engine.api;
+
+/**
+ * Everything needed to open an {@link Engine}; built at the edge (CLI, server, a program) and passed down.
+ *
+ * @param target           the model whose distribution the output follows
+ * @param draft            the small model that proposes speculation trees, or null for plain decoding
+ * @param tree             tree policy: "none", "chain:N", "KxL" (e.g. "4x8"), "auto", or a growmap JSON file
+ * @param budget           tree size (nodes, root included) for "auto" Sequoia trees; 0 lets the optimizer choose
+ * @param depth            most tree levels (root included) for "auto"; 0 lets the optimizer choose
+ * @param threads          CPU compute threads
+ * @param prefixCacheBytes byte budget of the prompt-prefix KV cache; 0 disables it
+ * @param contextLength    most tokens per session; 0 uses the target's context length
+ */
+public record EngineConfig(ModelSpec target, ModelSpec draft, String tree, int budget, int depth, int threads,
+                           long prefixCacheBytes, int contextLength) {
+    public EngineConfig {
+        if (target == null) throw new IllegalArgumentException("a target model is required");
+        if (tree == null || tree.isBlank()) tree = draft == null ? "none" : "auto";
+        if (budget < 0) throw new IllegalArgumentException("budget must be >= 0, got " + budget);
+        if (depth < 0) throw new IllegalArgumentException("depth must be >= 0, got " + depth);
+        if (threads <= 0) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (prefixCacheBytes < 0) throw new IllegalArgumentException("prefix cache budget must be >= 0");
+        if (contextLength < 0) throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
+        if (draft == null && !tree.equals("none")) {
+            throw new IllegalArgumentException("tree policy '" + tree + "' needs a draft model (--draft)");
+        }
+    }
+
+    /** Plain decoding of one model with default settings. */
+    public static EngineConfig of(ModelSpec target) {
+        return new EngineConfig(target, null, "none", 0, 0, defaultThreads(), 64L << 20, 0);
+    }
+
+    public EngineConfig withDraft(ModelSpec draftModel, String treePolicy) {
+        return new EngineConfig(target, draftModel, treePolicy, budget, depth, threads, prefixCacheBytes, contextLength);
+    }
+
+    public EngineConfig withTree(String treePolicy, int treeBudget, int treeDepth) {
+        return new EngineConfig(target, draft, treePolicy, treeBudget, treeDepth, threads, prefixCacheBytes, contextLength);
+    }
+
+    public EngineConfig withThreads(int n) {
+        return new EngineConfig(target, draft, tree, budget, depth, n, prefixCacheBytes, contextLength);
+    }
+
+    public EngineConfig withPrefixCacheBytes(long bytes) {
+        return new EngineConfig(target, draft, tree, budget, depth, threads, bytes, contextLength);
+    }
+
+    public EngineConfig withContextLength(int tokens) {
+        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, tokens);
+    }
+
+    public static int defaultThreads() { return Math.max(1, Runtime.getRuntime().availableProcessors()); }
+}

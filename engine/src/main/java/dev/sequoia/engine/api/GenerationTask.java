@@ -1,0 +1,149 @@
+package dev.sequoia.engine.api;
+
+import dev.sequoia.engine.sampling.Sampler;
+import dev.sequoia.engine.sampling.Sampler.TokenLogprob;
+import dev.sequoia.engine.session.PrefixCache;
+import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.session.StepDecoder.StepOutput;
+import dev.sequoia.engine.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * One generation as the engine thread runs it: {@link #start} feeds the prompt, each {@link #step} runs one
+ * decoding step and applies the stop conditions. Confined to the engine thread.
+ */
+final class GenerationTask {
+    private final SessionState session;
+    private final GenerateRequest request;
+    private final Generation handle;
+    private final TokenListener listener;
+    private final Tokenizer tokenizer;
+    private final int[] stopTokens;
+    private final RandomGenerator random;
+    private final List<Integer> generated = new ArrayList<>();
+    private final List<TokenLogprob[]> logprobs = new ArrayList<>();
+    private final Utf8Accumulator text = new Utf8Accumulator();
+    private int[] promptTokens = new int[0];
+    private int cachedTokens;
+    private int targetForwards, draftForwards;
+    private long startNanos, prefillNanos, draftNanos, verifyNanos, sampleNanos;
+
+    GenerationTask(SessionState session, GenerateRequest request, Generation handle, TokenListener listener,
+                   Tokenizer tokenizer, int[] stopTokens) {
+        this.session = session;
+        this.request = request;
+        this.handle = handle;
+        this.listener = listener;
+        this.tokenizer = tokenizer;
+        this.stopTokens = stopTokens;
+        this.random = new SplittableRandom(request.sampling().seed());
+    }
+
+    Generation handle() { return handle; }
+
+    SessionState session() { return session; }
+
+    /** After a failed step: drop what the step left uncommitted so the session stays consistent. */
+    void abort() {
+        session.decoder.truncate(Math.min(session.decoder.committed(), Math.max(0, session.length() - 1)));
+    }
+
+    /** Tokenizes the prompt and feeds it, all but its last token, into the caches. */
+    void start(PrefixCache prefixCache) {
+        startNanos = System.nanoTime();
+        StepDecoder decoder = session.decoder;
+        boolean first = session.isEmpty();
+        promptTokens = tokenizer.encode(request.prompt(), first && tokenizer.bos() >= 0, false);
+        if (first && promptTokens.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty and the tokenizer has no BOS token to start from");
+        }
+        if (session.length() + promptTokens.length + decoder.rowsPerStep() > decoder.capacity()) {
+            throw new IllegalArgumentException("the prompt (" + promptTokens.length + " tokens, " + session.length()
+                    + " already in the session) does not fit the context of " + decoder.capacity() + " tokens");
+        }
+        for (int t : promptTokens) session.append(t);
+        int from = decoder.committed();
+        int toFeed = session.length() - 1;
+        if (first) {
+            PrefixCache.Entry hit = prefixCache.longestPrefix(promptTokens, toFeed);
+            if (hit != null) {
+                decoder.restore(hit.snapshots());
+                cachedTokens = hit.tokens();
+                from = hit.tokens();
+            }
+        }
+        decoder.feed(session.range(from, toFeed));
+        if (first && cachedTokens < toFeed) prefixCache.put(session.range(0, toFeed), decoder.snapshot());
+        prefillNanos = System.nanoTime() - startNanos;
+    }
+
+    /** Runs one step; returns false once the generation has ended (and its handle is completed). */
+    boolean step() {
+        StepDecoder decoder = session.decoder;
+        if (handle.isCancelled()) return finish(StopReason.CANCELLED);
+        if (generated.size() >= request.maxTokens()) return finish(StopReason.MAX_TOKENS);
+        if (decoder.committed() + 1 + decoder.rowsPerStep() > decoder.capacity()) {
+            return finish(StopReason.CONTEXT_LENGTH);
+        }
+        StepOutput out = decoder.step(session.last(), request.sampling(), random);
+        targetForwards++;
+        draftForwards += out.draftForwards();
+        draftNanos += out.draftNanos();
+        verifyNanos += out.verifyNanos();
+        sampleNanos += out.sampleNanos();
+        for (int i = 0; i < out.tokens().length; i++) {
+            StopReason stop = emit(out.tokens()[i], out.logits()[i]);
+            if (stop != null) {
+                decoder.truncate(session.length() - 1); // forget tokens accepted past the stop
+                return finish(stop);
+            }
+        }
+        return true;
+    }
+
+    private StopReason emit(int token, float[] logits) {
+        int previous = session.last();
+        session.append(token);
+        generated.add(token);
+        if (request.logprobs() > 0) logprobs.add(Sampler.topLogprobs(logits, request.logprobs()));
+        handle.publish(token);
+        if (isStopToken(token)) {
+            listener.onToken(token, "");
+            return StopReason.EOS;
+        }
+        int before = text.completeText().length();
+        String piece = text.add(tokenizer.decode(previous, token));
+        listener.onToken(token, piece);
+        if (containsStopString(before)) return StopReason.STOP_STRING;
+        if (generated.size() >= request.maxTokens()) return StopReason.MAX_TOKENS;
+        return null;
+    }
+
+    private boolean isStopToken(int token) {
+        for (int s : stopTokens) if (s == token) return true;
+        return false;
+    }
+
+    private boolean containsStopString(int checkedLength) {
+        CharSequence t = text.completeText();
+        for (String stop : request.stopStrings()) {
+            int from = Math.max(0, checkedLength - stop.length() + 1);
+            if (!stop.isEmpty() && t.toString().indexOf(stop, from) >= 0) return true;
+        }
+        return false;
+    }
+
+    private boolean finish(StopReason reason) {
+        long total = System.nanoTime() - startNanos;
+        GenerationStats stats = new GenerationStats(promptTokens.length - cachedTokens, cachedTokens,
+                generated.size(), targetForwards, draftForwards, prefillNanos, draftNanos, verifyNanos,
+                sampleNanos, total);
+        int[] tokens = generated.stream().mapToInt(Integer::intValue).toArray();
+        handle.complete(new GenerationResult(promptTokens, tokens, text.text(), reason, List.copyOf(logprobs), stats));
+        return false;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.sequoia.engine.api;
+
+/**
+ * A conversation with the engine: its KV caches persist across {@link #generate} calls, so a later turn
+ * feeds only its new text. Generations of one session run in the order they were requested; sessions
+ * interleave fairly. Closing frees the session's caches.
+ *
+ * <p>Threading: any thread may call; the work happens on the engine thread.
+ */
+public final class Session implements AutoCloseable {
+    private final Engine engine;
+    private final SessionState state;
+    private volatile boolean closed;
+
+    Session(Engine engine, SessionState state) {
+        this.engine = engine;
+        this.state = state;
+    }
+
+    /** Starts generating; {@code listener} sees each token on the engine thread. */
+    public Generation generate(GenerateRequest request, TokenListener listener) {
+        if (closed) throw new IllegalStateException("the session is closed");
+        return engine.startGeneration(state, request, listener == null ? (t, s) -> {} : listener);
+    }
+
+    /** Generates and waits for the result. */
+    public GenerationResult generate(GenerateRequest request) {
+        return generate(request, null).await();
+    }
+
+    /** Cancels what is running in this session and frees its caches. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        engine.closeSession(state);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.sequoia.engine.session;
+
+import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LlamaTransformer;
+import dev.sequoia.engine.sampling.Sampler;
+import dev.sequoia.engine.sampling.SamplingParams;
+
+import java.util.random.RandomGenerator;
+
+/** Plain decoding with the target alone: one forward, one token per step. */
+public final class AutoregressiveDecoder implements StepDecoder {
+    /** Prompts are fed in chunks of this many tokens, to bound the activations' memory. */
+    static final int PREFILL_CHUNK = 256;
+
+    private final LlamaTransformer target;
+    private KvCache cache;
+
+    public AutoregressiveDecoder(LlamaTransformer target, int capacity) {
+        this.target = target;
+        this.cache = target.newCache(capacity);
+    }
+
+    @Override
+    public void feed(int[] tokens) {
+        feedChain(target, cache, tokens);
+    }
+
+    /** Feeds and commits a chain in chunks. */
+    static void feedChain(LlamaTransformer model, KvCache cache, int[] tokens) {
+        for (int start = 0; start < tokens.length; start += PREFILL_CHUNK) {
+            int n = Math.min(PREFILL_CHUNK, tokens.length - start);
+            int[] chunk = java.util.Arrays.copyOfRange(tokens, start, start + n);
+            int[] parents = new int[n];
+            int[] path = new int[n];
+            for (int i = 0; i < n; i++) {
+                parents[i] = i - 1;
+                path[i] = i;
+            }
+            model.forward(cache, chunk, parents);
+            cache.keep(path);
+        }
+    }
+
+    @Override
+    public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
+        long t0 = System.nanoTime();
+        float[] logits = target.forward(cache, new int[]{root}, new int[]{-1})[0];
+        cache.keep(new int[]{0});
+        long t1 = System.nanoTime();
+        int next = Sampler.sample(logits, sampling, random);
+        long t2 = System.nanoTime();
+        return new StepOutput(new int[]{next}, new float[][]{logits}, 0, 0, t1 - t0, t2 - t1);
+    }
+
+    @Override public int committed() { return cache.committed(); }
+    @Override public void truncate(int length) { cache.truncate(length); }
+    @Override public int rowsPerStep() { return 1; }
+    @Override public int capacity() { return cache.capacity(); }
+    @Override public long kvBytes() { return cache == null ? 0 : cache.allocatedBytes(); }
+
+    @Override
+    public java.util.List<KvCache.Snapshot> snapshot() { return java.util.List.of(cache.snapshot(cache.committed())); }
+
+    @Override
+    public void restore(java.util.List<KvCache.Snapshot> snapshots) { cache.restore(snapshots.getFirst()); }
+
+    @Override
+    public void close() { cache = null; }
+}

@@ -1,0 +1,54 @@
+package dev.sequoia.engine.session;
+
+import dev.sequoia.engine.sampling.SamplingParams;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Decodes one session's sequence a step at a time over its KV caches. Confined to the engine thread.
+ *
+ * <p>Between steps the caches hold every token of the sequence but the last one, the <em>root</em>: a step
+ * feeds the root, commits it and every accepted token except the newest, and returns the new tokens; the
+ * newest becomes the next root.
+ */
+public interface StepDecoder extends AutoCloseable {
+    /** Feeds a chain of tokens into the caches and commits it (prefill). */
+    void feed(int[] tokens);
+
+    /** One decoding step from {@code root}: returns at least one token. */
+    StepOutput step(int root, SamplingParams sampling, RandomGenerator random);
+
+    /** Committed rows in the caches. */
+    int committed();
+
+    /** Drops committed rows from {@code length} on (to cut a step short at a stop condition). */
+    void truncate(int length);
+
+    /** Cache rows the next step needs besides the committed ones. */
+    int rowsPerStep();
+
+    /** The most rows the caches can hold. */
+    int capacity();
+
+    /** Bytes of KV memory held now. */
+    long kvBytes();
+
+    /** Copies of the committed KV rows of every cache (target first), for the prompt-prefix cache. */
+    java.util.List<dev.sequoia.engine.kv.KvCache.Snapshot> snapshot();
+
+    /** Replaces the caches' contents with snapshots taken by {@link #snapshot()} of a decoder like this one. */
+    void restore(java.util.List<dev.sequoia.engine.kv.KvCache.Snapshot> snapshots);
+
+    /** Frees the caches. */
+    @Override
+    void close();
+
+    /**
+     * @param tokens        the new tokens, in order
+     * @param logits        per new token, the target's untempered logits it was chosen from
+     * @param draftForwards draft forwards this step ran
+     */
+    record StepOutput(int[] tokens, float[][] logits, int draftForwards, long draftNanos, long verifyNanos,
+                      long sampleNanos) {
+    }
+}
