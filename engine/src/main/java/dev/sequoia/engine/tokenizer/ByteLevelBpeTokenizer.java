@@ -110,9 +110,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     /** Steps 2 to 4 for text free of special tokens. */
     private void encodeOrdinary(String text, List<Integer> out) {
-        Matcher m = split.matcher(text);
-        while (m.find()) {
-            String spelled = ByteLevel.encode(m.group().getBytes(StandardCharsets.UTF_8));
+        for (String preToken : preTokens(text)) {
+            String spelled = ByteLevel.encode(preToken.getBytes(StandardCharsets.UTF_8));
             Integer whole = ignoreMerges ? idOfToken.get(spelled) : null;
             if (whole != null) {
                 out.add(whole);
@@ -122,6 +121,20 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             for (int i = 0; i < symbols.length; i++) symbols[i] = byteToken[ByteLevel.byteOf(spelled.charAt(i))];
             for (int id : PairMerger.merge(symbols, this::merge)) out.add(id);
         }
+    }
+
+    /** Step 2: the regex's matches, and any text between them, in order (Hugging Face "Isolated" split). */
+    List<String> preTokens(String text) {
+        List<String> out = new ArrayList<>();
+        Matcher m = split.matcher(text);
+        int end = 0;
+        while (m.find()) {
+            if (m.start() > end) out.add(text.substring(end, m.start()));
+            if (m.end() > m.start()) out.add(m.group());
+            end = m.end();
+        }
+        if (end < text.length()) out.add(text.substring(end));
+        return out;
     }
 
     private PairMerger.Merge merge(int left, int right) {
