@@ -1,0 +1,163 @@
+package dev.sequoia.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sequoia.engine.api.Engine;
+import dev.sequoia.engine.api.EngineConfig;
+import dev.sequoia.engine.api.GenerateRequest;
+import dev.sequoia.engine.api.GenerationResult;
+import dev.sequoia.engine.api.GenerationStats;
+import dev.sequoia.engine.api.ModelSpec;
+import dev.sequoia.engine.api.Session;
+import dev.sequoia.engine.sampling.Sampler.TokenLogprob;
+import dev.sequoia.engine.sampling.SamplingParams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code sequoia generate}: one prompt in, a continuation out, as text or one JSON object. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate a continuation of a prompt (plain or speculative decoding).")
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
+            description = "Target model: GGUF file, llama2.c .bin, or Hugging Face safetensors folder.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file when the model has none (llama2.c tokenizer.bin).")
+    Path tokenizer;
+
+    @Option(names = {"-p", "--prompt"}, defaultValue = "", description = "Prompt text (default: empty, start from BOS).")
+    String prompt;
+
+    @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = {"-t", "--temperature"}, defaultValue = "0", description = "0 = greedy (default), otherwise softmax temperature.")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass in (0,1] (default: ${DEFAULT-VALUE}, off).")
+    double topP;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Keep the K most likely tokens (default: 0, off).")
+    int topK;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--logprobs", defaultValue = "0", paramLabel = "K", description = "Report the top K log-probabilities per generated token.")
+    int logprobs;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the output contains TEXT (repeatable).")
+    List<String> stop;
+
+    @Option(names = "--draft", paramLabel = "PATH", description = "Draft model for speculative decoding.")
+    Path draft;
+
+    @Option(names = "--draft-tokenizer", paramLabel = "PATH", description = "Tokenizer of the draft when its file has none (default: --tokenizer).")
+    Path draftTokenizer;
+
+    @Option(names = "--tree", paramLabel = "POLICY", description = "auto | chain:N | KxL | none | growmap FILE (default: auto with --draft, else none).")
+    String tree;
+
+    @Option(names = "--budget", defaultValue = "0", description = "Tree size in nodes, root included, for --tree auto (0: optimizer's choice).")
+    int budget;
+
+    @Option(names = "--depth", defaultValue = "0", description = "Most tree levels, root included, for --tree auto (0: optimizer's choice).")
+    int depth;
+
+    @Option(names = "--threads", description = "Compute threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--context", defaultValue = "0", description = "Most tokens in the session (default: the model's context length).")
+    int context;
+
+    @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
+        GenerateRequest request = new GenerateRequest(prompt, maxTokens, sampling, stop, logprobs);
+        EngineConfig config = engineConfig();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (Engine engine = Engine.open(config); Session session = engine.openSession()) {
+            if (json) {
+                GenerationResult result = session.generate(request);
+                out.println(toJson(result, engine));
+            } else {
+                out.print(prompt);
+                GenerationResult result = session.generate(request, (token, text) -> out.print(text)).await();
+                out.println();
+                System.err.println(summary(result.stats()));
+            }
+        }
+        return 0;
+    }
+
+    EngineConfig engineConfig() {
+        ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
+        return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
+                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context);
+    }
+
+    static String summary(GenerationStats s) {
+        return String.format("[%d prompt tokens, %d generated in %.2f s: %.2f tokens/s, %.2f tokens/step, %d target forwards]",
+                s.promptTokens() + s.cachedTokens(), s.tokens(), s.totalNanos() / 1e9, s.tokensPerSecond(),
+                s.tokensPerStep(), s.targetForwards());
+    }
+
+    static String toJson(GenerationResult r, Engine engine) {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.set("prompt_tokens", ints(mapper, r.promptTokens()));
+        root.set("tokens", ints(mapper, r.tokens()));
+        root.put("text", r.text());
+        root.put("stop_reason", r.stopReason().name().toLowerCase());
+        if (!r.logprobs().isEmpty()) {
+            ArrayNode positions = root.putArray("logprobs");
+            for (TokenLogprob[] top : r.logprobs()) {
+                ArrayNode entries = positions.addArray();
+                for (TokenLogprob t : top) {
+                    entries.addObject().put("token", t.token()).put("piece", engine.tokenizer().piece(t.token()))
+                            .put("logprob", t.logprob());
+                }
+            }
+        }
+        root.set("stats", stats(mapper, r.stats()));
+        try {
+            return mapper.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ObjectNode stats(ObjectMapper mapper, GenerationStats s) {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("prompt_tokens_fed", s.promptTokens());
+        o.put("prompt_tokens_cached", s.cachedTokens());
+        o.put("generated_tokens", s.tokens());
+        o.put("target_forwards", s.targetForwards());
+        o.put("draft_forwards", s.draftForwards());
+        o.put("tokens_per_step", s.tokensPerStep());
+        o.put("tokens_per_s", s.tokensPerSecond());
+        o.put("prefill_s", s.prefillNanos() / 1e9);
+        o.put("draft_s", s.draftNanos() / 1e9);
+        o.put("verify_s", s.verifyNanos() / 1e9);
+        o.put("sample_s", s.sampleNanos() / 1e9);
+        o.put("total_s", s.totalNanos() / 1e9);
+        return o;
+    }
+
+    private static ArrayNode ints(ObjectMapper mapper, int[] values) {
+        ArrayNode a = mapper.createArrayNode();
+        for (int v : values) a.add(v);
+        return a;
+    }
+}
