@@ -3,6 +3,7 @@ package dev.sequoia.engine.format;
 import dev.sequoia.engine.format.gguf.GgufModelReader;
 import dev.sequoia.engine.format.gguf.GgufReader;
 import dev.sequoia.engine.format.llama2c.Llama2cReader;
+import dev.sequoia.engine.format.safetensors.SafetensorsModelReader;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tokenizer.Tokenizer;
 
@@ -25,7 +26,7 @@ public final class ModelLoader {
         Model model = switch (detect(modelFileOrDir)) {
             case GGUF -> GgufModelReader.read(modelFileOrDir, arena);
             case LLAMA2C -> readLlama2c(modelFileOrDir, arena);
-            case SAFETENSORS -> throw new ModelFormatException(modelFileOrDir, "safetensors folders: not yet");
+            case SAFETENSORS -> SafetensorsModelReader.read(modelFileOrDir, arena);
         };
         if (tokenizerOrNull == null) return model;
         Tokenizer tokenizer = TokenizerFiles.read(tokenizerOrNull, model.config().vocabSize());

@@ -1,0 +1,109 @@
+package dev.sequoia.engine.format.gguf;
+
+import dev.sequoia.engine.format.RowStreamer;
+import dev.sequoia.engine.format.TensorPlan;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a GGUF v3 file: header, metadata, tensor infos (dims inner-first, offsets aligned), then each
+ * tensor's data streamed row by row. Metadata values map to GGUF types as llama.cpp expects them:
+ * Integer -> UINT32, Long -> UINT64, Float -> FLOAT32, Boolean -> BOOL, String -> STRING,
+ * String[] / float[] / int[] -> arrays of STRING / FLOAT32 / INT32.
+ */
+public final class GgufWriter {
+    private final int alignment;
+
+    public GgufWriter(int alignment) {
+        this.alignment = alignment;
+    }
+
+    public void write(Path file, Map<String, Object> metadata, List<TensorPlan> tensors) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        Le le = new Le(head);
+        le.i32(GgufReader.MAGIC);
+        le.i32(3);
+        le.i64(tensors.size());
+        le.i64(metadata.size() + 1);
+        le.string("general.alignment");
+        le.i32(GgufValueType.UINT32.id());
+        le.i32(alignment);
+        for (var e : metadata.entrySet()) {
+            le.string(e.getKey());
+            value(le, e.getKey(), e.getValue());
+        }
+        long offset = 0;
+        for (TensorPlan t : tensors) {
+            le.string(t.name());
+            long[] s = t.shape();
+            le.i32(s.length);
+            for (int d = s.length - 1; d >= 0; d--) le.i64(s[d]); // ggml ne: inner dimension first
+            le.i32(t.type().ggmlId());
+            le.i64(offset);
+            offset = GgufReader.alignUp(offset + t.byteSize(), alignment);
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] h = head.toByteArray();
+            ch.write(ByteBuffer.wrap(h));
+            RowStreamer rows = new RowStreamer(ch);
+            rows.pad(GgufReader.alignUp(h.length, alignment) - h.length);
+            for (TensorPlan t : tensors) {
+                rows.write(t);
+                rows.pad(GgufReader.alignUp(t.byteSize(), alignment) - t.byteSize());
+            }
+            rows.flush();
+        }
+    }
+
+    private static void value(Le le, String key, Object v) {
+        switch (v) {
+            case Integer i when i >= 0 -> { le.i32(GgufValueType.UINT32.id()); le.i32(i); }
+            case Long l -> { le.i32(GgufValueType.UINT64.id()); le.i64(l); }
+            case Float f -> { le.i32(GgufValueType.FLOAT32.id()); le.f32(f); }
+            case Boolean b -> { le.i32(GgufValueType.BOOL.id()); le.out.write(b ? 1 : 0); }
+            case String s -> { le.i32(GgufValueType.STRING.id()); le.string(s); }
+            case String[] a -> {
+                le.array(GgufValueType.STRING, a.length);
+                for (String s : a) le.string(s);
+            }
+            case float[] a -> {
+                le.array(GgufValueType.FLOAT32, a.length);
+                for (float f : a) le.f32(f);
+            }
+            case int[] a -> {
+                le.array(GgufValueType.INT32, a.length);
+                for (int i : a) le.i32(i);
+            }
+            default -> throw new IllegalArgumentException("metadata '" + key + "': cannot write a " + v.getClass());
+        }
+    }
+
+    /** Little-endian primitives onto a byte stream. */
+    private record Le(ByteArrayOutputStream out) {
+        void i32(int v) { out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array()); }
+        void i64(long v) { out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array()); }
+        void f32(float v) { i32(Float.floatToRawIntBits(v)); }
+
+        void string(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            i64(b.length);
+            out.writeBytes(b);
+        }
+
+        void array(GgufValueType type, int n) {
+            i32(GgufValueType.ARRAY.id());
+            i32(type.id());
+            i64(n);
+        }
+    }
+}
