@@ -1,5 +1,6 @@
 package dev.sequoia.engine.kernel;
 
+import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.tensor.WeightMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -40,14 +41,17 @@ final class VectorDequant {
      * For block-quantized types c0 and len are multiples of the block size (32).
      */
     static void decode(WeightMatrix w, int row, int c0, int len, float[] dst, int dstOff) {
-        MemorySegment seg = w.data();
-        long rowBase = row * w.rowBytes();
-        switch (w.type()) {
-            case F32 -> MemorySegment.copy(seg, ScalarMatMul.F32, rowBase + 4L * c0, dst, dstOff, len);
-            case F16 -> halfs(seg, rowBase + 2L * c0, len, dst, dstOff, false);
-            case BF16 -> halfs(seg, rowBase + 2L * c0, len, dst, dstOff, true);
-            case Q8_0 -> q8(seg, rowBase + 34L * (c0 / 32), len / 32, dst, dstOff);
-            case Q4_0 -> q4(seg, rowBase + 18L * (c0 / 32), len / 32, dst, dstOff);
+        decode(w.type(), w.data(), row * w.rowBytes() + w.type().byteSize(c0), len, dst, dstOff);
+    }
+
+    /** {@code len} values of {@code type} stored from byte {@code off} of {@code seg} as floats into dst. */
+    static void decode(TensorType type, MemorySegment seg, long off, int len, float[] dst, int dstOff) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(seg, ScalarMatMul.F32, off, dst, dstOff, len);
+            case F16 -> halfs(seg, off, len, dst, dstOff, false);
+            case BF16 -> halfs(seg, off, len, dst, dstOff, true);
+            case Q8_0 -> q8(seg, off, len / 32, dst, dstOff);
+            case Q4_0 -> q4(seg, off, len / 32, dst, dstOff);
         }
     }
 

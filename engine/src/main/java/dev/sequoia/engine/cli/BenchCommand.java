@@ -1,0 +1,153 @@
+package dev.sequoia.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.kernel.StreamProbe;
+import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.kernel.bench.ForwardBench;
+import dev.sequoia.engine.kernel.bench.GemmBench;
+import dev.sequoia.engine.kernel.bench.ModelShape;
+import dev.sequoia.engine.model.Model;
+import dev.sequoia.engine.tensor.TensorType;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sequoia bench decode|verify}: decode speed against this machine's streaming bandwidth, and the
+ * verification time ratio t(n)/t(1). On a model file it times whole forward passes; on a named synthetic
+ * shape it times the forward pass's GEMMs over random weights of the given type (attention excluded,
+ * reported as {@code "scope": "gemm"}).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark decode (roofline fraction) or verify (t(n)/t(1)) on a model or a synthetic shape.")
+public final class BenchCommand implements Callable<Integer> {
+    private static final int[] BATCHES = {1, 2, 4, 8, 16, 32, 64, 128};
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", description = "decode or verify")
+    Mode mode;
+
+    @ArgGroup(multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--model", description = "model file or folder") Path model;
+        @Option(names = "--synthetic", description = "shape name: tinyllama-1.1b, llama2-7b") String synthetic;
+    }
+
+    @Option(names = "--type", defaultValue = "Q8_0", description = "weight type of a synthetic shape (default ${DEFAULT-VALUE})")
+    TensorType type;
+
+    @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "timed repetitions; medians are reported")
+    int iterations;
+
+    @Option(names = "--prefix", defaultValue = "512", description = "committed tokens before a verify batch")
+    int prefix;
+
+    @Option(names = "--budget-mb", defaultValue = "1536", description = "most memory for distinct synthetic layers")
+    long budgetMb;
+
+    @Option(names = "--stream-mb", defaultValue = "480", description = "bandwidth probe buffer, above the last-level cache")
+    long streamMb;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    enum Mode { decode, verify }
+
+    @Override
+    public Integer call() throws Exception {
+        if (streamMb < 1) throw new IllegalArgumentException("--stream-mb must be at least 1, got " + streamMb);
+        if (iterations < 1) throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("mode", mode.name());
+        report.put("threads", threads);
+        try (VectorMatMul mm = new VectorMatMul(threads); Arena arena = Arena.ofShared()) {
+            double streamGbps = StreamProbe.measure(mm.pool(), streamMb << 20, 5);
+            if (source.model != null) benchModel(ModelLoader.load(source.model, null, arena), mm, report);
+            else benchSynthetic(ModelShape.named(source.synthetic), mm, report);
+            if (mode == Mode.decode) addRoofline(report, streamGbps);
+            else report.put("stream_gbps", streamGbps);
+        }
+        print(report);
+        return 0;
+    }
+
+    private void benchModel(Model model, VectorMatMul mm, Map<String, Object> report) {
+        ForwardBench bench = new ForwardBench(model, mm);
+        report.put("model", model.source().toString());
+        report.put("scope", "forward");
+        report.put("weight_bytes_per_token", bench.weightBytesPerToken());
+        if (mode == Mode.decode) {
+            report.put("seconds_per_token", bench.decodeSeconds(iterations));
+        } else {
+            int used = bench.prefixFor(prefix, BATCHES[BATCHES.length - 1]);
+            report.put("prefix", used);
+            putRatios(report, bench.verifySeconds(used, BATCHES, iterations));
+        }
+    }
+
+    private void benchSynthetic(ModelShape shape, VectorMatMul mm, Map<String, Object> report) {
+        try (GemmBench bench = new GemmBench(shape, type, budgetMb << 20, 1234)) {
+            report.put("synthetic", shape.name());
+            report.put("type", type.name());
+            report.put("scope", "gemm");
+            report.put("distinct_layers", bench.distinctLayers());
+            report.put("weight_bytes_per_token", bench.weightBytesPerToken());
+            if (mode == Mode.decode) {
+                report.put("seconds_per_token", bench.forwardSeconds(mm, 1, iterations));
+            } else {
+                Map<Integer, Double> t = new LinkedHashMap<>();
+                for (int n : BATCHES) t.put(n, bench.forwardSeconds(mm, n, iterations));
+                putRatios(report, t);
+            }
+        }
+    }
+
+    private static void addRoofline(Map<String, Object> report, double streamGbps) {
+        double seconds = (double) report.get("seconds_per_token");
+        long bytes = (long) report.get("weight_bytes_per_token");
+        double achieved = bytes / seconds / 1e9;
+        report.put("decode_tokens_per_s", 1 / seconds);
+        report.put("achieved_gbps", achieved);
+        report.put("stream_gbps", streamGbps);
+        report.put("roofline_fraction", achieved / streamGbps);
+    }
+
+    private static void putRatios(Map<String, Object> report, Map<Integer, Double> seconds) {
+        Map<String, Double> ratio = new LinkedHashMap<>();
+        Map<String, Double> t = new LinkedHashMap<>();
+        double t1 = seconds.get(1);
+        seconds.forEach((n, s) -> {
+            t.put(n.toString(), s);
+            ratio.put(n.toString(), s / t1);
+        });
+        report.put("t_seconds", t);
+        report.put("t_ratio", ratio);
+    }
+
+    private void print(Map<String, Object> report) throws Exception {
+        if (json) {
+            spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(report));
+        } else {
+            spec.commandLine().getOut().println(
+                    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.sequoia.engine.kernel.bench;
+
+import dev.sequoia.engine.kernel.MatMul;
+import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LayerWeights;
+import dev.sequoia.engine.model.LlamaTransformer;
+import dev.sequoia.engine.model.Model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Times whole forward passes of a loaded model through {@link LlamaTransformer}: single-token decode, and
+ * verification of n tree tokens after a committed prefix (attention included).
+ */
+public final class ForwardBench {
+    private static final int PREFILL_CHUNK = 64;
+    private final Model model;
+    private final LlamaTransformer transformer;
+
+    public ForwardBench(Model model, MatMul matMul) {
+        this.model = model;
+        this.transformer = new LlamaTransformer(model, matMul);
+    }
+
+    /** Bytes of weights one forward reads: every layer's projections and the classifier. */
+    public long weightBytesPerToken() {
+        long bytes = model.weights().classifier().byteSize();
+        for (LayerWeights l : model.weights().layers()) bytes += l.projectionBytes();
+        return bytes;
+    }
+
+    /** Median seconds per decoded token over {@code iterations} steps after two warm-up steps. */
+    public double decodeSeconds(int iterations) {
+        KvCache cache = transformer.newCache(iterations + 3);
+        double[] seconds = new double[iterations];
+        for (int it = -2; it < iterations; it++) {
+            long t0 = System.nanoTime();
+            transformer.forward(cache, new int[] {1 + Math.floorMod(it, 7)}, new int[] {-1});
+            cache.keep(new int[] {0});
+            if (it >= 0) seconds[it] = (System.nanoTime() - t0) / 1e9;
+        }
+        return median(seconds);
+    }
+
+    /** The prefix actually used: {@code wanted}, or less when the context cannot hold it plus the largest batch. */
+    public int prefixFor(int wanted, int largestBatch) {
+        return Math.max(0, Math.min(wanted, model.config().contextLength() - largestBatch));
+    }
+
+    /** Median seconds of one forward over n tree tokens (a complete binary tree) after {@code prefix} committed tokens. */
+    public Map<Integer, Double> verifySeconds(int prefix, int[] batchSizes, int iterations) {
+        int largest = Arrays.stream(batchSizes).max().orElseThrow();
+        KvCache cache = transformer.newCache(prefix + largest);
+        for (int done = 0; done < prefix; done += PREFILL_CHUNK) {
+            int m = Math.min(PREFILL_CHUNK, prefix - done);
+            int[] chain = new int[m];
+            for (int i = 0; i < m; i++) chain[i] = i - 1;
+            transformer.forward(cache, tokens(m, done), chain);
+            int[] path = new int[m];
+            for (int i = 0; i < m; i++) path[i] = i;
+            cache.keep(path);
+        }
+        Map<Integer, Double> result = new LinkedHashMap<>();
+        for (int n : batchSizes) {
+            int[] parents = new int[n];
+            for (int i = 0; i < n; i++) parents[i] = i == 0 ? -1 : (i - 1) / 2;
+            double[] seconds = new double[iterations];
+            for (int it = -1; it < iterations; it++) {
+                long t0 = System.nanoTime();
+                transformer.forward(cache, tokens(n, it + 2), parents);
+                cache.truncatePending(0);
+                if (it >= 0) seconds[it] = (System.nanoTime() - t0) / 1e9;
+            }
+            result.put(n, median(seconds));
+        }
+        return result;
+    }
+
+    private int[] tokens(int n, int seed) {
+        int vocab = model.config().vocabSize();
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = 1 + Math.floorMod(seed * 31 + i * 7, vocab - 1);
+        return t;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}
