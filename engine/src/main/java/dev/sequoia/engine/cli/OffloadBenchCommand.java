@@ -1,0 +1,111 @@
+package dev.sequoia.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sequoia.engine.backend.offload.OffloadBench;
+import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.offload.plan.Bytes;
+import dev.sequoia.offload.plan.PlanOverrides;
+import dev.sequoia.offload.telemetry.PassTelemetry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/**
+ * {@code sequoia bench-offload}: streams a model larger than the memory budget from the disk and reports
+ * disk_gbps, achieved_gbps, stall_fraction, t_ratio (t(n)/t(1) while streaming) and the autoregressive
+ * seconds per token, as text or one JSON object.
+ */
+@Command(name = "bench-offload", mixinStandardHelpOptions = true,
+        description = "Benchmark layer streaming: disk bandwidth, achieved bandwidth, stalls, t(n)/t(1), AR s/token.")
+public final class OffloadBenchCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "model file (GGUF or llama2.c)")
+    Path model;
+
+    @Option(names = "--memory-budget", required = true, description = "memory for weights, slots and KV, e.g. 2GiB")
+    String budget;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "1,2,4,8,16,32,64", description = "batch sizes n (default ${DEFAULT-VALUE})")
+    int[] sizes;
+
+    @Option(names = "--iterations", defaultValue = "3", description = "timed passes per size; the median is reported")
+    int iterations;
+
+    @Option(names = "--ar-tokens", defaultValue = "4", description = "tokens decoded for the autoregressive baseline")
+    int arTokens;
+
+    @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--readers", defaultValue = "2", description = "reads in flight (default ${DEFAULT-VALUE})")
+    int readers;
+
+    @Option(names = "--chunk", defaultValue = "4MiB", description = "bytes per read (default ${DEFAULT-VALUE})")
+    String chunk;
+
+    @Option(names = "--probe-bytes", defaultValue = "64GiB", description = "most bytes of the sequential disk probe")
+    String probeBytes;
+
+    @Option(names = "--slots", description = "override R, the rotating slots")
+    Integer slots;
+
+    @Option(names = "--resident", split = ",", description = "override the resident layers, e.g. 0,8,16")
+    int[] resident;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        int[] ns = IntStream.concat(IntStream.of(1), IntStream.of(sizes)).filter(n -> n > 0).distinct().sorted().toArray();
+        PlanOverrides overrides = new PlanOverrides(resident == null ? null : new TreeSet<>(IntStream.of(resident).boxed().toList()), slots);
+        var cfg = new OffloadBench.Config(model, Bytes.parse(budget), ns, Math.max(1, iterations), Math.max(1, arTokens),
+                readers, Bytes.parse(chunk), Bytes.parse(probeBytes), overrides);
+        OffloadBench.Result r;
+        try (VectorMatMul kernels = new VectorMatMul(threads)) {
+            r = OffloadBench.run(cfg, kernels, json ? line -> {} : System.err::println);
+        }
+        Map<String, Object> out = report(r);
+        if (json) {
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+        } else {
+            out.forEach((k, v) -> System.out.println(k + ": " + v));
+        }
+        return 0;
+    }
+
+    private Map<String, Object> report(OffloadBench.Result r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", model.toString());
+        out.put("memory_budget_bytes", r.plan().budgetBytes());
+        out.put("plan", Map.of("resident", r.plan().resident(), "streamed_layers", r.plan().streamed().size(),
+                "slots", r.plan().slots(), "slot_bytes", r.plan().slotBytes(), "total_bytes", r.plan().totalBytes()));
+        out.put("disk_direct_io", r.disk().direct());
+        out.put("disk_gbps", round(r.disk().gbps()));
+        PassTelemetry total = r.total();
+        out.put("achieved_gbps", round(total.achievedGbps()));
+        out.put("achieved_over_disk", round(total.achievedGbps() / r.disk().gbps()));
+        out.put("stall_fraction", round(total.stallFraction()));
+        out.put("overlap_fraction", round(total.overlapFraction()));
+        out.put("compute_ms_per_layer_n1", round(r.computeMsPerLayer()));
+        Map<String, Object> t = new LinkedHashMap<>(), ratio = new LinkedHashMap<>(), gbps = new LinkedHashMap<>();
+        r.sizes().forEach((n, s) -> {
+            t.put(String.valueOf(n), round(s.seconds()));
+            ratio.put(String.valueOf(n), round(r.tRatio(n)));
+            gbps.put(String.valueOf(n), round(s.telemetry().achievedGbps()));
+        });
+        out.put("t_seconds", t);
+        out.put("t_ratio", ratio);
+        out.put("achieved_gbps_by_n", gbps);
+        out.put("ar_seconds_per_token", round(r.arSecondsPerToken()));
+        return out;
+    }
+
+    private static double round(double v) { return Math.round(v * 1e4) / 1e4; }
+}
