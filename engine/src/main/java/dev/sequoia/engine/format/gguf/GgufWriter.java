@@ -28,6 +28,22 @@ public final class GgufWriter {
     }
 
     public void write(Path file, Map<String, Object> metadata, List<TensorPlan> tensors) throws IOException {
+        byte[] h = header(metadata, tensors);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap(h));
+            RowStreamer rows = new RowStreamer(ch);
+            rows.pad(GgufReader.alignUp(h.length, alignment) - h.length);
+            for (TensorPlan t : tensors) {
+                rows.write(t);
+                rows.pad(GgufReader.alignUp(t.byteSize(), alignment) - t.byteSize());
+            }
+            rows.flush();
+        }
+    }
+
+    /** Header, metadata and tensor infos: everything before the (aligned) tensor data. */
+    public byte[] header(Map<String, Object> metadata, List<TensorPlan> tensors) {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         Le le = new Le(head);
         le.i32(GgufReader.MAGIC);
@@ -51,18 +67,14 @@ public final class GgufWriter {
             le.i64(offset);
             offset = GgufReader.alignUp(offset + t.byteSize(), alignment);
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            byte[] h = head.toByteArray();
-            ch.write(ByteBuffer.wrap(h));
-            RowStreamer rows = new RowStreamer(ch);
-            rows.pad(GgufReader.alignUp(h.length, alignment) - h.length);
-            for (TensorPlan t : tensors) {
-                rows.write(t);
-                rows.pad(GgufReader.alignUp(t.byteSize(), alignment) - t.byteSize());
-            }
-            rows.flush();
-        }
+        return head.toByteArray();
+    }
+
+    /** The size of the whole file {@link #write} produces. */
+    public long fileSize(byte[] header, List<TensorPlan> tensors) {
+        long size = GgufReader.alignUp(header.length, alignment);
+        for (TensorPlan t : tensors) size += GgufReader.alignUp(t.byteSize(), alignment);
+        return size;
     }
 
     private static void value(Le le, String key, Object v) {

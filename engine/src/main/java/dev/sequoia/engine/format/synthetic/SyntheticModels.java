@@ -60,6 +60,21 @@ public final class SyntheticModels {
         new GgufWriter(32).write(file, ggufMetadata(), tensors(TensorNames.GGUF, false));
     }
 
+    /**
+     * Writes only the GGUF structure and extends the file to its full size without writing the data (a
+     * sparse file whose weights read as zeros): for measuring load cost of huge shapes without generating them.
+     */
+    public void writeGgufLayoutOnly(Path file) throws IOException {
+        GgufWriter w = new GgufWriter(32);
+        List<TensorPlan> plans = tensors(TensorNames.GGUF, false);
+        byte[] header = w.header(ggufMetadata(), plans);
+        try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(0);
+            raf.write(header);
+            raf.setLength(w.fileSize(header, plans));
+        }
+    }
+
     /** Writes a Hugging Face model folder (created if needed). */
     public void writeSafetensors(Path dir) throws IOException {
         if (type.isQuantized()) {

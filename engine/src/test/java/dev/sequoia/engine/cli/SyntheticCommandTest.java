@@ -1,0 +1,62 @@
+package dev.sequoia.engine.cli;
+
+import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.tensor.TensorType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code sequoia synthetic} writes loadable models and turns bad options into usage errors. */
+class SyntheticCommandTest {
+    @TempDir
+    Path dir;
+
+    private int run(StringWriter err, String... args) {
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void writesAQ8GgufThatLoads() {
+        Path out = dir.resolve("m.gguf");
+        assertEquals(0, run(new StringWriter(), "synthetic", "--shape", "tiny-test", "--type", "Q8_0",
+                "--format", "gguf", "--out", out.toString(), "--seed", "3"));
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(TensorType.Q8_0, ModelLoader.load(out, null, arena).weights().layers().get(0).wq().type());
+        }
+    }
+
+    @Test
+    void writesASafetensorsFolderThatLoads() {
+        Path out = dir.resolve("hf");
+        assertEquals(0, run(new StringWriter(), "synthetic", "--shape", "tiny-test", "--type", "BF16",
+                "--format", "safetensors", "--out", out.toString()));
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals("safetensors", ModelLoader.load(out, null, arena).format());
+        }
+    }
+
+    @Test
+    void unknownShapeAndQuantizedSafetensorsAreClearErrors() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "synthetic", "--shape", "nope", "--out", dir.resolve("x").toString()));
+        assertTrue(err.toString().contains("unknown shape 'nope'"), err.toString());
+        StringWriter err2 = new StringWriter();
+        assertEquals(2, run(err2, "synthetic", "--shape", "tiny-test", "--type", "Q4_0", "--format", "safetensors",
+                "--out", dir.resolve("y").toString()));
+        assertTrue(err2.toString().contains("Q4_0"), err2.toString());
+        StringWriter err3 = new StringWriter();
+        assertEquals(2, run(err3, "synthetic", "--shape", "tiny-test", "--type", "Q5_K", "--out", "z"));
+        assertTrue(err3.toString().contains("Q5_K"), err3.toString());
+    }
+}

@@ -1,0 +1,89 @@
+package dev.sequoia.engine.format;
+
+import dev.sequoia.engine.kernel.ScalarMatMul;
+import dev.sequoia.engine.tensor.TensorType;
+import dev.sequoia.engine.tensor.WeightMatrix;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The writers' encoders against the engine's scalar decoder (ScalarMatMul.dequantizeRow). */
+class RowEncoderTest {
+    private static float[] roundTrip(float[] row, TensorType type) {
+        ByteBuffer buf = ByteBuffer.allocate((int) type.byteSize(row.length)).order(ByteOrder.LITTLE_ENDIAN);
+        RowEncoder.encode(row, type, buf);
+        assertEquals(0, buf.remaining(), "encoder fills exactly byteSize bytes");
+        float[] out = new float[row.length];
+        new ScalarMatMul().dequantizeRow(new WeightMatrix("t", type, 1, row.length, MemorySegment.ofArray(buf.array())),
+                0, out, 0);
+        return out;
+    }
+
+    private static float[] random(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    @Test
+    void f32IsExact() {
+        float[] x = random(96, 1);
+        assertArrayEquals(x, roundTrip(x, TensorType.F32));
+    }
+
+    @Test
+    void f16AndBf16AreWithinHalfAnUlpOfTheirPrecision() {
+        float[] x = random(256, 2);
+        float[] h = roundTrip(x, TensorType.F16), b = roundTrip(x, TensorType.BF16);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(x[i], h[i], Math.abs(x[i]) * 0x1p-11 + 0x1p-25, "f16 " + i);
+            assertEquals(x[i], b[i], Math.abs(x[i]) * 0x1p-8, "bf16 " + i);
+        }
+    }
+
+    @Test
+    void bf16RoundsToNearestEven() {
+        // 1 + 2^-8 lies exactly between two bf16 values (1 and 1 + 2^-7): even mantissa (1) wins
+        assertEquals(1f, ScalarMatMul.bf16ToFloat(RowEncoder.toBf16(1f + 0x1p-8f)));
+        // 1 + 3 * 2^-8 lies between 1 + 2^-7 (odd) and 1 + 2^-6 (even): rounds up to the even one
+        assertEquals(1f + 0x1p-6f, ScalarMatMul.bf16ToFloat(RowEncoder.toBf16(1f + 3 * 0x1p-8f)));
+        assertEquals(1f + 0x1p-7f, ScalarMatMul.bf16ToFloat(RowEncoder.toBf16(1f + 0x1p-7f + 0x1p-10f)));
+    }
+
+    @Test
+    void q8IsExactOnItsGridAndWithinHalfAStepOffIt() {
+        float[] exact = new float[32];
+        for (int i = 0; i < 32; i++) exact[i] = (i % 2 == 0 ? 127 : -64) * 0.5f; // d = 0.5 exactly
+        assertArrayEquals(exact, roundTrip(exact, TensorType.Q8_0));
+        float[] x = random(128, 3), y = roundTrip(x, TensorType.Q8_0);
+        for (int b = 0; b < 4; b++) {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[b * 32 + i]));
+            for (int i = 0; i < 32; i++) assertEquals(x[b * 32 + i], y[b * 32 + i], amax / 127 * 0.51 + 1e-3 * amax);
+        }
+    }
+
+    @Test
+    void q4MapsTheLargestMagnitudeExactlyAndOthersWithinOneStep() {
+        float[] x = random(64, 4), y = roundTrip(x, TensorType.Q4_0);
+        for (int b = 0; b < 2; b++) {
+            float amax = 0;
+            int at = 0;
+            for (int i = 0; i < 32; i++) {
+                if (Math.abs(x[b * 32 + i]) > amax) {
+                    amax = Math.abs(x[b * 32 + i]);
+                    at = b * 32 + i;
+                }
+            }
+            assertEquals(x[at], y[at], amax * 1e-3, "the extreme value is quant 0 times d");
+            for (int i = 0; i < 32; i++) assertEquals(x[b * 32 + i], y[b * 32 + i], amax / 8 * 0.51 + amax * 1e-3);
+        }
+    }
+}
