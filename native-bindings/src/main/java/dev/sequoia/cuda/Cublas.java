@@ -52,9 +52,14 @@ public final class Cublas implements AutoCloseable {
      * row-major W's bytes are the column-major {@code (cols, rows)} matrix, hence op T on it.
      */
     public void gemmRowMajor(long w, int rows, int cols, long x, int n, long y, int outType) {
+        gemmRowMajor(w, rows, cols, x, n, y, outType, false);
+    }
+
+    /** As above; with {@code accumulate} Y += X @ W^T (beta = 1; Y must be fp32), the residual add for free. */
+    public void gemmRowMajor(long w, int rows, int cols, long x, int n, long y, int outType, boolean accumulate) {
         check(cublas_api_h.cublasGemmEx(handle, cublas_api_h.CUBLAS_OP_T, cublas_api_h.CUBLAS_OP_N,
                 rows, n, cols, one, MemorySegment.ofAddress(w), cublas_api_h.CUDA_R_16F, cols,
-                MemorySegment.ofAddress(x), cublas_api_h.CUDA_R_16F, cols, zero, MemorySegment.ofAddress(y), outType, rows,
+                MemorySegment.ofAddress(x), cublas_api_h.CUDA_R_16F, cols, accumulate ? one : zero, MemorySegment.ofAddress(y), outType, rows,
                 cublas_api_h.CUBLAS_COMPUTE_32F, cublas_api_h.CUBLAS_GEMM_DEFAULT),
                 "cublasGemmEx(m=" + rows + ", n=" + n + ", k=" + cols + ")");
     }

@@ -1,0 +1,55 @@
+package dev.sequoia.engine.backend.cuda;
+
+import dev.sequoia.engine.kernel.ScalarMatMul;
+import dev.sequoia.engine.model.LayerWeights;
+import dev.sequoia.engine.tensor.WeightMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The byte image of a layer as the CUDA backend moves it: the seven projections as fp16, row-major, packed
+ * back to back in the order q, k, v, o, gate (w1), down (w2), up (w3). Offsets are the same for every layer
+ * of a model, so a slot can hold any layer. Host-side conversion from any {@link dev.sequoia.engine.tensor.TensorType}
+ * goes through the scalar dequantizer (the reference), then rounds to fp16.
+ */
+public final class Fp16Layers {
+    private Fp16Layers() {}
+
+    static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Byte offsets of the seven projections inside a layer image, and its total size. */
+    public record Offsets(long q, long k, long v, long o, long gate, long down, long up, long total) {
+        public static Offsets of(int dim, int kvDim, int hidden) {
+            long q = 0, k = q + 2L * dim * dim, v = k + 2L * kvDim * dim, o = v + 2L * kvDim * dim;
+            long gate = o + 2L * dim * dim, down = gate + 2L * hidden * dim, up = down + 2L * dim * hidden;
+            return new Offsets(q, k, v, o, gate, down, up, up + 2L * hidden * dim);
+        }
+    }
+
+    /** Writes layer {@code w}'s projections as fp16 into {@code dst} at the offsets. */
+    public static void write(LayerWeights w, Offsets at, MemorySegment dst) {
+        if (dst.byteSize() < at.total()) {
+            throw new IllegalArgumentException("layer image needs " + at.total() + " bytes, destination has " + dst.byteSize());
+        }
+        writeMatrix(w.wq(), dst, at.q());
+        writeMatrix(w.wk(), dst, at.k());
+        writeMatrix(w.wv(), dst, at.v());
+        writeMatrix(w.wo(), dst, at.o());
+        writeMatrix(w.w1(), dst, at.gate());
+        writeMatrix(w.w2(), dst, at.down());
+        writeMatrix(w.w3(), dst, at.up());
+    }
+
+    /** W (rows, cols) of any type -> fp16 row-major at {@code offset}. */
+    public static void writeMatrix(WeightMatrix w, MemorySegment dst, long offset) {
+        ScalarMatMul deq = new ScalarMatMul();
+        float[] row = new float[w.cols()];
+        for (int r = 0; r < w.rows(); r++) {
+            deq.dequantizeRow(w, r, row, 0);
+            long base = offset + 2L * r * w.cols();
+            for (int c = 0; c < row.length; c++) dst.set(F16, base + 2L * c, Float.floatToFloat16(row[c]));
+        }
+    }
+}

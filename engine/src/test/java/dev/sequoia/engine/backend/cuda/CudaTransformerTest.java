@@ -1,0 +1,91 @@
+package dev.sequoia.engine.backend.cuda;
+
+import dev.sequoia.cuda.CudaContext;
+import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.kernel.ScalarMatMul;
+import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LayerWeights;
+import dev.sequoia.engine.model.LlamaTransformer;
+import dev.sequoia.engine.model.Model;
+import dev.sequoia.engine.testing.SharedModels;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CUDA backend against the CPU backend on the real tiny model: logits within 1e-2 (relative to the
+ * largest logit, fp16 weights) and equal argmax, for a prompt chain, a tree, and with layers streamed.
+ * Skipped without a GPU (fails under SEQUOIA_REQUIRE_CUDA=1).
+ */
+class CudaTransformerTest {
+    private static final int[] PROMPT = {1, 403, 407, 261, 378}; // BOS and four ordinary token ids: a chain
+
+    @Test
+    void residentForwardMatchesTheCpuBackendOnAChainAndATree() {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            StreamPlan plan = StreamPlan.fit(layerBytes(m), Long.MAX_VALUE, 2);
+            compare(ctx, m, plan);
+        }
+    }
+
+    @Test
+    void streamedForwardMatchesTheCpuBackend() {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            long[] bytes = layerBytes(m);
+            StreamPlan plan = StreamPlan.fit(bytes, 2 * bytes[0] + bytes[0], 2); // one resident, four streamed
+            assertEquals(4, plan.streamedLayers().size());
+            compare(ctx, m, plan);
+        }
+    }
+
+    static long[] layerBytes(Model m) {
+        long[] b = new long[m.config().layers()];
+        Arrays.fill(b, Fp16Layers.Offsets.of(m.config().dim(), m.config().kvDim(), m.config().hiddenDim()).total());
+        return b;
+    }
+
+    private static void compare(CudaContext ctx, Model m, StreamPlan plan) {
+        LlamaTransformer cpu = new LlamaTransformer(m, new ScalarMatMul());
+        KvCache cache = cpu.newCache(64);
+        try (CudaWeights w = CudaWeights.fromModel(ctx, m.config(), m.weights(), plan);
+             CudaTransformer gpu = new CudaTransformer(ctx, w, 64, 16)) {
+            int[] chain = new int[PROMPT.length];
+            for (int i = 0; i < chain.length; i++) chain[i] = i - 1;
+            assertClose(cpu.forward(cache, PROMPT, chain), gpu.forward(PROMPT, chain));
+            cache.keep(new int[]{0, 1, 2, 3, 4});
+            gpu.keep(new int[]{0, 1, 2, 3, 4});
+            int[] treeTokens = {300, 301, 302, 303, 304};
+            int[] treeParents = {-1, -1, 0, 0, 2}; // two roots; a branch under the first
+            assertClose(cpu.forward(cache, treeTokens, treeParents), gpu.forward(treeTokens, treeParents));
+            cache.keep(new int[]{0, 2});
+            gpu.keep(new int[]{0, 2});
+            assertClose(cpu.forward(cache, new int[]{42}, new int[]{-1}), gpu.forward(new int[]{42}, new int[]{-1}));
+        }
+    }
+
+    private static void assertClose(float[][] want, float[][] got) {
+        for (int t = 0; t < want.length; t++) {
+            float scale = 0;
+            for (float v : want[t]) scale = Math.max(scale, Math.abs(v));
+            for (int i = 0; i < want[t].length; i++) {
+                assertTrue(Math.abs(want[t][i] - got[t][i]) <= 1e-2 * Math.max(1, scale),
+                        "token " + t + " logit " + i + ": cpu " + want[t][i] + " cuda " + got[t][i]);
+            }
+            assertEquals(argmax(want[t]), argmax(got[t]), "argmax of token " + t);
+        }
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}
