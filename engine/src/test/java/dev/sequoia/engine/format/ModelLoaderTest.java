@@ -32,6 +32,18 @@ class ModelLoaderTest {
     }
 
     @Test
+    void ggufVersion2ReadsLikeVersion3(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        byte[] b = CorruptFiles.read(SharedModels.targetGguf());
+        CorruptFiles.putInt(b, 4, 2); // v2 and v3 share the little-endian layout
+        try (Arena arena = Arena.ofConfined()) {
+            Model v2 = ModelLoader.load(CorruptFiles.write(dir, "v2.gguf", b), null, arena);
+            Model v3 = ModelLoader.load(SharedModels.targetGguf(), null, arena);
+            assertEquals(v3.config(), v2.config());
+            WeightsAssert.assertSameWeights(v3.weights(), v2.weights());
+        }
+    }
+
+    @Test
     void llama2cConfigComesFromHeader() {
         try (Arena arena = Arena.ofConfined()) {
             Model m = ModelLoader.load(SharedModels.target(), null, arena);
