@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,7 @@ public final class TokenizerJson {
 
     private SentencePieceTokenizer sentencePiece() {
         List<String> merges = mergeRules();
-        Map<String, Integer> idOf = new LinkedHashMap<>();
+        Map<String, Integer> idOf = HashMap.newHashMap(tokens.length);
         for (int i = 0; i < tokens.length; i++) idOf.putIfAbsent(tokens[i], i);
         float[] scores = new float[tokens.length];
         if (merges.isEmpty()) {
@@ -104,8 +105,15 @@ public final class TokenizerJson {
         } else {
             Arrays.fill(scores, Float.NEGATIVE_INFINITY);
             for (int rank = merges.size() - 1; rank >= 0; rank--) { // descending, so the first rule's rank stays
-                Integer id = idOf.get(merges.get(rank).replace(" ", ""));
-                if (id != null) scores[id] = -rank;
+                String rule = merges.get(rank);
+                int space = rule.indexOf(' ', 1);
+                String merged = space < 0 ? null : rule.substring(0, space) + rule.substring(space + 1);
+                Integer id = merged == null ? null : idOf.get(merged);
+                if (id == null) {
+                    throw fail("model.merges[" + rank + "]", "'" + rule + "' does not merge two pieces into a "
+                            + "piece of the vocabulary");
+                }
+                scores[id] = -rank;
             }
         }
         int[] types = new int[tokens.length];
@@ -220,9 +228,9 @@ public final class TokenizerJson {
             return id;
         }
         String fromTemplate = templateToken(beforeSequence);
-        if (fromTemplate != null && idOf(fromTemplate) != null) return idOf(fromTemplate);
-        for (String name : names) if (idOf(name) != null) return idOf(name);
-        return -1;
+        Integer id = fromTemplate == null ? null : idOf(fromTemplate);
+        for (int i = 0; id == null && i < names.size(); i++) id = idOf(names.get(i));
+        return id == null ? -1 : id;
     }
 
     private Integer idOf(String token) {

@@ -127,6 +127,14 @@ class TokenizerJsonTest {
     }
 
     @Test
+    void rejectsALlama2MergeWhoseResultIsNotAPiece() throws IOException {
+        ObjectNode root = llama2Style(tok512());
+        ((ArrayNode) root.path("model").path("merges")).add("\u2581q zz");
+        var e = assertThrows(ModelFormatException.class, () -> TokenizerJson.read(write("tokenizer.json", root)));
+        assertTrue(e.getMessage().contains("model.merges[") && e.getMessage().contains("zz"), e.getMessage());
+    }
+
+    @Test
     void rejectsAFileWhoseStyleCannotBeTold() throws IOException {
         ObjectNode root = llama3Style();
         root.remove("pre_tokenizer");
