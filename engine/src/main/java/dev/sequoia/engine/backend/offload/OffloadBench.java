@@ -38,7 +38,7 @@ public final class OffloadBench {
     public record SizeResult(int n, double seconds, PassTelemetry telemetry) {}
 
     public record Result(ResidencyPlan plan, DiskProbe.Measurement disk, double computeMsPerLayer,
-                         Map<Integer, SizeResult> sizes, double arSecondsPerToken, PassTelemetry total) {
+                         Map<Integer, SizeResult> sizes, double arSecondsPerToken, PassTelemetry ar) {
         public double tRatio(int n) { return sizes.get(n).seconds() / sizes.get(sizes.keySet().iterator().next()).seconds(); }
     }
 
@@ -59,7 +59,7 @@ public final class OffloadBench {
             try (ParallelReader probe = new ParallelReader(probeTier.file(), cfg.readers(), cfg.chunkBytes())) {
                 log.accept("measuring sequential " + (probeTier.file().isDirect() ? "direct" : "buffered") + " reads of " + extents.file());
                 if (!probeTier.file().isDirect()) log.accept("warning: " + probeTier.file().fallbackReason());
-                disk = DiskProbe.sequential(probe, cfg.probeBytes(), 64L << 20);
+                disk = DiskProbe.sequential(probe, cfg.probeBytes(), 256L << 20); // layer-sized blocks, as streamed
             }
             log.accept(String.format("disk: %.2f GB/s", disk.gbps()));
             long[] layerBytes = probeTier.slotBytesPerLayer();
@@ -75,16 +75,15 @@ public final class OffloadBench {
             DiskTier tier = DiskTier.open(extents.file(), extents.layers(), cfg.readers(), cfg.chunkBytes());
             try (StreamedLayerSource src = new StreamedLayerSource(model.weights(), tier, plan, ledger)) {
                 Map<Integer, SizeResult> sizes = new LinkedHashMap<>();
-                PassTelemetry total = PassTelemetry.NONE;
                 for (int n : cfg.sizes()) {
                     SizeResult r = timeMedian(transformer, src, n, capacity, cfg.iterations());
                     sizes.put(n, r);
-                    total = total.plus(r.telemetry());
                     log.accept(String.format("n=%d: %.3f s  %s", n, r.seconds(), r.telemetry()));
                 }
-                double ar = autoregressive(transformer, src, capacity, cfg.arTokens());
-                log.accept(String.format("autoregressive: %.3f s/token", ar));
-                return new Result(plan, disk, computeNs / 1e6, sizes, ar, total);
+                PassTelemetry[] arTelemetry = {PassTelemetry.NONE};
+                double ar = autoregressive(transformer, src, capacity, cfg.arTokens(), arTelemetry);
+                log.accept(String.format("autoregressive: %.3f s/token  %s", ar, arTelemetry[0]));
+                return new Result(plan, disk, computeNs / 1e6, sizes, ar, arTelemetry[0]);
             }
         }
     }
@@ -123,7 +122,9 @@ public final class OffloadBench {
         return new SizeResult(n, (System.nanoTime() - start) / 1e9, src.lastPass());
     }
 
-    private static double autoregressive(LlamaTransformer t, StreamedLayerSource src, int capacity, int tokens) {
+    /** Seconds per token of greedy single-token decoding; the passes' telemetry is summed into {@code sum[0]}. */
+    private static double autoregressive(LlamaTransformer t, StreamedLayerSource src, int capacity, int tokens,
+                                         PassTelemetry[] sum) {
         KvCache cache = t.newCache(capacity);
         int token = 1;
         t.forward(cache, new int[] {token}, new int[] {-1}, src);
@@ -132,6 +133,7 @@ public final class OffloadBench {
         for (int i = 0; i < tokens; i++) {
             float[][] logits = t.forward(cache, new int[] {token}, new int[] {-1}, src);
             cache.keep(new int[] {0});
+            sum[0] = sum[0].plus(src.lastPass());
             token = argmax(logits[0]);
         }
         return (System.nanoTime() - start) / 1e9 / tokens;
