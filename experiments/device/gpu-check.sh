@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The GPU run of issue 7, in one device call (< 8 minutes): prints driver and GPU, runs the GPU tests with
+# SEQUOIA_REQUIRE_CUDA=1 (a skip fails), then GpuCheck: pinned vs pageable H2D bandwidth, CUDA-vs-CPU logits
+# on the golden model (resident and streamed), and a streamed 70B-shaped synthetic model larger than free GPU
+# memory (achieved PCIe GB/s vs pinned peak, stall estimate, t(n) n = 1..2048, AR s/token). JSON to $OUT.
+# Needs experiments/device/dist from prepare.sh, carried with the call.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dist=$root/experiments/device/dist
+out=${OUT:-/tmp/gpu-check-out}; mkdir -p "$out"
+java=$dist/jdk/bin/java
+[[ -x $java ]] || { echo "gpu-check: $dist/jdk missing: run experiments/device/prepare.sh first and carry experiments/device/dist" >&2; exit 2; }
+nvidia-smi --query-gpu=name,driver_version,memory.total,memory.free,pcie.link.gen.current,pcie.link.width.current --format=csv | tee "$out/nvidia-smi.csv"
+# cuBLAS: system library, or the nvidia-cublas wheel of the image's Python.
+if [[ -z "${SEQUOIA_LIBCUBLAS:-}" ]]; then
+  lib=$(ls /usr/local/cuda/lib64/libcublas.so.* /opt/torch/.venv/lib/python3*/site-packages/nvidia/cu13/lib/libcublas.so.* \
+        /opt/torch/.venv/lib/python3*/site-packages/nvidia/cublas/lib/libcublas.so.* 2>/dev/null | head -1)
+  [[ -z "$lib" ]] && lib=$(find / -name 'libcublas.so.1[23]*' -not -path '/proc/*' 2>/dev/null | head -1)
+  export SEQUOIA_LIBCUBLAS=$lib
+  export LD_LIBRARY_PATH=$(dirname "$lib"):${LD_LIBRARY_PATH:-}
+fi
+echo "cuBLAS: ${SEQUOIA_LIBCUBLAS:-none found}"
+flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g -Dsequoia.shared.dir=$dist"
+cp="$dist/classes:$dist/lib/*"
+export SEQUOIA_REQUIRE_CUDA=1
+echo "== GPU tests"
+timeout 150 "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda dev.sequoia.engine.backend.cuda 2>&1 | tee "$out/gpu-tests.txt"
+tests_rc=${PIPESTATUS[0]}
+echo "== GpuCheck"
+timeout 300 "$java" $flags -cp "$cp" dev.sequoia.engine.backend.cuda.GpuCheck "$out/gpu-check.json" "$dist/models" 2>&1 | tail -80
+check_rc=${PIPESTATUS[0]}
+echo "gpu-check: tests rc=$tests_rc, check rc=$check_rc, report $out/gpu-check.json"
+exit $(( tests_rc != 0 || check_rc != 0 ))

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prepares experiments/device/dist/ (ignored by git) for gpu-check.sh on a device machine that has no JDK
+# and no Maven: a jlinked JDK runtime (java.base, jdk.incubator.vector and what the jars need, ~45-60 MB),
+# the built jars, the test classes of the CUDA tests, JUnit's launcher, and the tiny shared models.
+# Run here, then: device run with carry ["experiments/device/dist"] and command "bash experiments/device/gpu-check.sh".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dist=$root/experiments/device/dist
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+cd "$root"
+flock /tmp/sequoia-build.lock ./mvnw -B -q -pl engine -am install -DskipTests
+flock /tmp/sequoia-build.lock ./mvnw -B -q -pl native-bindings,engine test-compile
+rm -rf "$dist"; mkdir -p "$dist/lib" "$dist/classes" "$dist/models"
+cp engine/target/sequoia-engine.jar engine/target/lib/*.jar "$dist/lib/"
+unzip -l "$dist/lib/sequoia-native-bindings-0.1.0-SNAPSHOT.jar" | grep -q sequoia_kernels.fatbin \
+  || { echo "prepare: the native-bindings jar has no fatbin (nvcc missing?)" >&2; exit 1; }
+(cd native-bindings/target/test-classes && "$JAVA_HOME/bin/jar" cf "$dist/lib/native-bindings-tests.jar" .)
+(cd engine/target/test-classes && "$JAVA_HOME/bin/jar" cf "$dist/lib/engine-tests.jar" .)
+m2=${MAVEN_REPO:-$HOME/.m2/repository}
+jv=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml)
+pv=1.${jv#5.}
+for a in org/junit/jupiter/junit-jupiter-api/$jv org/junit/jupiter/junit-jupiter-engine/$jv \
+         org/junit/jupiter/junit-jupiter-params/$jv org/junit/platform/junit-platform-commons/$pv \
+         org/junit/platform/junit-platform-engine/$pv org/junit/platform/junit-platform-launcher/$pv; do
+  cp "$m2/$a"/*.jar "$dist/lib/"
+done
+cp "$(ls -d "$m2"/org/opentest4j/opentest4j/* | sort -V | tail -1)"/*.jar "$dist/lib/"
+cp "$(ls -d "$m2"/org/apiguardian/apiguardian-api/* | sort -V | tail -1)"/*.jar "$dist/lib/"
+"$JAVA_HOME/bin/javac" -d "$dist/classes" -cp "$dist/lib/*" experiments/device/GpuTestRunner.java
+modules=$("$JAVA_HOME/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps \
+  --add-modules jdk.incubator.vector "$dist"/lib/sequoia-*.jar "$dist"/lib/jackson-*.jar "$dist"/lib/picocli-*.jar)
+modules="$modules,java.base,jdk.incubator.vector,jdk.unsupported,java.management"
+rm -rf "$dist/jdk"
+"$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
+  --compress=zip-6 --output "$dist/jdk"
+shared=${SEQUOIA_SHARED:-$root/../shared}
+cp "$shared"/models/*.bin "$dist/models/"
+mkdir -p "$dist/models/golden" && cp "$shared"/models/golden/*.json "$dist/models/golden/"
+echo "prepare: modules $modules"
+du -sh "$dist/jdk" "$dist/lib" "$dist"
