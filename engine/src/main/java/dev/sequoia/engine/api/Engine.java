@@ -3,11 +3,17 @@ package dev.sequoia.engine.api;
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
 import dev.sequoia.engine.session.PrefixCache;
 import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.speculative.AutoTree;
+import dev.sequoia.engine.speculative.PairProfiles;
+import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
+import dev.sequoia.engine.speculative.TreeProvider;
+import dev.sequoia.engine.speculative.TreeSpec;
 import dev.sequoia.engine.tokenizer.Tokenizer;
 
 import java.lang.foreign.Arena;
@@ -39,10 +45,11 @@ public final class Engine implements AutoCloseable {
     private final LlamaTransformer targetModel;
     private final LlamaTransformer draftModel;
     private final int[] stopTokens;
+    private final TreeProvider trees;
     private final EngineLoop loop;
     private final Set<SessionState> open = ConcurrentHashMap.newKeySet();
 
-    private Engine(EngineConfig config, Arena arena, Model target, Model draft) {
+    private Engine(EngineConfig config, Arena arena, Model target, Model draft, TreeProvider givenTrees) {
         this.config = config;
         this.arena = arena;
         this.target = target;
@@ -51,12 +58,22 @@ public final class Engine implements AutoCloseable {
         this.targetModel = new LlamaTransformer(target, kernels);
         this.draftModel = draft == null ? null : new LlamaTransformer(draft, kernels);
         this.stopTokens = stopTokens(target);
+        this.trees = draftModel == null || config.tree().equals("none") ? null
+                : givenTrees != null ? givenTrees : treeProvider();
         this.loop = new EngineLoop(1024, new PrefixCache(config.prefixCacheBytes(), 1));
         loop.start("sequoia-engine");
     }
 
     /** Loads the models and starts the engine thread. */
     public static Engine open(EngineConfig config) {
+        return open(config, null);
+    }
+
+    /**
+     * Like {@link #open(EngineConfig)}, with the speculation trees given by the caller instead of the
+     * configuration's tree policy (which must then name a speculative policy, not "none").
+     */
+    public static Engine open(EngineConfig config, TreeProvider trees) {
         Arena arena = Arena.ofShared();
         try {
             Model target = ModelLoader.load(config.target().model(), config.target().tokenizer(), arena);
@@ -65,7 +82,7 @@ public final class Engine implements AutoCloseable {
                         "the model file has no tokenizer; pass one (for llama2.c checkpoints: --tokenizer tokenizer.bin)");
             }
             Model draft = config.draft() == null ? null : loadDraft(config, target, arena);
-            return new Engine(config, arena, target, draft);
+            return new Engine(config, arena, target, draft, trees);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -103,12 +120,23 @@ public final class Engine implements AutoCloseable {
         return new Session(this, state);
     }
 
+    private TreeProvider treeProvider() {
+        if (!config.tree().equals("auto")) return TreeProvider.fixed(TreeSpec.parse(config.tree(), config.depth()));
+        PairProfiles profiles = new PairProfiles(PairProfiles.defaultRoot(), target.source(), draft.source());
+        return new AutoTree(targetModel, LayerSource.resident(target.weights()), draftModel, tokenizer(), profiles,
+                "cpu-resident-threads" + config.threads(), config.budget(), config.depth());
+    }
+
     private StepDecoder newDecoder() {
         int capacity = config.contextLength() > 0
                 ? Math.min(config.contextLength(), target.config().contextLength())
                 : target.config().contextLength();
-        return new AutoregressiveDecoder(targetModel, capacity);
+        if (trees == null) return new AutoregressiveDecoder(targetModel, capacity);
+        return new SpeculativeStepDecoder(targetModel, draftModel, trees, Math.min(capacity, draft.config().contextLength()));
     }
+
+    /** The tree policy of speculative sessions, or null for plain decoding. */
+    public TreeProvider trees() { return trees; }
 
     /** Sessions open now. */
     public int openSessions() { return open.size(); }

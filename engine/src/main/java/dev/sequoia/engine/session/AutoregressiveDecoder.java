@@ -26,7 +26,7 @@ public final class AutoregressiveDecoder implements StepDecoder {
     }
 
     /** Feeds and commits a chain in chunks. */
-    static void feedChain(LlamaTransformer model, KvCache cache, int[] tokens) {
+    public static void feedChain(LlamaTransformer model, KvCache cache, int[] tokens) {
         for (int start = 0; start < tokens.length; start += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, tokens.length - start);
             int[] chunk = java.util.Arrays.copyOfRange(tokens, start, start + n);

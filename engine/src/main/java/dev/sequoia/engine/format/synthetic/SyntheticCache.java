@@ -1,0 +1,41 @@
+package dev.sequoia.engine.format.synthetic;
+
+import dev.sequoia.engine.tensor.TensorType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Synthetic models generated once and reused: {@code <dir>/<shape>-<type>-s<seed>.gguf}, written to a
+ * partial file and moved into place, so an interrupted run never leaves a truncated model behind.
+ */
+public final class SyntheticCache {
+    private SyntheticCache() {}
+
+    /** The default folder, {@code ~/.cache/sequoia/synthetic}. */
+    public static Path defaultDir() {
+        return Path.of(System.getProperty("user.home"), ".cache", "sequoia", "synthetic");
+    }
+
+    /** The GGUF file of a preset shape, type and seed, generated on first use. */
+    public static Path gguf(Path dir, String shape, TensorType type, long seed) {
+        Path file = dir.resolve(shape + "-" + type.name() + "-s" + seed + ".gguf");
+        if (Files.isRegularFile(file)) return file;
+        try {
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, file.getFileName().toString(), ".partial");
+            try {
+                SyntheticModels.ofPreset(shape, type, seed).writeGguf(partial);
+                Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the synthetic model " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

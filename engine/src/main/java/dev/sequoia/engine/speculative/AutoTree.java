@@ -1,0 +1,104 @@
+package dev.sequoia.engine.speculative;
+
+import dev.sequoia.engine.model.LayerSource;
+import dev.sequoia.engine.model.LlamaTransformer;
+import dev.sequoia.engine.tokenizer.Tokenizer;
+import dev.sequoia.optimize.TreeChoice;
+import dev.sequoia.optimize.TreeOptimizer;
+import dev.sequoia.tree.AcceptanceVector;
+import dev.sequoia.tree.LevelBoundedTreeDp;
+import dev.sequoia.tree.Tree;
+import dev.sequoia.tree.UnboundedTreeDp;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code auto} tree policy: Sequoia's DP tree over the pair's acceptance vector, measured on-policy for
+ * the request's sampling setting and cached on disk; its size and depth are the given ones, or the
+ * hardware-aware optimizer's choice over measured verification times t(n) and the draft's time per level.
+ */
+public final class AutoTree implements TreeProvider {
+    /** Prompts the acceptance vector is measured on when none are given. */
+    public static final List<String> DEFAULT_PROMPTS = List.of("Once upon a time", "The little dog",
+            "Lily and Tom went to the park", "One day, a boy", "She said", "It was a sunny day");
+    /** Children per node the acceptance vector is measured for: the widest fan-out a tree may use. */
+    public static final int WIDTH = 16;
+    /** Budgets the optimizer considers when it chooses the size itself. */
+    public static final int[] BUDGETS = {1, 2, 4, 8, 16, 32, 64, 128};
+    private static final int DEFAULT_MAX_LEVELS = 16;
+
+    private final LlamaTransformer target;
+    private final LlamaTransformer draft;
+    private final LayerSource targetLayers;
+    private final Tokenizer tokenizer;
+    private final PairProfiles profiles;
+    private final String configuration;
+    private final int budget;
+    private final int depth;
+    private final Map<String, TreeSpec> resolved = new ConcurrentHashMap<>();
+
+    /**
+     * @param configuration names the hardware setting t(n) was measured in (threads, offload plan)
+     * @param budget        tree size, 0 for the optimizer's choice
+     * @param depth         most levels, 0 for unbounded (or the optimizer's choice up to 16)
+     */
+    public AutoTree(LlamaTransformer target, LayerSource targetLayers, LlamaTransformer draft, Tokenizer tokenizer,
+                    PairProfiles profiles, String configuration, int budget, int depth) {
+        this.target = target;
+        this.targetLayers = targetLayers;
+        this.draft = draft;
+        this.tokenizer = tokenizer;
+        this.profiles = profiles;
+        this.configuration = configuration;
+        this.budget = budget;
+        this.depth = depth;
+    }
+
+    @Override
+    public int maxSize() { return budget > 0 ? budget : BUDGETS[BUDGETS.length - 1]; }
+
+    /** The tree for a sampling setting (measured on first use). */
+    @Override
+    public TreeSpec forSampling(double temperature, double topP) {
+        String key = String.format(Locale.ROOT, "%.3f/%.3f", temperature, topP);
+        return resolved.computeIfAbsent(key, k -> build(acceptance(temperature, topP)));
+    }
+
+    public AcceptanceMeasurer.Result acceptance(double temperature, double topP) {
+        AcceptanceMeasurer.Result r = profiles.acceptance(temperature, topP);
+        if (r == null) {
+            r = AcceptanceMeasurer.measure(target, draft, tokenizer, DEFAULT_PROMPTS, WIDTH, 48, temperature, topP, 1);
+            profiles.saveAcceptance(r);
+        }
+        return r;
+    }
+
+    public VerificationProfiler.Profile profile() {
+        VerificationProfiler.Profile p = profiles.profile(configuration);
+        if (p == null) {
+            p = VerificationProfiler.measure(target, targetLayers, draft, BUDGETS, 64, 3);
+            profiles.saveProfile(configuration, p);
+        }
+        return p;
+    }
+
+    private TreeSpec build(AcceptanceMeasurer.Result measured) {
+        AcceptanceVector p = AcceptanceVector.of(measured.acceptance());
+        if (budget > 0) return fixedSize(p, budget, depth);
+        VerificationProfiler.Profile profile = profile();
+        TreeChoice choice = TreeOptimizer.optimize(p, profile.times(), profile.draftSecondsPerLevel(),
+                depth > 0 ? depth : DEFAULT_MAX_LEVELS);
+        Tree tree = LevelBoundedTreeDp.solve(p, choice.budget(), choice.levels()).tree(choice.budget(), choice.levels());
+        return TreeSpec.of(tree, "auto (optimizer: " + choice.budget() + " nodes, " + choice.levels() + " levels)");
+    }
+
+    /** The best tree of exactly {@code n} nodes, with at most {@code levels} levels (0: unbounded). */
+    public static TreeSpec fixedSize(AcceptanceVector p, int n, int levels) {
+        Tree tree = levels > 0 ? LevelBoundedTreeDp.solve(p, n, levels).tree(n, levels)
+                : UnboundedTreeDp.solve(p, n).tree(n);
+        return TreeSpec.of(tree, "auto (" + n + " nodes" + (levels > 0 ? ", " + levels + " levels" : "") + ")");
+    }
+}

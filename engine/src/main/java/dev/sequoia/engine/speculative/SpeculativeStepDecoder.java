@@ -1,0 +1,93 @@
+package dev.sequoia.engine.speculative;
+
+import dev.sequoia.decode.SpeculativeDecoder;
+import dev.sequoia.decode.StepResult;
+import dev.sequoia.decode.TreePolicy;
+import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LlamaTransformer;
+import dev.sequoia.engine.sampling.SamplingParams;
+import dev.sequoia.engine.session.AutoregressiveDecoder;
+import dev.sequoia.engine.session.StepDecoder;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * A session's decoder for speculative decoding: the target and the draft, each with its own KV cache, and
+ * the sequoia module's {@link SpeculativeDecoder} running one step at a time under a {@link TreePolicy}.
+ * Confined to the engine thread.
+ */
+public final class SpeculativeStepDecoder implements StepDecoder {
+    private final TransformerModel target;
+    private final TransformerModel draft;
+    private final LlamaTransformer targetTransformer;
+    private final LlamaTransformer draftTransformer;
+    private final TreeProvider trees;
+
+    public SpeculativeStepDecoder(LlamaTransformer target, LlamaTransformer draft, TreeProvider trees, int capacity) {
+        this.targetTransformer = target;
+        this.draftTransformer = draft;
+        this.target = new TransformerModel(target, capacity);
+        this.draft = new TransformerModel(draft, capacity);
+        this.trees = trees;
+    }
+
+    @Override
+    public void feed(int[] tokens) {
+        AutoregressiveDecoder.feedChain(targetTransformer, target.cache(), tokens);
+        AutoregressiveDecoder.feedChain(draftTransformer, draft.cache(), tokens);
+    }
+
+    @Override
+    public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
+        if (sampling.topK() > 0) {
+            throw new IllegalArgumentException("top-k is not supported with speculative decoding (use top-p), got top-k "
+                    + sampling.topK());
+        }
+        long t0 = System.nanoTime(), draft0 = draft.forwardNanos(), target0 = target.forwardNanos();
+        var params = dev.sequoia.sample.SamplingParams.of(sampling.temperature(), sampling.topP());
+        TreePolicy policy = trees.forSampling(sampling.temperature(), sampling.topP()).policy();
+        SpeculativeDecoder decoder = new SpeculativeDecoder(target, draft, policy, params, random);
+        decoder.prefill(new int[]{root});
+        StepResult result = decoder.step();
+        long draftNanos = draft.forwardNanos() - draft0;
+        long verifyNanos = target.forwardNanos() - target0;
+        long sampleNanos = System.nanoTime() - t0 - draftNanos - verifyNanos;
+        // the kept path is the root and the accepted nodes: emitted token i was chosen at path node i
+        float[][] logits = target.keptLogits();
+        return new StepOutput(result.tokens(), logits, (int) decoder.counters().draftForwards(), draftNanos,
+                verifyNanos, sampleNanos);
+    }
+
+    @Override
+    public int committed() { return target.cache().committed(); }
+
+    @Override
+    public void truncate(int length) {
+        target.cache().truncate(length);
+        draft.cache().truncate(length);
+    }
+
+    @Override
+    public int rowsPerStep() { return trees.maxSize(); }
+
+    @Override
+    public int capacity() { return Math.min(target.cache().capacity(), draft.cache().capacity()); }
+
+    @Override
+    public long kvBytes() { return target.cache().allocatedBytes() + draft.cache().allocatedBytes(); }
+
+    @Override
+    public List<KvCache.Snapshot> snapshot() {
+        return List.of(target.cache().snapshot(committed()), draft.cache().snapshot(draft.cache().committed()));
+    }
+
+    @Override
+    public void restore(List<KvCache.Snapshot> snapshots) {
+        target.cache().restore(snapshots.get(0));
+        draft.cache().restore(snapshots.get(1));
+    }
+
+    @Override
+    public void close() {}
+}
