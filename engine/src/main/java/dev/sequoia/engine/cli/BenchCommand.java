@@ -3,6 +3,7 @@ package dev.sequoia.engine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.kernel.StreamProbe;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.bench.ForwardBench;
@@ -18,16 +19,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.lang.foreign.Arena;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code sequoia bench decode|verify}: decode speed against this machine's streaming bandwidth, and the
- * verification time ratio t(n)/t(1). On a model file it times whole forward passes; on a named synthetic
- * shape it times the forward pass's GEMMs over random weights of the given type (attention excluded,
- * reported as {@code "scope": "gemm"}).
+ * verification time ratio t(n)/t(1). It times whole forward passes of a model file, or of a synthetic model
+ * of a named shape and type (generated once into {@code ~/.cache/sequoia/synthetic/} and reused). With
+ * {@code --gemm-only} it times just the forward pass's GEMMs over random weights in memory (attention and
+ * norms excluded, reported as {@code "scope": "gemm"}), which needs no model file.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark decode (roofline fraction) or verify (t(n)/t(1)) on a model or a synthetic shape.")
@@ -66,6 +71,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--stream-mb", defaultValue = "480", description = "bandwidth probe buffer, above the last-level cache")
     long streamMb;
 
+    @Option(names = "--gemm-only", description = "with --synthetic: time only the GEMMs, over in-memory random weights")
+    boolean gemmOnly;
+
+    @Option(names = "--cache-dir", description = "where synthetic models are written (default ~/.cache/sequoia/synthetic)")
+    Path cacheDir;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -81,12 +92,28 @@ public final class BenchCommand implements Callable<Integer> {
         try (VectorMatMul mm = new VectorMatMul(threads); Arena arena = Arena.ofShared()) {
             double streamGbps = StreamProbe.measure(mm.pool(), streamMb << 20, 5);
             if (source.model != null) benchModel(ModelLoader.load(source.model, null, arena), mm, report);
-            else benchSynthetic(ModelShape.named(source.synthetic), mm, report);
+            else if (gemmOnly) benchSynthetic(ModelShape.named(source.synthetic), mm, report);
+            else benchModel(ModelLoader.load(syntheticFile(), null, arena), mm, report);
             if (mode == Mode.decode) addRoofline(report, streamGbps);
             else report.put("stream_gbps", streamGbps);
         }
         print(report);
         return 0;
+    }
+
+    /** The synthetic model file for --synthetic/--type, generated on first use (seed 1). */
+    private Path syntheticFile() throws IOException {
+        Path dir = cacheDir != null ? cacheDir
+                : Path.of(System.getProperty("user.home"), ".cache", "sequoia", "synthetic");
+        Path file = dir.resolve(source.synthetic + "-" + type.name() + "-s1.gguf"); // the naming of SyntheticCache
+        if (!Files.isRegularFile(file)) {
+            Files.createDirectories(dir);
+            Path partial = dir.resolve(file.getFileName() + ".partial");
+            spec.commandLine().getErr().println("sequoia bench: generating " + file + " (once)...");
+            SyntheticModels.ofPreset(source.synthetic, type, 1).writeGguf(partial);
+            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return file;
     }
 
     private void benchModel(Model model, VectorMatMul mm, Map<String, Object> report) {

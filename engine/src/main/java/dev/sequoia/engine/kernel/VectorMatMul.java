@@ -8,7 +8,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The CPU GEMM on the Vector API: each weight row is read from memory once per batch of n tokens.
+ * The CPU GEMM: each weight row is read from memory once per batch of n tokens.
+ *
+ * <p>Where the native kernels load ({@link NativeGemm}: AVX-512 C with software prefetch, compiled on first
+ * use), each task of the pool hands its row range to them; that is what reaches the streaming bandwidth
+ * (measured 10 -> 22 GB/s for Q8_0 on one thread once the next row block is prefetched). Everywhere else,
+ * and for Q4_0 and row lengths that are not whole blocks of 32, the Vector API kernels below run.
  *
  * <p>Work is split over blocks of {@link GemmTile#ROWS} rows handed to the threads of a {@link KernelPool}
  * owned by this object. For each row block, each column chunk of {@link #CHUNK} columns is first copied raw
@@ -35,7 +40,17 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
     private final float[][] scratch;
     private final MemorySegment[] stage;
 
+    /** The native AVX-512 kernels, or null to use only the Vector API ones. */
+    private final NativeGemm nativeGemm;
+
+    /** Uses the native kernels where they load (see {@link NativeGemm}), the Vector API ones elsewhere. */
     public VectorMatMul(int threads) {
+        this(threads, true);
+    }
+
+    /** {@code allowNative = false}: the Vector API kernels only (the fallback, and a comparison point). */
+    public VectorMatMul(int threads, boolean allowNative) {
+        this.nativeGemm = allowNative ? NativeGemm.load().orElse(null) : null;
         this.pool = new KernelPool(threads);
         this.scratch = new float[threads][GemmTile.ROWS * CHUNK];
         this.stage = new MemorySegment[threads];
@@ -43,6 +58,16 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
     }
 
     public int threads() { return pool.threads(); }
+
+    /** Which kernel multiplies {@code w}: "native-avx512" or "vector-api". */
+    public String kernelFor(WeightMatrix w) {
+        return nativeGemm != null && NativeGemm.supports(w) ? "native-avx512" : "vector-api";
+    }
+
+    /** Why the native kernels are not in use, or null when they are. */
+    public String nativeUnavailableReason() {
+        return nativeGemm != null ? null : NativeGemm.load().isEmpty() ? NativeGemm.unavailableReason() : "disabled";
+    }
 
     /** The pool, for other kernels of the same forward pass (attention, the bandwidth probe). */
     public KernelPool pool() { return pool; }
@@ -54,10 +79,12 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
         int blocks = (rows + GemmTile.ROWS - 1) / GemmTile.ROWS;
         int blocksPerTask = Math.max(1, blocks / (pool.threads() * TASKS_PER_THREAD));
         int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+        NativeGemm nat = nativeGemm != null && NativeGemm.supports(w) ? nativeGemm : null;
         pool.forEach(tasks, (worker, task) -> {
             int r0 = task * blocksPerTask * GemmTile.ROWS;
             int r1 = Math.min(rows, r0 + blocksPerTask * GemmTile.ROWS);
-            gemmRows(w, x, out, n, r0, r1, scratch[worker], stage[worker]);
+            if (nat != null) nat.gemmRows(w, x, out, n, r0, r1);
+            else gemmRows(w, x, out, n, r0, r1, scratch[worker], stage[worker]);
         });
     }
 
