@@ -22,13 +22,22 @@ public final class SyntheticCache {
 
     /** The GGUF file of a preset shape, type and seed, generated on first use. */
     public static Path gguf(Path dir, String shape, TensorType type, long seed) {
-        Path file = dir.resolve(shape + "-" + type.name() + "-s" + seed + ".gguf");
+        return gguf(dir, shape, ShapePresets.load(shape), type, seed);
+    }
+
+    /**
+     * The GGUF file of a shape (named {@code name} in the file name), generated on first use. Weights are
+     * seeded per tensor name, so a shape with fewer layers and the same seed is the same model truncated
+     * after its first layers: a self-speculative draft of it.
+     */
+    public static Path gguf(Path dir, String name, dev.sequoia.engine.model.LlamaConfig shape, TensorType type, long seed) {
+        Path file = dir.resolve(name + "-" + type.name() + "-s" + seed + ".gguf");
         if (Files.isRegularFile(file)) return file;
         try {
             Files.createDirectories(dir);
             Path partial = Files.createTempFile(dir, file.getFileName().toString(), ".partial");
             try {
-                SyntheticModels.ofPreset(shape, type, seed).writeGguf(partial);
+                new SyntheticModels(shape, type, seed).writeGguf(partial);
                 Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(partial);
