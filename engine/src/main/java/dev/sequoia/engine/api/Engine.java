@@ -1,5 +1,7 @@
 package dev.sequoia.engine.api;
 
+import dev.sequoia.engine.backend.offload.StreamedLayerSource;
+import dev.sequoia.engine.backend.offload.TargetOffload;
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.kernel.VectorMatMul;
@@ -15,8 +17,12 @@ import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
 import dev.sequoia.engine.speculative.TreeProvider;
 import dev.sequoia.engine.speculative.TreeSpec;
 import dev.sequoia.engine.tokenizer.Tokenizer;
+import dev.sequoia.offload.plan.ResidencyPlan;
+import dev.sequoia.offload.telemetry.PassTelemetry;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +39,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * }
  * }</pre>
  *
- * <p>Ownership: the engine's arena owns the mapped model files and is closed last; sessions' caches are
- * freed when each session closes.
+ * <p>With a memory budget ({@link EngineConfig#offload()}) the target's layers follow a residency plan: the
+ * engine owns a {@link StreamedLayerSource} that every target forward (prefill, decoding steps, speculative
+ * verification) goes through; the draft stays resident.
+ *
+ * <p>Ownership: the engine's arena owns the mapped model files and is closed last; the streamed source (its
+ * slots, resident copies and file) is closed before it; sessions' caches are freed when each session closes.
  */
 public final class Engine implements AutoCloseable {
     private final EngineConfig config;
@@ -44,6 +54,9 @@ public final class Engine implements AutoCloseable {
     private final VectorMatMul kernels;
     private final LlamaTransformer targetModel;
     private final LlamaTransformer draftModel;
+    private final StreamedLayerSource streamed;
+    private final LayerSource targetLayers;
+    private final List<String> offloadNotes = new ArrayList<>();
     private final int[] stopTokens;
     private final TreeProvider trees;
     private final EngineLoop loop;
@@ -57,6 +70,13 @@ public final class Engine implements AutoCloseable {
         this.kernels = new VectorMatMul(config.threads());
         this.targetModel = new LlamaTransformer(target, kernels);
         this.draftModel = draft == null ? null : new LlamaTransformer(draft, kernels);
+        try {
+            this.streamed = config.offload().enabled() ? openStreamed() : null;
+        } catch (RuntimeException e) {
+            kernels.close();
+            throw e;
+        }
+        this.targetLayers = streamed != null ? streamed : LayerSource.resident(target.weights());
         this.stopTokens = stopTokens(target);
         this.trees = draftModel == null || config.tree().equals("none") ? null
                 : givenTrees != null ? givenTrees : treeProvider();
@@ -99,6 +119,15 @@ public final class Engine implements AutoCloseable {
         return draft;
     }
 
+    /** The target's residency plan and streamer, sized for one session's caches and the resident draft. */
+    private StreamedLayerSource openStreamed() {
+        long draftBytes = draft == null ? 0 : TargetOffload.residentBytes(draft, sessionCapacity());
+        StreamedLayerSource source = TargetOffload.open(target, targetModel, config.offload(), draftBytes,
+                sessionCapacity(), offloadNotes::add);
+        offloadNotes.add(source.plan().describe());
+        return source;
+    }
+
     /** Tokens that end a generation: EOS, and for llama2.c checkpoints BOS (run.c's story separator). */
     private static int[] stopTokens(Model model) {
         Tokenizer t = model.tokenizer();
@@ -113,6 +142,24 @@ public final class Engine implements AutoCloseable {
     public LlamaTransformer targetTransformer() { return targetModel; }
     public LlamaTransformer draftTransformer() { return draftModel; }
 
+    /** Where target forwards take their layers: the streamed source, or the mapped weights. */
+    public LayerSource targetLayers() { return targetLayers; }
+
+    /** The target's residency plan, or null when it is wholly resident. */
+    public ResidencyPlan offloadPlan() { return streamed == null ? null : streamed.plan(); }
+
+    /** What setting up offloading measured and chose (disk bandwidth, the plan), to print; empty when resident. */
+    public List<String> offloadReport() { return List.copyOf(offloadNotes); }
+
+    /** Streaming telemetry of the target summed since the engine opened (NONE when resident). */
+    public PassTelemetry streamingTotals() { return streamed == null ? PassTelemetry.NONE : streamed.totalTelemetry(); }
+
+    /** The name t(n) profiles of this engine's hardware configuration are cached under. */
+    public String profileConfiguration() {
+        return streamed == null ? "cpu-resident-threads" + config.threads()
+                : TargetOffload.configurationName(config.threads(), streamed.plan());
+    }
+
     /** Opens a new, empty session. */
     public Session openSession() {
         SessionState state = new SessionState(newDecoder());
@@ -123,16 +170,21 @@ public final class Engine implements AutoCloseable {
     private TreeProvider treeProvider() {
         if (!config.tree().equals("auto")) return TreeProvider.fixed(TreeSpec.parse(config.tree(), config.depth()));
         PairProfiles profiles = new PairProfiles(PairProfiles.defaultRoot(), target.source(), draft.source());
-        return new AutoTree(targetModel, LayerSource.resident(target.weights()), draftModel, tokenizer(), profiles,
-                "cpu-resident-threads" + config.threads(), config.budget(), config.depth());
+        return new AutoTree(targetModel, targetLayers, draftModel, tokenizer(), profiles, profileConfiguration(),
+                config.budget(), config.depth());
     }
 
-    private StepDecoder newDecoder() {
+    private int sessionCapacity() {
         int capacity = config.contextLength() > 0
                 ? Math.min(config.contextLength(), target.config().contextLength())
                 : target.config().contextLength();
-        if (trees == null) return new AutoregressiveDecoder(targetModel, capacity);
-        return new SpeculativeStepDecoder(targetModel, draftModel, trees, Math.min(capacity, draft.config().contextLength()));
+        return capacity;
+    }
+
+    private StepDecoder newDecoder() {
+        if (trees == null) return new AutoregressiveDecoder(targetModel, targetLayers, sessionCapacity());
+        return new SpeculativeStepDecoder(targetModel, targetLayers, draftModel, trees,
+                Math.min(sessionCapacity(), draft.config().contextLength()));
     }
 
     /** The tree policy of speculative sessions, or null for plain decoding. */
@@ -148,7 +200,8 @@ public final class Engine implements AutoCloseable {
 
     Generation startGeneration(SessionState state, GenerateRequest request, TokenListener listener) {
         Generation handle = new Generation();
-        GenerationTask task = new GenerationTask(state, request, handle, listener, tokenizer(), stopTokens);
+        GenerationTask task = new GenerationTask(state, request, handle, listener, tokenizer(), stopTokens,
+                this::streamingTotals);
         loop.submit(() -> {
             if (state.closed) handle.fail(new IllegalStateException("the session is closed"));
             else loop.startGeneration(task);
@@ -175,6 +228,7 @@ public final class Engine implements AutoCloseable {
     public void close() {
         for (SessionState s : open) closeSession(s);
         loop.shutdown();
+        if (streamed != null) streamed.close();
         kernels.close();
         arena.close();
     }

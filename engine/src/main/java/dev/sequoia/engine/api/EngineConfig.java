@@ -1,5 +1,7 @@
 package dev.sequoia.engine.api;
 
+import dev.sequoia.engine.backend.offload.OffloadSettings;
+
 /**
  * Everything needed to open an {@link Engine}; built at the edge (CLI, server, a program) and passed down.
  *
@@ -11,10 +13,19 @@ package dev.sequoia.engine.api;
  * @param threads          CPU compute threads
  * @param prefixCacheBytes byte budget of the prompt-prefix KV cache; 0 disables it
  * @param contextLength    most tokens per session; 0 uses the target's context length
+ * @param offload          the target's memory budget and residency plan overrides ({@link OffloadSettings#NONE}:
+ *                         all resident); the draft always stays resident
  */
 public record EngineConfig(ModelSpec target, ModelSpec draft, String tree, int budget, int depth, int threads,
-                           long prefixCacheBytes, int contextLength) {
+                           long prefixCacheBytes, int contextLength, OffloadSettings offload) {
+    /** A configuration with the whole target resident. */
+    public EngineConfig(ModelSpec target, ModelSpec draft, String tree, int budget, int depth, int threads,
+                        long prefixCacheBytes, int contextLength) {
+        this(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, OffloadSettings.NONE);
+    }
+
     public EngineConfig {
+        if (offload == null) offload = OffloadSettings.NONE;
         if (target == null) throw new IllegalArgumentException("a target model is required");
         if (tree == null || tree.isBlank()) tree = draft == null ? "none" : "auto";
         if (budget < 0) throw new IllegalArgumentException("budget must be >= 0, got " + budget);
@@ -33,23 +44,28 @@ public record EngineConfig(ModelSpec target, ModelSpec draft, String tree, int b
     }
 
     public EngineConfig withDraft(ModelSpec draftModel, String treePolicy) {
-        return new EngineConfig(target, draftModel, treePolicy, budget, depth, threads, prefixCacheBytes, contextLength);
+        return new EngineConfig(target, draftModel, treePolicy, budget, depth, threads, prefixCacheBytes, contextLength, offload);
     }
 
     public EngineConfig withTree(String treePolicy, int treeBudget, int treeDepth) {
-        return new EngineConfig(target, draft, treePolicy, treeBudget, treeDepth, threads, prefixCacheBytes, contextLength);
+        return new EngineConfig(target, draft, treePolicy, treeBudget, treeDepth, threads, prefixCacheBytes, contextLength, offload);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(target, draft, tree, budget, depth, n, prefixCacheBytes, contextLength);
+        return new EngineConfig(target, draft, tree, budget, depth, n, prefixCacheBytes, contextLength, offload);
     }
 
     public EngineConfig withPrefixCacheBytes(long bytes) {
-        return new EngineConfig(target, draft, tree, budget, depth, threads, bytes, contextLength);
+        return new EngineConfig(target, draft, tree, budget, depth, threads, bytes, contextLength, offload);
     }
 
     public EngineConfig withContextLength(int tokens) {
-        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, tokens);
+        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, tokens, offload);
+    }
+
+    /** The target streams within {@code settings}' memory budget (budget 0: all resident). */
+    public EngineConfig withOffload(OffloadSettings settings) {
+        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, settings);
     }
 
     public static int defaultThreads() { return Math.max(1, Runtime.getRuntime().availableProcessors()); }

@@ -6,10 +6,12 @@ import dev.sequoia.engine.session.PrefixCache;
 import dev.sequoia.engine.session.StepDecoder;
 import dev.sequoia.engine.session.StepDecoder.StepOutput;
 import dev.sequoia.engine.tokenizer.Tokenizer;
+import dev.sequoia.offload.telemetry.PassTelemetry;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -23,6 +25,7 @@ final class GenerationTask {
     private final TokenListener listener;
     private final Tokenizer tokenizer;
     private final int[] stopTokens;
+    private final Supplier<PassTelemetry> streaming;
     private final RandomGenerator random;
     private final List<Integer> generated = new ArrayList<>();
     private final List<TokenLogprob[]> logprobs = new ArrayList<>();
@@ -31,15 +34,17 @@ final class GenerationTask {
     private int cachedTokens;
     private int targetForwards, draftForwards;
     private long startNanos, prefillNanos, draftNanos, verifyNanos, sampleNanos;
+    private PassTelemetry streamedBefore = PassTelemetry.NONE;
 
     GenerationTask(SessionState session, GenerateRequest request, Generation handle, TokenListener listener,
-                   Tokenizer tokenizer, int[] stopTokens) {
+                   Tokenizer tokenizer, int[] stopTokens, Supplier<PassTelemetry> streaming) {
         this.session = session;
         this.request = request;
         this.handle = handle;
         this.listener = listener;
         this.tokenizer = tokenizer;
         this.stopTokens = stopTokens;
+        this.streaming = streaming;
         this.random = new SplittableRandom(request.sampling().seed());
     }
 
@@ -55,6 +60,7 @@ final class GenerationTask {
     /** Tokenizes the prompt and feeds it, all but its last token, into the caches. */
     void start(PrefixCache prefixCache) {
         startNanos = System.nanoTime();
+        streamedBefore = streaming.get();
         StepDecoder decoder = session.decoder;
         boolean first = session.isEmpty();
         promptTokens = tokenizer.encode(request.prompt(), first && tokenizer.bos() >= 0, false);
@@ -141,9 +147,16 @@ final class GenerationTask {
         long total = System.nanoTime() - startNanos;
         GenerationStats stats = new GenerationStats(promptTokens.length - cachedTokens, cachedTokens,
                 generated.size(), targetForwards, draftForwards, prefillNanos, draftNanos, verifyNanos,
-                sampleNanos, total);
+                sampleNanos, total, since(streamedBefore, streaming.get()));
         int[] tokens = generated.stream().mapToInt(Integer::intValue).toArray();
         handle.complete(new GenerationResult(promptTokens, tokens, text.text(), reason, List.copyOf(logprobs), stats));
         return false;
+    }
+
+    /** The streaming done between two readings of the running totals. */
+    private static PassTelemetry since(PassTelemetry before, PassTelemetry now) {
+        return new PassTelemetry(now.layersStreamed() - before.layersStreamed(), now.bytesStreamed() - before.bytesStreamed(),
+                now.passNanos() - before.passNanos(), now.stallNanos() - before.stallNanos(),
+                now.loadNanos() - before.loadNanos());
     }
 }

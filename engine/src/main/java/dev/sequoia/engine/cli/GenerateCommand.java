@@ -13,13 +13,19 @@ import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.sampling.Sampler.TokenLogprob;
 import dev.sequoia.engine.sampling.SamplingParams;
+import dev.sequoia.engine.speculative.AutoTree;
+import dev.sequoia.optimize.TreeChoice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code sequoia generate}: one prompt in, a continuation out, as text or one JSON object. */
@@ -81,6 +87,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OffloadOptions offload = new OffloadOptions();
+
     @Override
     public Integer call() {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
@@ -88,6 +100,7 @@ public final class GenerateCommand implements Callable<Integer> {
         EngineConfig config = engineConfig();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Engine engine = Engine.open(config); Session session = engine.openSession()) {
+            engine.offloadReport().forEach(System.err::println);
             if (json) {
                 GenerationResult result = session.generate(request);
                 out.println(toJson(result, engine));
@@ -96,6 +109,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 GenerationResult result = session.generate(request, (token, text) -> out.print(text)).await();
                 out.println();
                 System.err.println(summary(result.stats()));
+                if (prediction(engine, result.stats()) != null) System.err.println(prediction(engine, result.stats()));
             }
         }
         return 0;
@@ -104,13 +118,31 @@ public final class GenerateCommand implements Callable<Integer> {
     EngineConfig engineConfig() {
         ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
         return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context);
+                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings());
     }
 
     static String summary(GenerationStats s) {
         return String.format("[%d prompt tokens, %d generated in %.2f s: %.2f tokens/s, %.2f tokens/step, %d target forwards]",
                 s.promptTokens() + s.cachedTokens(), s.tokens(), s.totalNanos() / 1e9, s.tokensPerSecond(),
-                s.tokensPerStep(), s.targetForwards());
+                s.tokensPerStep(), s.targetForwards())
+                + (s.offload().layersStreamed() > 0 ? "\n[streamed target: " + s.offload() + "]" : "");
+    }
+
+    /** The optimizer's predicted seconds per step next to the measured ones, for {@code --tree auto} without a size. */
+    static Map<String, Object> prediction(Engine engine, GenerationStats s) {
+        if (!(engine.trees() instanceof AutoTree auto) || auto.lastChoice() == null || s.targetForwards() == 0) return null;
+        TreeChoice c = auto.lastChoice();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("budget", c.budget());
+        o.put("levels", c.levels());
+        o.put("predicted_tokens_per_step", c.expectedTokens());
+        o.put("predicted_s_per_step", c.timePerToken() * c.expectedTokens());
+        o.put("predicted_s_per_token", c.timePerToken());
+        o.put("predicted_speedup", c.predictedSpeedup());
+        double measured = (s.totalNanos() - s.prefillNanos()) / 1e9 / s.targetForwards();
+        o.put("measured_s_per_step", measured);
+        o.put("measured_over_predicted", measured / (c.timePerToken() * c.expectedTokens()));
+        return o;
     }
 
     static String toJson(GenerationResult r, Engine engine) {
@@ -131,6 +163,8 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         root.set("stats", stats(mapper, r.stats()));
+        Map<String, Object> prediction = prediction(engine, r.stats());
+        if (prediction != null) root.putPOJO("prediction", prediction);
         try {
             return mapper.writeValueAsString(root);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -152,6 +186,7 @@ public final class GenerateCommand implements Callable<Integer> {
         o.put("verify_s", s.verifyNanos() / 1e9);
         o.put("sample_s", s.sampleNanos() / 1e9);
         o.put("total_s", s.totalNanos() / 1e9);
+        if (s.offload().layersStreamed() > 0) o.putPOJO("offload", OffloadOptions.json(s.offload()));
         return o;
     }
 

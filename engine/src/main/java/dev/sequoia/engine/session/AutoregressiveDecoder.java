@@ -1,6 +1,7 @@
 package dev.sequoia.engine.session;
 
 import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.sampling.Sampler;
 import dev.sequoia.engine.sampling.SamplingParams;
@@ -13,20 +14,32 @@ public final class AutoregressiveDecoder implements StepDecoder {
     static final int PREFILL_CHUNK = 256;
 
     private final LlamaTransformer target;
+    private final LayerSource layers;
     private KvCache cache;
 
     public AutoregressiveDecoder(LlamaTransformer target, int capacity) {
+        this(target, LayerSource.resident(target.weights()), capacity);
+    }
+
+    /** Decoding whose forwards take the target's layers from {@code layers} (resident or streamed). */
+    public AutoregressiveDecoder(LlamaTransformer target, LayerSource layers, int capacity) {
         this.target = target;
+        this.layers = layers;
         this.cache = target.newCache(capacity);
     }
 
     @Override
     public void feed(int[] tokens) {
-        feedChain(target, cache, tokens);
+        feedChain(target, layers, cache, tokens);
     }
 
-    /** Feeds and commits a chain in chunks. */
+    /** Feeds and commits a chain in chunks, over the model's resident layers. */
     public static void feedChain(LlamaTransformer model, KvCache cache, int[] tokens) {
+        feedChain(model, LayerSource.resident(model.weights()), cache, tokens);
+    }
+
+    /** Feeds and commits a chain in chunks, taking the layers from {@code layers}. */
+    public static void feedChain(LlamaTransformer model, LayerSource layers, KvCache cache, int[] tokens) {
         for (int start = 0; start < tokens.length; start += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, tokens.length - start);
             int[] chunk = java.util.Arrays.copyOfRange(tokens, start, start + n);
@@ -36,7 +49,7 @@ public final class AutoregressiveDecoder implements StepDecoder {
                 parents[i] = i - 1;
                 path[i] = i;
             }
-            model.forward(cache, chunk, parents);
+            model.forward(cache, chunk, parents, layers);
             cache.keep(path);
         }
     }
@@ -44,7 +57,7 @@ public final class AutoregressiveDecoder implements StepDecoder {
     @Override
     public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
         long t0 = System.nanoTime();
-        float[] logits = target.forward(cache, new int[]{root}, new int[]{-1})[0];
+        float[] logits = target.forward(cache, new int[]{root}, new int[]{-1}, layers)[0];
         cache.keep(new int[]{0});
         long t1 = System.nanoTime();
         int next = Sampler.sample(logits, sampling, random);

@@ -1,5 +1,6 @@
 package dev.sequoia.engine.speculative;
 
+import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
 import dev.sequoia.engine.tokenizer.Tokenizer;
@@ -34,6 +35,14 @@ public final class AcceptanceMeasurer {
     public static Result measure(LlamaTransformer target, LlamaTransformer draft, Tokenizer tokenizer,
                                  List<String> prompts, int width, int stepsPerPrompt, double temperature,
                                  double topP, long seed) {
+        return measure(target, LayerSource.resident(target.weights()), draft, tokenizer, prompts, width,
+                stepsPerPrompt, temperature, topP, seed);
+    }
+
+    /** {@link #measure} with the target's layers taken from {@code targetLayers} (resident or streamed). */
+    public static Result measure(LlamaTransformer target, LayerSource targetLayers, LlamaTransformer draft,
+                                 Tokenizer tokenizer, List<String> prompts, int width, int stepsPerPrompt,
+                                 double temperature, double topP, long seed) {
         if (width < 1 || width > target.config().vocabSize()) {
             throw new IllegalArgumentException("width must be in 1.." + target.config().vocabSize() + ", got " + width);
         }
@@ -47,7 +56,7 @@ public final class AcceptanceMeasurer {
             if (tokens.length == 0) continue;
             int capacity = Math.min(target.config().contextLength(), draft.config().contextLength());
             int budgetSteps = Math.min(stepsPerPrompt, capacity - tokens.length - 1);
-            steps += measurePrompt(target, draft, tokens, budgetSteps, width, params, random, sum);
+            steps += measurePrompt(target, targetLayers, draft, tokens, budgetSteps, width, params, random, sum);
         }
         if (steps == 0) throw new IllegalArgumentException("no step could be measured: prompts too long for the context");
         double total = 0;
@@ -58,13 +67,14 @@ public final class AcceptanceMeasurer {
         return new Result(sum, Math.max(0, 1 - total), steps, width, temperature, topP);
     }
 
-    private static int measurePrompt(LlamaTransformer target, LlamaTransformer draft, int[] prompt, int steps,
-                                     int width, SamplingParams params, SplittableRandom random, double[] sum) {
+    private static int measurePrompt(LlamaTransformer target, LayerSource targetLayers, LlamaTransformer draft,
+                                     int[] prompt, int steps, int width, SamplingParams params,
+                                     SplittableRandom random, double[] sum) {
         int capacity = prompt.length + steps + 1;
-        TransformerModel t = new TransformerModel(target, capacity);
+        TransformerModel t = new TransformerModel(target, targetLayers, capacity);
         TransformerModel d = new TransformerModel(draft, capacity);
         int[] prefix = java.util.Arrays.copyOf(prompt, prompt.length - 1);
-        AutoregressiveDecoder.feedChain(target, t.cache(), prefix);
+        AutoregressiveDecoder.feedChain(target, targetLayers, t.cache(), prefix);
         AutoregressiveDecoder.feedChain(draft, d.cache(), prefix);
         int current = prompt[prompt.length - 1];
         for (int s = 0; s < steps; s++) {

@@ -39,6 +39,8 @@ public final class AutoTree implements TreeProvider {
     private final int budget;
     private final int depth;
     private final Map<String, TreeSpec> resolved = new ConcurrentHashMap<>();
+    private volatile TreeChoice lastChoice;
+    private volatile VerificationProfiler.Profile profile;
 
     /**
      * @param configuration names the hardware setting t(n) was measured in (threads, offload plan)
@@ -58,7 +60,7 @@ public final class AutoTree implements TreeProvider {
     }
 
     @Override
-    public int maxSize() { return budget > 0 ? budget : BUDGETS[BUDGETS.length - 1]; }
+    public int maxSize() { return budget > 0 ? budget : profile().times().maxBudget(); }
 
     /** The tree for a sampling setting (measured on first use). */
     @Override
@@ -67,21 +69,34 @@ public final class AutoTree implements TreeProvider {
         return resolved.computeIfAbsent(key, k -> build(acceptance(temperature, topP)));
     }
 
+    /**
+     * The optimizer's last choice, with its predicted time per token and speedup, or null when the size was
+     * given (or no tree was built yet).
+     */
+    public TreeChoice lastChoice() { return lastChoice; }
+
     public AcceptanceMeasurer.Result acceptance(double temperature, double topP) {
         AcceptanceMeasurer.Result r = profiles.acceptance(temperature, topP);
         if (r == null) {
-            r = AcceptanceMeasurer.measure(target, draft, tokenizer, DEFAULT_PROMPTS, WIDTH, 48, temperature, topP, 1);
+            r = AcceptanceMeasurer.measure(target, targetLayers, draft, tokenizer, DEFAULT_PROMPTS, WIDTH, 48, temperature, topP, 1);
             profiles.saveAcceptance(r);
         }
         return r;
     }
 
+    /**
+     * t(n) and the draft's time per level in this configuration: cached on disk (for instance by
+     * {@code sequoia optimize}, possibly up to n = 1024), else measured over {@link #BUDGETS}.
+     */
     public VerificationProfiler.Profile profile() {
-        VerificationProfiler.Profile p = profiles.profile(configuration);
+        VerificationProfiler.Profile p = profile;
+        if (p != null) return p;
+        p = profiles.profile(configuration);
         if (p == null) {
             p = VerificationProfiler.measure(target, targetLayers, draft, BUDGETS, 64, 3);
             profiles.saveProfile(configuration, p);
         }
+        profile = p;
         return p;
     }
 
@@ -91,6 +106,7 @@ public final class AutoTree implements TreeProvider {
         VerificationProfiler.Profile profile = profile();
         TreeChoice choice = TreeOptimizer.optimize(p, profile.times(), profile.draftSecondsPerLevel(),
                 depth > 0 ? depth : DEFAULT_MAX_LEVELS);
+        lastChoice = choice;
         Tree tree = LevelBoundedTreeDp.solve(p, choice.budget(), choice.levels()).tree(choice.budget(), choice.levels());
         return TreeSpec.of(tree, "auto (optimizer: " + choice.budget() + " nodes, " + choice.levels() + " levels)");
     }

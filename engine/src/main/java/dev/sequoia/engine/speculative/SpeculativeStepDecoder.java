@@ -4,6 +4,7 @@ import dev.sequoia.decode.SpeculativeDecoder;
 import dev.sequoia.decode.StepResult;
 import dev.sequoia.decode.TreePolicy;
 import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
@@ -25,16 +26,22 @@ public final class SpeculativeStepDecoder implements StepDecoder {
     private final TreeProvider trees;
 
     public SpeculativeStepDecoder(LlamaTransformer target, LlamaTransformer draft, TreeProvider trees, int capacity) {
+        this(target, LayerSource.resident(target.weights()), draft, trees, capacity);
+    }
+
+    /** Speculation whose target forwards (prefill and verification) take their layers from {@code targetLayers}. */
+    public SpeculativeStepDecoder(LlamaTransformer target, LayerSource targetLayers, LlamaTransformer draft,
+                                  TreeProvider trees, int capacity) {
         this.targetTransformer = target;
         this.draftTransformer = draft;
-        this.target = new TransformerModel(target, capacity);
+        this.target = new TransformerModel(target, targetLayers, capacity);
         this.draft = new TransformerModel(draft, capacity);
         this.trees = trees;
     }
 
     @Override
     public void feed(int[] tokens) {
-        AutoregressiveDecoder.feedChain(targetTransformer, target.cache(), tokens);
+        AutoregressiveDecoder.feedChain(targetTransformer, target.layers(), target.cache(), tokens);
         AutoregressiveDecoder.feedChain(draftTransformer, draft.cache(), tokens);
     }
 

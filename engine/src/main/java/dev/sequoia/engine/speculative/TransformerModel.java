@@ -2,6 +2,7 @@ package dev.sequoia.engine.speculative;
 
 import dev.sequoia.decode.DecodingModel;
 import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 
 /**
@@ -13,6 +14,7 @@ import dev.sequoia.engine.model.LlamaTransformer;
  */
 public final class TransformerModel implements DecodingModel {
     private final LlamaTransformer transformer;
+    private final LayerSource layers;
     private final KvCache cache;
     private float[][] pendingLogits = new float[0][];
     private int pendingRows;
@@ -20,16 +22,24 @@ public final class TransformerModel implements DecodingModel {
     private long forwardNanos;
 
     public TransformerModel(LlamaTransformer transformer, int capacity) {
+        this(transformer, LayerSource.resident(transformer.weights()), capacity);
+    }
+
+    /** A model whose forwards take their layers from {@code layers} (for instance a streamed target). */
+    public TransformerModel(LlamaTransformer transformer, LayerSource layers, int capacity) {
         this.transformer = transformer;
+        this.layers = layers;
         this.cache = transformer.newCache(capacity);
     }
 
     public KvCache cache() { return cache; }
 
+    public LayerSource layers() { return layers; }
+
     @Override
     public float[][] forward(int[] tokens, int[] parents) {
         long t0 = System.nanoTime();
-        float[][] logits = transformer.forward(cache, tokens, parents);
+        float[][] logits = transformer.forward(cache, tokens, parents, layers);
         forwardNanos += System.nanoTime() - t0;
         remember(logits);
         return logits;

@@ -42,7 +42,7 @@ public final class VerificationProfiler {
                 parents[i] = i - 1;
                 path[i] = i;
             }
-            model.forward(cache, tokens, parents);
+            model.forward(cache, tokens, parents, layers);
             cache.keep(path);
         }
         int[] tokens = new int[n];

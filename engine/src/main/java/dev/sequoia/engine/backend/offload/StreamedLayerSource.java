@@ -32,6 +32,8 @@ public final class StreamedLayerSource implements LayerSource, AutoCloseable {
     private final TrackedArena residentArena;
     private final LayerWeights[] resident;
     private final LayerStreamer streamer;
+    private final MemoryLedger ledger;
+    private PassTelemetry total = PassTelemetry.NONE;
 
     /** Reads the plan's resident layers now; streaming starts at the first pass. */
     public StreamedLayerSource(LlamaWeights weights, DiskTier tier, ResidencyPlan plan, MemoryLedger ledger) {
@@ -42,6 +44,7 @@ public final class StreamedLayerSource implements LayerSource, AutoCloseable {
         this.weights = weights;
         this.tier = tier;
         this.plan = plan;
+        this.ledger = ledger;
         this.resident = new LayerWeights[plan.layers()];
         this.residentArena = ledger.newArena("resident layers");
         try {
@@ -58,6 +61,9 @@ public final class StreamedLayerSource implements LayerSource, AutoCloseable {
     }
 
     public ResidencyPlan plan() { return plan; }
+
+    /** The ledger of every buffer this source (resident copies, slots) holds. */
+    public MemoryLedger ledger() { return ledger; }
 
     @Override
     public void beginPass() {
@@ -77,13 +83,16 @@ public final class StreamedLayerSource implements LayerSource, AutoCloseable {
 
     @Override
     public void endPass() {
-        if (streamer != null) streamer.endPass();
+        if (streamer != null) total = total.plus(streamer.endPass());
     }
 
     /** Streaming telemetry of the last forward pass (empty when nothing streams). */
     public PassTelemetry lastPass() {
         return streamer == null ? PassTelemetry.NONE : streamer.lastPass();
     }
+
+    /** Streaming telemetry summed over every pass since this source was made (failed passes included). */
+    public PassTelemetry totalTelemetry() { return total; }
 
     /** The model's layer with its projections read from {@code memory}, laid out as the tier placed them. */
     private LayerWeights viewsOver(int layer, MemorySegment memory) {
