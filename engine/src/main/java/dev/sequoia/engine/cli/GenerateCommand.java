@@ -98,20 +98,24 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
         GenerateRequest request = new GenerateRequest(prompt, maxTokens, sampling, stop, logprobs);
         EngineConfig config = engineConfig();
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
         try (Engine engine = Engine.open(config); Session session = engine.openSession()) {
-            engine.offloadReport().forEach(System.err::println);
+            engine.offloadReport().forEach(spec.commandLine().getErr()::println);
             if (json) {
                 GenerationResult result = session.generate(request);
                 out.println(toJson(result, engine));
             } else {
                 out.print(prompt);
-                GenerationResult result = session.generate(request, (token, text) -> out.print(text)).await();
+                GenerationResult result = session.generate(request, (token, text) -> {
+                    out.print(text);
+                    out.flush();
+                }).await();
                 out.println();
-                System.err.println(summary(result.stats()));
-                if (prediction(engine, result.stats()) != null) System.err.println(prediction(engine, result.stats()));
+                spec.commandLine().getErr().println(summary(result.stats()));
+                if (prediction(engine, result.stats()) != null) spec.commandLine().getErr().println(prediction(engine, result.stats()));
             }
         }
+        out.flush();
         return 0;
     }
 
