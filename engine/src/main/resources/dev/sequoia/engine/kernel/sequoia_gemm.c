@@ -78,40 +78,124 @@ static void tile_##R##_##T(int type, const uint8_t *w, int64_t rowBytes, int col
     __m512 acc[R][T];                                                                                   \
     const uint8_t *rp[R];                                                                               \
     const float *xp[T];                                                                                 \
-    for (int i = 0; i < R; i++) {                                                                       \
+    _Pragma("GCC unroll 4") for (int i = 0; i < R; i++) {                                                                       \
         rp[i] = w + (int64_t) (r + i) * rowBytes;                                                       \
-        for (int j = 0; j < T; j++) acc[i][j] = _mm512_setzero_ps();                                    \
+        _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) acc[i][j] = _mm512_setzero_ps();                                    \
     }                                                                                                   \
-    for (int j = 0; j < T; j++) xp[j] = x + (int64_t) (t0 + j) * cols;                                  \
+    _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) xp[j] = x + (int64_t) (t0 + j) * cols;                                  \
     for (int c = 0; c < cols; c += 32) {                                                                \
         if (prefetch) {                                                                                 \
             int64_t pf = col_bytes(type, c) + R * rowBytes;                                             \
-            for (int i = 0; i < R; i++) {                                                               \
+            _Pragma("GCC unroll 4") for (int i = 0; i < R; i++) {                                                               \
                 _mm_prefetch((const char *) rp[i] + pf, _MM_HINT_T1);                                  \
                 if (type == SQ_F32) _mm_prefetch((const char *) rp[i] + pf + 64, _MM_HINT_T1);         \
             }                                                                                           \
         }                                                                                               \
         __m512 xl[T], xh[T];                                                                            \
-        for (int j = 0; j < T; j++) {                                                                   \
+        _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) {                                                                   \
             xl[j] = _mm512_loadu_ps(xp[j] + c);                                                         \
             xh[j] = _mm512_loadu_ps(xp[j] + c + 16);                                                    \
         }                                                                                               \
-        for (int i = 0; i < R; i++) {                                                                   \
+        _Pragma("GCC unroll 4") for (int i = 0; i < R; i++) {                                                                   \
             __m512 lo, hi;                                                                              \
             load32(type, rp[i], c, &lo, &hi);                                                           \
-            for (int j = 0; j < T; j++) {                                                               \
+            _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) {                                                               \
                 acc[i][j] = _mm512_fmadd_ps(lo, xl[j], acc[i][j]);                                      \
                 acc[i][j] = _mm512_fmadd_ps(hi, xh[j], acc[i][j]);                                      \
             }                                                                                           \
         }                                                                                               \
     }                                                                                                   \
-    for (int i = 0; i < R; i++)                                                                         \
-        for (int j = 0; j < T; j++)                                                                     \
+    _Pragma("GCC unroll 4") for (int i = 0; i < R; i++)                                                                         \
+        _Pragma("GCC unroll 4") for (int j = 0; j < T; j++)                                                                     \
             out[(int64_t) (t0 + j) * outRows + r + i] = _mm512_reduce_add_ps(acc[i][j]);                \
 }
 
 DEFINE_TILE(4, 1) DEFINE_TILE(4, 2) DEFINE_TILE(4, 3) DEFINE_TILE(4, 4)
 DEFINE_TILE(1, 1) DEFINE_TILE(1, 2) DEFINE_TILE(1, 3) DEFINE_TILE(1, 4)
+
+/*
+ * Batches of more than 4 tokens: each row block's columns are decoded once, a chunk at a time, into an
+ * L1-resident fp32 scratch (4 rows x CHUNK_COLS), and the token tiles read the weights from there, so the
+ * decode is not repeated per tile of 4 tokens and the FMAs run near peak. Outputs accumulate over chunks.
+ */
+#define CHUNK_COLS 1024
+static __thread float scratch[4 * CHUNK_COLS];
+
+static inline __attribute__((always_inline)) void decode_chunk(int type, const uint8_t *w, int64_t rowBytes,
+                                                               int r, int c0, int len, int nrows) {
+    for (int i = 0; i < 4; i++) {
+        const uint8_t *row = w + (int64_t) (r + i) * rowBytes;
+        if (i >= nrows) break;
+        for (int c = 0; c < len; c += 32) {
+            _mm_prefetch((const char *) row + col_bytes(type, c0 + c) + 4 * rowBytes, _MM_HINT_T1);
+            if (type == SQ_F32) _mm_prefetch((const char *) row + col_bytes(type, c0 + c) + 4 * rowBytes + 64, _MM_HINT_T1);
+            __m512 lo, hi;
+            load32(type, row, c0 + c, &lo, &hi);
+            _mm512_storeu_ps(scratch + i * CHUNK_COLS + c, lo);
+            _mm512_storeu_ps(scratch + i * CHUNK_COLS + c + 16, hi);
+        }
+    }
+}
+
+/* R scratch rows x T tokens over columns [c0, c0+len): += out. */
+#define DEFINE_STILE(R, T)                                                                              \
+static void stile_##R##_##T(int len, int c0, int cols, int r, const float *x, int t0,                  \
+                            float *out, int outRows) {                                                  \
+    __m512 acc[R][T];                                                                                   \
+    const float *xp[T];                                                                                 \
+    _Pragma("GCC unroll 4") for (int i = 0; i < R; i++)                                                                         \
+        _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) acc[i][j] = _mm512_setzero_ps();                                    \
+    _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) xp[j] = x + (int64_t) (t0 + j) * cols + c0;                             \
+    for (int c = 0; c < len; c += 16) {                                                                 \
+        __m512 xv[T];                                                                                   \
+        _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) xv[j] = _mm512_loadu_ps(xp[j] + c);                                 \
+        _Pragma("GCC unroll 4") for (int i = 0; i < R; i++) {                                                                   \
+            __m512 wv = _mm512_loadu_ps(scratch + i * CHUNK_COLS + c);                                  \
+            _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);              \
+        }                                                                                               \
+    }                                                                                                   \
+    _Pragma("GCC unroll 4") for (int i = 0; i < R; i++)                                                                         \
+        _Pragma("GCC unroll 4") for (int j = 0; j < T; j++)                                                                     \
+            out[(int64_t) (t0 + j) * outRows + r + i] += _mm512_reduce_add_ps(acc[i][j]);               \
+}
+
+DEFINE_STILE(4, 1) DEFINE_STILE(4, 2) DEFINE_STILE(4, 3) DEFINE_STILE(4, 4)
+DEFINE_STILE(1, 1) DEFINE_STILE(1, 2) DEFINE_STILE(1, 3) DEFINE_STILE(1, 4)
+
+#define DEFINE_BATCH(TYPE)                                                                              \
+static void batch_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1,                 \
+                         const float *x, int n, float *out, int outRows) {                             \
+    for (int r = r0; r < r1; r += 4) {                                                                  \
+        int nrows = r1 - r >= 4 ? 4 : 1;                                                                \
+        for (int t = 0; t < n; t++)                                                                     \
+            for (int i = 0; i < nrows; i++) out[(int64_t) t * outRows + r + i] = 0.0f;                  \
+        for (int c0 = 0; c0 < cols; c0 += CHUNK_COLS) {                                                 \
+            int len = cols - c0 < CHUNK_COLS ? cols - c0 : CHUNK_COLS;                                  \
+            decode_chunk(TYPE, w, rowBytes, r, c0, len, nrows);                                         \
+            for (int t0 = 0; t0 < n; t0 += 4) {                                                         \
+                int T = n - t0 >= 4 ? 4 : n - t0;                                                       \
+                if (nrows == 4) {                                                                       \
+                    switch (T) {                                                                        \
+                        case 1: stile_4_1(len, c0, cols, r, x, t0, out, outRows); break;                \
+                        case 2: stile_4_2(len, c0, cols, r, x, t0, out, outRows); break;                \
+                        case 3: stile_4_3(len, c0, cols, r, x, t0, out, outRows); break;                \
+                        default: stile_4_4(len, c0, cols, r, x, t0, out, outRows); break;               \
+                    }                                                                                   \
+                } else {                                                                                \
+                    switch (T) {                                                                        \
+                        case 1: stile_1_1(len, c0, cols, r, x, t0, out, outRows); break;                \
+                        case 2: stile_1_2(len, c0, cols, r, x, t0, out, outRows); break;                \
+                        case 3: stile_1_3(len, c0, cols, r, x, t0, out, outRows); break;                \
+                        default: stile_1_4(len, c0, cols, r, x, t0, out, outRows); break;               \
+                    }                                                                                   \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+        if (nrows == 1) r -= 3; /* single remainder rows advance by one */                             \
+    }                                                                                                   \
+}
+
+DEFINE_BATCH(SQ_F32) DEFINE_BATCH(SQ_F16) DEFINE_BATCH(SQ_BF16) DEFINE_BATCH(SQ_Q8_0)
 
 /* One type's whole row range; type is a compile-time constant inside each instantiation. */
 #define DEFINE_RANGE(TYPE)                                                                              \
@@ -147,6 +231,15 @@ DEFINE_RANGE(SQ_F32) DEFINE_RANGE(SQ_F16) DEFINE_RANGE(SQ_BF16) DEFINE_RANGE(SQ_
 int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1,
                  const float *x, int n, float *out, int outRows) {
     if (cols % 32 != 0) return -1;
+    if (n > 4) {
+        switch (type) {
+            case SQ_F32: batch_SQ_F32(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_F16: batch_SQ_F16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_BF16: batch_SQ_BF16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q8_0: batch_SQ_Q8_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            default: return -1;
+        }
+    }
     switch (type) {
         case SQ_F32: range_SQ_F32(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_F16: range_SQ_F16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
