@@ -14,8 +14,11 @@ import dev.sequoia.optimize.TreeOptimizer;
 import dev.sequoia.tree.AcceptanceVector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,21 +80,30 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Mixin
     OffloadOptions offload = new OffloadOptions();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         EngineConfig config = new EngineConfig(new ModelSpec(model, tokenizer), new ModelSpec(draft, tokenizer), "auto",
                 0, 0, threads == null ? EngineConfig.defaultThreads() : threads, 0, context, offload.settings());
-        Consumer<String> log = System.err::println;
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        Consumer<String> log = line -> {
+            err.println(line);
+            err.flush();
+        };
         Map<String, Object> out;
         try (Engine engine = Engine.open(config)) {
             engine.offloadReport().forEach(log);
             out = optimize(engine, log);
         }
         if (json) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+            stdout.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
         } else {
-            out.forEach((k, v) -> System.out.println(k + ": " + v));
+            out.forEach((k, v) -> stdout.println(k + ": " + (v instanceof double[] a ? java.util.Arrays.toString(a) : v)));
         }
+        stdout.flush();
         return 0;
     }
 
@@ -110,12 +122,12 @@ public final class OptimizeCommand implements Callable<Integer> {
 
     /** The requested sizes (always with n = 1, the autoregressive baseline) that fit after the prefix. */
     private int[] sizes(Engine engine) {
+        if (prefix < 0) throw new IllegalArgumentException("--prefix must be >= 0, got " + prefix);
         int capacity = Math.min(engine.target().config().contextLength(), engine.draft().config().contextLength());
         if (context > 0) capacity = Math.min(capacity, context);
         int most = capacity - Math.min(prefix, capacity / 2);
         int[] ns = IntStream.concat(IntStream.of(1), IntStream.of(sizes != null ? sizes : DEFAULT_SIZES))
                 .filter(n -> n >= 1 && n <= most).distinct().sorted().toArray();
-        if (prefix < 0) throw new IllegalArgumentException("--prefix must be >= 0, got " + prefix);
         return ns;
     }
 
