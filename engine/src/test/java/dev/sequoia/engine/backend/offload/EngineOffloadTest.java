@@ -80,7 +80,8 @@ class EngineOffloadTest {
         try (Engine engine = Engine.open(golden().withOffload(OffloadSettings.budget(budget)));
              Session session = engine.openSession()) {
             ResidencyPlan plan = engine.offloadPlan();
-            assertTrue(plan.streams() && !plan.resident().isEmpty(), plan.describe());
+            // R (2 or 3) and so how many layers stay resident depend on measured copy and compute times
+            assertTrue(plan.streams() && plan.slots() >= 2, plan.describe());
             assertTrue(plan.totalBytes() <= budget, plan.describe());
             assertTrue(engine.offloadReport().stream().anyMatch(l -> l.contains("residency plan")), engine.offloadReport().toString());
             GenerationResult r = session.generate(GenerateRequest.greedy(PROMPT, TOKENS));
