@@ -1,8 +1,10 @@
 package dev.sequoia.engine.kernel.bench;
 
-import dev.sequoia.engine.kernel.MatMul;
+import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerWeights;
+import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 
@@ -12,16 +14,19 @@ import java.util.Map;
 
 /**
  * Times whole forward passes of a loaded model through {@link LlamaTransformer}: single-token decode, and
- * verification of n tree tokens after a committed prefix (attention included).
+ * verification of n tree tokens after a committed prefix (attention included), on the fast kernels.
  */
 public final class ForwardBench {
     private static final int PREFILL_CHUNK = 64;
     private final Model model;
     private final LlamaTransformer transformer;
 
-    public ForwardBench(Model model, MatMul matMul) {
+    /** The fast path: {@code matMul}'s kernels and {@link VectorTreeAttention} on its thread pool. */
+    public ForwardBench(Model model, VectorMatMul matMul) {
         this.model = model;
-        this.transformer = new LlamaTransformer(model, matMul);
+        LlamaConfig c = model.config();
+        this.transformer = new LlamaTransformer(c, model.weights(), matMul,
+                new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), matMul.pool()));
     }
 
     /** Bytes of weights one forward reads: every layer's projections and the classifier. */
