@@ -70,8 +70,8 @@ public final class AutoTree implements TreeProvider {
     }
 
     /**
-     * The optimizer's last choice, with its predicted time per token and speedup, or null when the size was
-     * given (or no tree was built yet).
+     * The last tree built, with its predicted time per token and speedup under the cost model: the optimizer's
+     * choice, or for a given size the prediction from a cached profile that times it; null otherwise.
      */
     public TreeChoice lastChoice() { return lastChoice; }
 
@@ -102,13 +102,29 @@ public final class AutoTree implements TreeProvider {
 
     private TreeSpec build(AcceptanceMeasurer.Result measured) {
         AcceptanceVector p = AcceptanceVector.of(measured.acceptance());
-        if (budget > 0) return fixedSize(p, budget, depth);
+        if (budget > 0) {
+            TreeSpec spec = fixedSize(p, budget, depth);
+            lastChoice = predicted(p, spec.tree());
+            return spec;
+        }
         VerificationProfiler.Profile profile = profile();
         TreeChoice choice = TreeOptimizer.optimize(p, profile.times(), profile.draftSecondsPerLevel(),
                 depth > 0 ? depth : DEFAULT_MAX_LEVELS);
         lastChoice = choice;
         Tree tree = LevelBoundedTreeDp.solve(p, choice.budget(), choice.levels()).tree(choice.budget(), choice.levels());
         return TreeSpec.of(tree, "auto (optimizer: " + choice.budget() + " nodes, " + choice.levels() + " levels)");
+    }
+
+    /**
+     * What the optimizer's cost model predicts for a tree of a given size, when a profile of this configuration
+     * is cached and times that size; else null (nothing is measured for a prediction alone).
+     */
+    private TreeChoice predicted(AcceptanceVector p, Tree tree) {
+        VerificationProfiler.Profile cached = profile != null ? profile : profiles.profile(configuration);
+        if (cached == null || !cached.times().byBudget().containsKey(tree.size())) return null;
+        double g = tree.expectedTokens(p);
+        double perToken = (tree.levels() * cached.draftSecondsPerLevel() + cached.times().at(tree.size())) / g;
+        return new TreeChoice(tree.size(), tree.levels(), g, perToken, cached.times().at(1) / perToken, tree);
     }
 
     /** The best tree of exactly {@code n} nodes, with at most {@code levels} levels (0: unbounded). */

@@ -83,6 +83,13 @@ class OptimizeCommandTest {
                         "generate --tree auto must use the profile optimize measured, not measure its own");
                 assertEquals(16, engine.trees().maxSize(), "the tree's KV room follows the cached profile");
             }
+            try (Engine engine = Engine.open(config.withTree("auto", 8, 0))) {
+                engine.trees().forSampling(0, 1);
+                var c = ((AutoTree) engine.trees()).lastChoice();
+                double t8 = j.get("t_seconds").get("8").asDouble(), draftLevel = j.get("draft_s_per_level").asDouble();
+                assertEquals(8, c.budget(), "a given size is predicted from the cached profile too");
+                assertEquals(c.levels() * draftLevel + t8, c.timePerToken() * c.expectedTokens(), 1e-9);
+            }
         } finally {
             deleteTree(profiles);
         }
