@@ -51,7 +51,7 @@ public final class TargetOffload {
             tier.close();
             throw e;
         }
-        StreamedLayerSource source = new StreamedLayerSource(model.weights(), tier, first, ledger);
+        StreamedLayerSource source = sourceOver(model, tier, first, ledger);
         if (!first.streams()) return source;
         double computeNanos;
         try {
@@ -64,7 +64,17 @@ public final class TargetOffload {
                 tier.slotBytesPerLayer(), bytesPerSecond, computeNanos), settings.overrides());
         if (second.resident().equals(first.resident()) && second.slots() == first.slots()) return source;
         source.close();
-        return new StreamedLayerSource(model.weights(), openTier(extents, settings), second, ledger);
+        return sourceOver(model, openTier(extents, settings), second, ledger);
+    }
+
+    /** The source takes ownership of the tier once made; a failure while reading resident layers closes it here. */
+    private static StreamedLayerSource sourceOver(Model model, DiskTier tier, ResidencyPlan plan, MemoryLedger ledger) {
+        try {
+            return new StreamedLayerSource(model.weights(), tier, plan, ledger);
+        } catch (RuntimeException e) {
+            tier.close();
+            throw e;
+        }
     }
 
     /** Bytes a wholly resident model holds: its fixed parts, every layer's projections and a cache of {@code rows}. */
