@@ -13,21 +13,22 @@ import java.util.Locale;
  * @param measured    tokens per target forward
  * @param stderr      its standard error, clustered by generation
  * @param predicted   G(T), expected tokens per step under positional acceptance
+ * @param predictedStderr standard error of G(T) from the acceptance vector's sampling error
  * @param steps       target forwards measured
  * @param seconds     wall time of the row's generations
  */
 public record Row(String tree, int nodes, int levels, double temperature, double measured, double stderr,
-                  double predicted, long steps, double seconds) {
+                  double predicted, double predictedStderr, long steps, double seconds) {
     public double ratio() { return measured / predicted; }
 
     public static String header() {
-        return "| tree | nodes | levels | T | measured tokens/step | predicted G | measured / G | steps | s |\n"
+        return "| tree | nodes | levels | T | measured tokens/step | predicted G ± se | measured / G | steps | s |\n"
                 + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
     }
 
     public String markdown() {
-        return String.format(Locale.ROOT, "| %s | %d | %d | %s | %.3f ± %.3f | %.3f | %.3f | %d | %.1f |", tree, nodes,
+        return String.format(Locale.ROOT, "| %s | %d | %d | %s | %.3f ± %.3f | %.3f ± %.3f | %.3f | %d | %.1f |", tree, nodes,
                 levels, temperature == 0 ? "0 (greedy)" : String.format(Locale.ROOT, "%.1f", temperature), measured,
-                stderr, predicted, ratio(), steps, seconds);
+                stderr, predicted, predictedStderr, ratio(), steps, seconds);
     }
 }

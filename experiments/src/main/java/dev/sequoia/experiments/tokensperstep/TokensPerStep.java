@@ -3,7 +3,6 @@ package dev.sequoia.experiments.tokensperstep;
 import dev.sequoia.engine.api.Engine;
 import dev.sequoia.engine.api.EngineConfig;
 import dev.sequoia.engine.api.ModelSpec;
-import dev.sequoia.engine.speculative.AcceptanceMeasurer;
 import dev.sequoia.engine.speculative.AutoTree;
 import dev.sequoia.engine.speculative.TreeSpec;
 import dev.sequoia.tree.AcceptanceVector;
@@ -11,10 +10,8 @@ import dev.sequoia.tree.AcceptanceVector;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * Issue 5's table: tokens per step of speculative decoding on the real pair (stories260K and its distilled
@@ -36,7 +33,7 @@ public final class TokensPerStep {
     /**
      * @param models  folder with stories260K.bin, draft-stories260K-d32.bin and tok512.bin
      * @param tokens  tokens per generation (and acceptance-measuring steps per prompt)
-     * @param seeds   generations per prompt when sampling
+     * @param seeds   generations per prompt, and acceptance-measuring runs, when sampling
      * @param threads compute threads
      * @param seed    first seed of every random stream
      */
@@ -92,12 +89,10 @@ public final class TokensPerStep {
             List<String> vectors = new ArrayList<>();
             StepMeter meter = new StepMeter(engine, PROMPTS, o.tokens());
             for (double t : TEMPERATURES) {
-                AcceptanceMeasurer.Result acceptance = AcceptanceMeasurer.measure(engine.targetTransformer(),
-                        engine.targetLayers(), engine.draftTransformer(), engine.tokenizer(), PROMPTS, AutoTree.WIDTH,
-                        o.tokens(), t, 1, o.seed());
-                vectors.add(describe(acceptance));
-                AcceptanceVector p = AcceptanceVector.of(acceptance.acceptance());
-                for (int budget : BUDGETS) rows.add(row("sequoia", AutoTree.fixedSize(p, budget, 0), t, p, meter, o));
+                AcceptanceRuns p = AcceptanceRuns.measure(engine, PROMPTS, o.tokens(), t, o.seeds(), o.seed() + 1);
+                vectors.add(p.describe());
+                AcceptanceVector pooled = p.pooled();
+                for (int budget : BUDGETS) rows.add(row("sequoia", AutoTree.fixedSize(pooled, budget, 0), t, p, meter, o));
                 for (String shape : FIXED_SHAPES) rows.add(row(shape, TreeSpec.parse(shape, 0), t, p, meter, o));
                 System.err.println("done T = " + t);
             }
@@ -105,20 +100,13 @@ public final class TokensPerStep {
         }
     }
 
-    private static Row row(String name, TreeSpec tree, double temperature, AcceptanceVector p, StepMeter meter,
+    private static Row row(String name, TreeSpec tree, double temperature, AcceptanceRuns p, StepMeter meter,
                            Options o) {
         long t0 = System.nanoTime();
         Measurement m = meter.measure(tree, temperature, o.seeds(), o.seed());
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Row(name, tree.tree().size(), tree.tree().levels(), temperature, m.tokensPerStep(),
-                m.standardError(), tree.tree().expectedTokens(p), m.steps(), seconds);
-    }
-
-    private static String describe(AcceptanceMeasurer.Result r) {
-        String head = Arrays.stream(Arrays.copyOf(r.acceptance(), 8)).mapToObj(v -> String.format(Locale.ROOT, "%.4f", v))
-                .collect(Collectors.joining(", "));
-        return String.format(Locale.ROOT, "T = %s: p[1..8] = [%s], reject-all %.4f (width %d, %d steps)",
-                r.temperature() == 0 ? "0" : Double.toString(r.temperature()), head, r.rejectAll(), r.width(), r.steps());
+                m.standardError(), p.predicted(tree.tree()), p.predictedStderr(tree.tree()), m.steps(), seconds);
     }
 
     private static void print(List<Row> rows, List<String> vectors, Options o) {
@@ -127,7 +115,7 @@ public final class TokensPerStep {
         System.out.println(Row.header());
         rows.forEach(r -> System.out.println(r.markdown()));
         System.out.println();
-        System.out.println("Acceptance vectors (measured on-policy on the same prompts, width " + AutoTree.WIDTH + "):");
+        System.out.println("Acceptance vectors (measured on-policy on the same prompts and positions, pooled over runs):");
         vectors.forEach(v -> System.out.println("- " + v));
     }
 }
