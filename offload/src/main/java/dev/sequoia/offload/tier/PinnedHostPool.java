@@ -6,9 +6,11 @@ import java.util.Deque;
 
 /**
  * A fixed set of host staging buffers for a device tier, allocated once through a {@link HostAllocator}
- * (page-locked for CUDA, so device copies from them can be asynchronous) in one tracked arena that
- * {@link #close()} frees. The loader takes a free buffer, fills it from the file, hands it to the
- * {@link CopyEngine}, and gives it back once {@link CopyEngine#awaitCopied} says the copy landed.
+ * (page-locked for CUDA, so that a {@link dev.sequoia.offload.device.StreamDevice}'s copies from them can be
+ * asynchronous) in one tracked arena that {@link #close()} frees. It serves layers that stream from the file
+ * rather than staying pinned whole: the loader takes a free buffer, fills it from the file, and gives it back
+ * once the device copy that reads it has completed. The CUDA backend does not use it yet (its weights keep
+ * every streamed layer's image pinned whole).
  *
  * <p>Threading: take/give are synchronized (loader thread and engine thread).
  */

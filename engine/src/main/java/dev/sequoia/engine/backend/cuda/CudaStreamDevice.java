@@ -3,13 +3,14 @@ package dev.sequoia.engine.backend.cuda;
 import dev.sequoia.cuda.CudaContext;
 import dev.sequoia.cuda.CudaEvent;
 import dev.sequoia.cuda.CudaStream;
+import dev.sequoia.offload.device.StreamDevice;
 
 import java.util.function.BiConsumer;
 
 /**
- * {@link StreamDevice} on a GPU: a copy stream and the compute stream, one "layer ready" and one "slot free"
- * event per slot (ordering only, no timing). Layer compute is delegated to the transformer. Owns its streams
- * and events; the compute stream is borrowed.
+ * {@link StreamDevice} (the offload module's device-tier seam) on a GPU: a copy stream and the compute
+ * stream, one "layer ready" and one "slot free" event per slot (ordering only, no timing). Layer compute is
+ * delegated to the transformer. Owns its streams and events; the compute stream is borrowed.
  */
 final class CudaStreamDevice implements StreamDevice, AutoCloseable {
     private final CudaWeights weights;

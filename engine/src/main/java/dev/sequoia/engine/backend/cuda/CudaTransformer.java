@@ -11,6 +11,7 @@ import dev.sequoia.cuda.SequoiaKernels;
 import dev.sequoia.cuda.ffi.cublas_api_h;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.RopeLayout;
+import dev.sequoia.offload.device.StreamedPass;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -6,6 +6,7 @@ import dev.sequoia.cuda.PinnedHostBuffer;
 import dev.sequoia.engine.model.LayerWeights;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.LlamaWeights;
+import dev.sequoia.offload.device.StreamPlan;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -24,6 +24,7 @@ import dev.sequoia.engine.model.LlamaWeights;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.tensor.WeightMatrix;
+import dev.sequoia.offload.device.StreamPlan;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

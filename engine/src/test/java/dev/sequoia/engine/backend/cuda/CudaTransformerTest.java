@@ -8,6 +8,7 @@ import dev.sequoia.engine.model.LayerWeights;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.offload.device.StreamPlan;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

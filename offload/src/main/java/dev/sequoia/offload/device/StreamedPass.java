@@ -1,4 +1,4 @@
-package dev.sequoia.engine.backend.cuda;
+package dev.sequoia.offload.device;
 
 import java.util.List;
 
