@@ -32,7 +32,10 @@ import java.util.concurrent.Callable;
  * verification time ratio t(n)/t(1). It times whole forward passes of a model file, or of a synthetic model
  * of a named shape and type (generated once into {@code ~/.cache/sequoia/synthetic/} and reused). With
  * {@code --gemm-only} it times just the forward pass's GEMMs over random weights in memory (attention and
- * norms excluded, reported as {@code "scope": "gemm"}), which needs no model file.
+ * norms excluded, reported as {@code "scope": "gemm"}), which needs no model file. Decode pairs each timed
+ * step with a bandwidth probe pass just before it (in-process, same threads, 480 MB) and reports the median
+ * of the per-step ratios as {@code roofline_fraction}: on a shared machine the bandwidth drifts too much for
+ * two separate medians to make a fair ratio.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark decode (roofline fraction) or verify (t(n)/t(1)) on a model or a synthetic shape.")
@@ -89,13 +92,13 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("mode", mode.name());
         report.put("threads", threads);
-        try (VectorMatMul mm = new VectorMatMul(threads); Arena arena = Arena.ofShared()) {
-            double streamGbps = StreamProbe.measure(mm.pool(), streamMb << 20, 5);
-            if (source.model != null) benchModel(ModelLoader.load(source.model, null, arena), mm, report);
-            else if (gemmOnly) benchSynthetic(ModelShape.named(source.synthetic), mm, report);
-            else benchModel(ModelLoader.load(syntheticFile(), null, arena), mm, report);
-            if (mode == Mode.decode) addRoofline(report, streamGbps);
-            else report.put("stream_gbps", streamGbps);
+        try (VectorMatMul mm = new VectorMatMul(threads); Arena arena = Arena.ofShared();
+             StreamProbe probe = new StreamProbe(mm.pool(), streamMb << 20)) {
+            String reason = mm.nativeUnavailableReason();
+            report.put("kernels", reason == null ? "native-avx512 + vector-api" : "vector-api (" + reason + ")");
+            if (source.model != null) benchModel(ModelLoader.load(source.model, null, arena), mm, probe, report);
+            else if (gemmOnly) benchSynthetic(ModelShape.named(source.synthetic), mm, probe, report);
+            else benchModel(ModelLoader.load(syntheticFile(), null, arena), mm, probe, report);
         }
         print(report);
         return 0;
@@ -116,21 +119,23 @@ public final class BenchCommand implements Callable<Integer> {
         return file;
     }
 
-    private void benchModel(Model model, VectorMatMul mm, Map<String, Object> report) {
+    private void benchModel(Model model, VectorMatMul mm, StreamProbe probe, Map<String, Object> report) {
         ForwardBench bench = new ForwardBench(model, mm);
         report.put("model", model.source().toString());
         report.put("scope", "forward");
         report.put("weight_bytes_per_token", bench.weightBytesPerToken());
         if (mode == Mode.decode) {
-            report.put("seconds_per_token", bench.decodeSeconds(iterations));
+            Paired p = new Paired(probe, iterations);
+            putDecode(report, bench.weightBytesPerToken(), bench.decodeSteps(iterations, p), p.gbps);
         } else {
             int used = bench.prefixFor(prefix, BATCHES[BATCHES.length - 1]);
             report.put("prefix", used);
             putRatios(report, bench.verifySeconds(used, BATCHES, iterations));
+            report.put("stream_gbps", probe.medianGbps(5));
         }
     }
 
-    private void benchSynthetic(ModelShape shape, VectorMatMul mm, Map<String, Object> report) {
+    private void benchSynthetic(ModelShape shape, VectorMatMul mm, StreamProbe probe, Map<String, Object> report) {
         try (GemmBench bench = new GemmBench(shape, type, budgetMb << 20, 1234)) {
             report.put("synthetic", shape.name());
             report.put("type", type.name());
@@ -138,23 +143,50 @@ public final class BenchCommand implements Callable<Integer> {
             report.put("distinct_layers", bench.distinctLayers());
             report.put("weight_bytes_per_token", bench.weightBytesPerToken());
             if (mode == Mode.decode) {
-                report.put("seconds_per_token", bench.forwardSeconds(mm, 1, iterations));
+                Paired p = new Paired(probe, iterations);
+                putDecode(report, bench.weightBytesPerToken(), bench.forwardSteps(mm, 1, iterations, p), p.gbps);
             } else {
                 Map<Integer, Double> t = new LinkedHashMap<>();
                 for (int n : BATCHES) t.put(n, bench.forwardSeconds(mm, n, iterations));
                 putRatios(report, t);
+                report.put("stream_gbps", probe.medianGbps(5));
             }
         }
     }
 
-    private static void addRoofline(Map<String, Object> report, double streamGbps) {
-        double seconds = (double) report.get("seconds_per_token");
-        long bytes = (long) report.get("weight_bytes_per_token");
-        double achieved = bytes / seconds / 1e9;
-        report.put("decode_tokens_per_s", 1 / seconds);
-        report.put("achieved_gbps", achieved);
-        report.put("stream_gbps", streamGbps);
-        report.put("roofline_fraction", achieved / streamGbps);
+    /** One probe pass before each timed step: the bandwidth of this shared machine drifts between seconds. */
+    private static final class Paired implements Runnable {
+        final StreamProbe probe;
+        final double[] gbps;
+        int next;
+
+        Paired(StreamProbe probe, int steps) {
+            this.probe = probe;
+            this.gbps = new double[steps];
+        }
+
+        @Override
+        public void run() {
+            gbps[next++] = probe.passGbps();
+        }
+    }
+
+    /**
+     * Decode figures: medians of the step times and of the probe passes, and roofline_fraction as the
+     * median over steps of (bytes / step time) / (the probe pass just before that step).
+     */
+    private static void putDecode(Map<String, Object> report, long bytes, double[] seconds, double[] streamGbps) {
+        double[] fraction = new double[seconds.length];
+        for (int i = 0; i < seconds.length; i++) fraction[i] = bytes / seconds[i] / 1e9 / streamGbps[i];
+        double median = ForwardBench.median(seconds);
+        report.put("seconds_per_token", median);
+        report.put("decode_tokens_per_s", 1 / median);
+        report.put("achieved_gbps", bytes / median / 1e9);
+        report.put("stream_gbps", ForwardBench.median(streamGbps));
+        report.put("roofline_fraction", ForwardBench.median(fraction));
+        double[] sorted = fraction.clone();
+        java.util.Arrays.sort(sorted);
+        report.put("roofline_fraction_min_max", new double[] {sorted[0], sorted[sorted.length - 1]});
     }
 
     private static void putRatios(Map<String, Object> report, Map<Integer, Double> seconds) {

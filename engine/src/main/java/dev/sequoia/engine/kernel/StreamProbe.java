@@ -12,36 +12,57 @@ import java.util.Arrays;
 /**
  * Measures this machine's streaming read bandwidth: a vector sum over a native buffer larger than the
  * last-level cache, split over the same kernel pool (so the same thread count) as the GEMMs it is compared
- * with. The buffer is owned by a shared arena closed before {@link #measure} returns.
+ * with. The buffer is owned by this object's shared arena; close it to free the buffer. Bandwidth on a
+ * shared machine drifts, so benchmarks interleave single passes with the work they measure.
  */
-public final class StreamProbe {
+public final class StreamProbe implements AutoCloseable {
     /** Default buffer: 480 MB, well past a 32 MB L3. */
     public static final long DEFAULT_BYTES = 480L << 20;
     private static final VectorSpecies<Float> F = VectorDequant.F;
     private static final long SLICE = 1L << 20;
 
-    private StreamProbe() {}
+    private final KernelPool pool;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer;
+    private final float[] partial;
 
-    /** Median read bandwidth in GB/s (1e9 bytes per second) over {@code reps} full passes after one warm-up pass. */
-    public static double measure(KernelPool pool, long bytes, int reps) {
+    public StreamProbe(KernelPool pool, long bytes) {
+        if (bytes < SLICE) throw new IllegalArgumentException("stream probe needs at least 1 MiB, got " + bytes + " bytes");
+        this.pool = pool;
+        this.buffer = arena.allocate(bytes / SLICE * SLICE, 64);
+        buffer.fill((byte) 1);
+        this.partial = new float[Math.toIntExact(buffer.byteSize() / SLICE)];
+        pass(); // first touch of the pages is not a measurement
+    }
+
+    /** Read bandwidth of one full pass, in GB/s (1e9 bytes per second). */
+    public double passGbps() {
+        long t0 = System.nanoTime();
+        pass();
+        return buffer.byteSize() / (double) (System.nanoTime() - t0);
+    }
+
+    /** Median of {@code reps} passes, in GB/s. */
+    public double medianGbps(int reps) {
         if (reps < 1) throw new IllegalArgumentException("stream probe needs reps >= 1, got " + reps);
-        long size = Math.max(SLICE, bytes / SLICE * SLICE);
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment buf = arena.allocate(size, 64);
-            buf.fill((byte) 1);
-            int slices = Math.toIntExact(size / SLICE);
-            float[] partial = new float[slices];
-            double[] gbps = new double[reps];
-            for (int rep = -1; rep < reps; rep++) {
-                long t0 = System.nanoTime();
-                pool.forEach(slices, (worker, i) -> partial[i] = sum(buf, i * SLICE, SLICE));
-                long dt = System.nanoTime() - t0;
-                if (rep >= 0) gbps[rep] = size / (double) dt;
-            }
-            if (Float.isNaN(sumOf(partial))) throw new IllegalStateException("stream probe read NaN"); // keeps the sums live
-            Arrays.sort(gbps);
-            return gbps[reps / 2];
+        double[] gbps = new double[reps];
+        for (int i = 0; i < reps; i++) gbps[i] = passGbps();
+        Arrays.sort(gbps);
+        return gbps[reps / 2];
+    }
+
+    /** Median read bandwidth over a fresh buffer of {@code bytes}: one probe, {@code reps} passes. */
+    public static double measure(KernelPool pool, long bytes, int reps) {
+        try (StreamProbe probe = new StreamProbe(pool, bytes)) {
+            return probe.medianGbps(reps);
         }
+    }
+
+    private void pass() {
+        pool.forEach(partial.length, (worker, i) -> partial[i] = sum(buffer, i * SLICE, SLICE));
+        float total = 0;
+        for (float f : partial) total += f;
+        if (Float.isNaN(total)) throw new IllegalStateException("stream probe read NaN"); // keeps the sums live
     }
 
     private static float sum(MemorySegment seg, long off, long len) {
@@ -56,9 +77,8 @@ public final class StreamProbe {
         return a.add(b).add(c).add(d).reduceLanes(VectorOperators.ADD);
     }
 
-    private static float sumOf(float[] v) {
-        float s = 0;
-        for (float f : v) s += f;
-        return s;
+    @Override
+    public void close() {
+        arena.close();
     }
 }

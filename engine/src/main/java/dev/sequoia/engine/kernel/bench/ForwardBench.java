@@ -38,15 +38,24 @@ public final class ForwardBench {
 
     /** Median seconds per decoded token over {@code iterations} steps after two warm-up steps. */
     public double decodeSeconds(int iterations) {
+        return median(decodeSteps(iterations, () -> {}));
+    }
+
+    /**
+     * Seconds of each of {@code iterations} decode steps (after two warm-up steps), running {@code between}
+     * before each timed step (a bandwidth probe pass, say).
+     */
+    public double[] decodeSteps(int iterations, Runnable between) {
         KvCache cache = transformer.newCache(iterations + 3);
         double[] seconds = new double[iterations];
         for (int it = -2; it < iterations; it++) {
+            if (it >= 0) between.run();
             long t0 = System.nanoTime();
             transformer.forward(cache, new int[] {1 + Math.floorMod(it, 7)}, new int[] {-1});
             cache.keep(new int[] {0});
             if (it >= 0) seconds[it] = (System.nanoTime() - t0) / 1e9;
         }
-        return median(seconds);
+        return seconds;
     }
 
     /** The prefix actually used: {@code wanted}, or less when the context cannot hold it plus the largest batch. */
@@ -90,7 +99,7 @@ public final class ForwardBench {
         return t;
     }
 
-    static double median(double[] v) {
+    public static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s[s.length / 2];

@@ -7,7 +7,6 @@ import dev.sequoia.engine.tensor.WeightMatrix;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -50,11 +49,17 @@ public final class GemmBench implements AutoCloseable {
 
     /** Median seconds of one forward's GEMMs over n tokens, after one warm-up pass. */
     public double forwardSeconds(MatMul mm, int n, int iterations) {
+        return ForwardBench.median(forwardSteps(mm, n, iterations, () -> {}));
+    }
+
+    /** Seconds of each of {@code iterations} forwards over n tokens (after one warm-up), {@code between} before each. */
+    public double[] forwardSteps(MatMul mm, int n, int iterations, Runnable between) {
         int widest = Math.max(shape.hiddenDim(), shape.vocabSize());
         float[] x = RandomWeights.activations(n, Math.max(shape.dim(), shape.hiddenDim()), n);
         float[] out = new float[n * widest];
         double[] seconds = new double[iterations];
         for (int it = -1; it < iterations; it++) {
+            if (it >= 0) between.run();
             long t0 = System.nanoTime();
             for (int l = 0; l < shape.layers(); l++) {
                 for (WeightMatrix w : distinctLayers.get(l % distinctLayers.size())) mm.gemm(w, x, out, n);
@@ -62,8 +67,7 @@ public final class GemmBench implements AutoCloseable {
             mm.gemm(classifier, x, out, n);
             if (it >= 0) seconds[it] = (System.nanoTime() - t0) / 1e9;
         }
-        Arrays.sort(seconds);
-        return seconds[iterations / 2];
+        return seconds;
     }
 
     @Override
