@@ -9,6 +9,7 @@ import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.bench.ForwardBench;
 import dev.sequoia.engine.kernel.bench.GemmBench;
 import dev.sequoia.engine.kernel.bench.ModelShape;
+import dev.sequoia.engine.kernel.bench.VerifyTiming;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tensor.TensorType;
 import picocli.CommandLine.ArgGroup;
@@ -146,9 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
                 Paired p = new Paired(probe, iterations);
                 putDecode(report, bench.weightBytesPerToken(), bench.forwardSteps(mm, 1, iterations, p), p.gbps);
             } else {
-                Map<Integer, Double> t = new LinkedHashMap<>();
-                for (int n : BATCHES) t.put(n, bench.forwardSeconds(mm, n, iterations));
-                putRatios(report, t);
+                putRatios(report, bench.verifySeconds(mm, BATCHES, iterations));
                 report.put("stream_gbps", probe.medianGbps(5));
             }
         }
@@ -189,13 +188,16 @@ public final class BenchCommand implements Callable<Integer> {
         report.put("roofline_fraction_min_max", new double[] {sorted[0], sorted[sorted.length - 1]});
     }
 
-    private static void putRatios(Map<String, Object> report, Map<Integer, Double> seconds) {
+    /**
+     * t_seconds: median t(n); t_ratio: median over back-to-back pairs of t(n)/t(1) (so t_ratio.1, two
+     * single-token forwards, shows the timing noise).
+     */
+    private static void putRatios(Map<String, Object> report, Map<Integer, VerifyTiming> timings) {
         Map<String, Double> ratio = new LinkedHashMap<>();
         Map<String, Double> t = new LinkedHashMap<>();
-        double t1 = seconds.get(1);
-        seconds.forEach((n, s) -> {
-            t.put(n.toString(), s);
-            ratio.put(n.toString(), s / t1);
+        timings.forEach((n, v) -> {
+            t.put(n.toString(), v.seconds());
+            ratio.put(n.toString(), v.ratio());
         });
         report.put("t_seconds", t);
         report.put("t_ratio", ratio);

@@ -33,11 +33,14 @@ class BenchCommandTest {
     }
 
     @Test
-    void verifyReportsRatiosForEveryBatchSizeWithT1AsUnit() throws Exception {
+    void verifyReportsTimesAndRatiosForEveryBatchSize() throws Exception {
         JsonNode r = run("verify", "--model", SharedModels.targetGguf().toString(), "--iterations", "1");
         JsonNode ratio = r.get("t_ratio");
-        for (int n : new int[] {1, 2, 4, 8, 16, 32, 64, 128}) assertTrue(ratio.has(Integer.toString(n)), "t_ratio." + n);
-        assertEquals(1.0, ratio.get("1").asDouble(), 0.0);
+        for (int n : new int[] {1, 2, 4, 8, 16, 32, 64, 128}) {
+            // t_ratio.1 pairs two single-token forwards: it is 1 up to this machine's timing noise.
+            assertTrue(ratio.path(Integer.toString(n)).asDouble() > 0, "t_ratio." + n + " in " + r);
+            assertTrue(r.get("t_seconds").path(Integer.toString(n)).asDouble() > 0, "t_seconds." + n + " in " + r);
+        }
         assertTrue(r.get("prefix").asInt() > 0, "a verify batch follows a committed prefix");
     }
 

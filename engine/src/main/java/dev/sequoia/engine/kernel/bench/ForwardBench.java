@@ -63,8 +63,12 @@ public final class ForwardBench {
         return Math.max(0, Math.min(wanted, model.config().contextLength() - largestBatch));
     }
 
-    /** Median seconds of one forward over n tree tokens (a complete binary tree) after {@code prefix} committed tokens. */
-    public Map<Integer, Double> verifySeconds(int prefix, int[] batchSizes, int iterations) {
+    /**
+     * Verification times after {@code prefix} committed tokens: for each batch size n, {@code iterations}
+     * pairs of (one forward over a single token, one over n tree tokens, a complete binary tree), so that
+     * t(n)/t(1) is taken between neighbouring measurements on this drifting machine.
+     */
+    public Map<Integer, VerifyTiming> verifySeconds(int prefix, int[] batchSizes, int iterations) {
         int largest = Arrays.stream(batchSizes).max().orElseThrow();
         KvCache cache = transformer.newCache(prefix + largest);
         for (int done = 0; done < prefix; done += PREFILL_CHUNK) {
@@ -76,20 +80,29 @@ public final class ForwardBench {
             for (int i = 0; i < m; i++) path[i] = i;
             cache.keep(path);
         }
-        Map<Integer, Double> result = new LinkedHashMap<>();
+        timeTree(cache, 1, 0); // warm-up
+        Map<Integer, VerifyTiming> result = new LinkedHashMap<>();
         for (int n : batchSizes) {
-            int[] parents = new int[n];
-            for (int i = 0; i < n; i++) parents[i] = i == 0 ? -1 : (i - 1) / 2;
-            double[] seconds = new double[iterations];
-            for (int it = -1; it < iterations; it++) {
-                long t0 = System.nanoTime();
-                transformer.forward(cache, tokens(n, it + 2), parents);
-                cache.truncatePending(0);
-                if (it >= 0) seconds[it] = (System.nanoTime() - t0) / 1e9;
+            timeTree(cache, n, 1); // warm-up of this shape
+            double[] t1 = new double[iterations], tn = new double[iterations];
+            for (int it = 0; it < iterations; it++) {
+                t1[it] = timeTree(cache, 1, it + 2);
+                tn[it] = timeTree(cache, n, it + 2);
             }
-            result.put(n, median(seconds));
+            result.put(n, VerifyTiming.of(t1, tn));
         }
         return result;
+    }
+
+    private double timeTree(KvCache cache, int n, int seed) {
+        int[] parents = new int[n];
+        for (int i = 0; i < n; i++) parents[i] = i == 0 ? -1 : (i - 1) / 2;
+        int[] toks = tokens(n, seed);
+        long t0 = System.nanoTime();
+        transformer.forward(cache, toks, parents);
+        double s = (System.nanoTime() - t0) / 1e9;
+        cache.truncatePending(0);
+        return s;
     }
 
     private int[] tokens(int n, int seed) {

@@ -7,7 +7,9 @@ import dev.sequoia.engine.tensor.WeightMatrix;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The GEMMs of one forward pass of a named model shape, without attention or norms: every projection of
@@ -68,6 +70,21 @@ public final class GemmBench implements AutoCloseable {
             if (it >= 0) seconds[it] = (System.nanoTime() - t0) / 1e9;
         }
         return seconds;
+    }
+
+    /** Like {@link ForwardBench#verifySeconds}: (1-token, n-token) forward pairs per batch size. */
+    public Map<Integer, VerifyTiming> verifySeconds(MatMul mm, int[] batchSizes, int iterations) {
+        Map<Integer, VerifyTiming> result = new LinkedHashMap<>();
+        for (int n : batchSizes) {
+            double[] t1 = new double[iterations], tn = new double[iterations];
+            forwardSteps(mm, n, 1, () -> {}); // warm-up of this shape
+            for (int it = 0; it < iterations; it++) {
+                t1[it] = forwardSteps(mm, 1, 1, () -> {})[0];
+                tn[it] = forwardSteps(mm, n, 1, () -> {})[0];
+            }
+            result.put(n, VerifyTiming.of(t1, tn));
+        }
+        return result;
     }
 
     @Override
