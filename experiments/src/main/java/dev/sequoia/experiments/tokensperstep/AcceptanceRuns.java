@@ -45,10 +45,10 @@ public record AcceptanceRuns(AcceptanceVector pooled, List<AcceptanceVector> run
     /** G(T) over the pooled vector. */
     public double predicted(Tree tree) { return tree.expectedTokens(pooled); }
 
-    /** Standard error of {@link #predicted}: the standard deviation of G over runs / sqrt(runs); 0 for one run. */
+    /** Standard error of {@link #predicted}: the standard deviation of G over runs / sqrt(runs); NaN for one run. */
     public double predictedStderr(Tree tree) {
         int n = runs.size();
-        if (n < 2) return 0;
+        if (n < 2) return Double.NaN;
         double[] g = runs.stream().mapToDouble(tree::expectedTokens).toArray();
         double mean = Arrays.stream(g).average().orElseThrow();
         double ss = Arrays.stream(g).map(v -> (v - mean) * (v - mean)).sum();
@@ -59,7 +59,7 @@ public record AcceptanceRuns(AcceptanceVector pooled, List<AcceptanceVector> run
         String head = Arrays.stream(Arrays.copyOf(pooled.probabilities(), 8))
                 .mapToObj(v -> String.format(Locale.ROOT, "%.4f", v)).collect(Collectors.joining(", "));
         double reject = 1 - Arrays.stream(pooled.probabilities()).sum();
-        return String.format(Locale.ROOT, "T = %s: p[1..8] = [%s], reject-all %.4f (width %d, %d runs, %d contexts)",
+        return String.format(Locale.ROOT, "T = %s: p[1..8] = [%s], reject-all %.4f (width %d, runs %d, %d contexts)",
                 temperature == 0 ? "0" : Double.toString(temperature), head, Math.max(0, reject), AutoTree.WIDTH,
                 runs.size(), steps);
     }

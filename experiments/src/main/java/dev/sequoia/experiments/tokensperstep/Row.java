@@ -27,8 +27,10 @@ public record Row(String tree, int nodes, int levels, double temperature, double
     }
 
     public String markdown() {
-        return String.format(Locale.ROOT, "| %s | %d | %d | %s | %.3f ± %.3f | %.3f ± %.3f | %.3f | %d | %.1f |", tree, nodes,
+        String predictedError = Double.isNaN(predictedStderr) ? "(1 run)"
+                : String.format(Locale.ROOT, "± %.3f", predictedStderr);
+        return String.format(Locale.ROOT, "| %s | %d | %d | %s | %.3f ± %.3f | %.3f %s | %.3f | %d | %.1f |", tree, nodes,
                 levels, temperature == 0 ? "0 (greedy)" : String.format(Locale.ROOT, "%.1f", temperature), measured,
-                stderr, predicted, predictedStderr, ratio(), steps, seconds);
+                stderr, predicted, predictedError, ratio(), steps, seconds);
     }
 }
