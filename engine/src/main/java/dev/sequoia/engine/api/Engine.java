@@ -68,8 +68,8 @@ public final class Engine implements AutoCloseable {
         this.target = target;
         this.draft = draft;
         this.kernels = new VectorMatMul(config.threads());
-        this.targetModel = new LlamaTransformer(target, kernels);
-        this.draftModel = draft == null ? null : new LlamaTransformer(draft, kernels);
+        this.targetModel = LlamaTransformer.cpu(target, kernels);
+        this.draftModel = draft == null ? null : LlamaTransformer.cpu(draft, kernels);
         try {
             this.streamed = config.offload().enabled() ? openStreamed() : null;
         } catch (RuntimeException e) {

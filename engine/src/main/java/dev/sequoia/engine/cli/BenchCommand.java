@@ -3,7 +3,7 @@ package dev.sequoia.engine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sequoia.engine.format.ModelLoader;
-import dev.sequoia.engine.format.synthetic.SyntheticModels;
+import dev.sequoia.engine.format.synthetic.SyntheticCache;
 import dev.sequoia.engine.kernel.StreamProbe;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.bench.ForwardBench;
@@ -20,10 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.lang.foreign.Arena;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -106,18 +103,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The synthetic model file for --synthetic/--type, generated on first use (seed 1). */
-    private Path syntheticFile() throws IOException {
-        Path dir = cacheDir != null ? cacheDir
-                : Path.of(System.getProperty("user.home"), ".cache", "sequoia", "synthetic");
-        Path file = dir.resolve(source.synthetic + "-" + type.name() + "-s1.gguf"); // the naming of SyntheticCache
-        if (!Files.isRegularFile(file)) {
-            Files.createDirectories(dir);
-            Path partial = dir.resolve(file.getFileName() + ".partial");
-            spec.commandLine().getErr().println("sequoia bench: generating " + file + " (once)...");
-            SyntheticModels.ofPreset(source.synthetic, type, 1).writeGguf(partial);
-            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
-        }
-        return file;
+    private Path syntheticFile() {
+        Path dir = cacheDir != null ? cacheDir : SyntheticCache.defaultDir();
+        spec.commandLine().getErr().println("sequoia bench: synthetic " + source.synthetic + " " + type
+                + " from " + dir + " (generated once)");
+        return SyntheticCache.gguf(dir, source.synthetic, type, 1);
     }
 
     private void benchModel(Model model, VectorMatMul mm, StreamProbe probe, Map<String, Object> report) {

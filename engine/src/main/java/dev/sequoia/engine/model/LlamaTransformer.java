@@ -2,6 +2,8 @@ package dev.sequoia.engine.model;
 
 import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.TreeAttention;
+import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
 
 /**
@@ -25,6 +27,16 @@ public final class LlamaTransformer {
     public LlamaTransformer(Model model, MatMul matMul) {
         this(model.config(), model.weights(), matMul,
                 new TreeAttention(model.config().heads(), model.config().kvHeads(), model.config().headDim()));
+    }
+
+    /**
+     * The fast CPU transformer: {@code kernels}' GEMMs and {@link VectorTreeAttention} on the same thread pool.
+     * Weights must live in memory that the pool's threads may read (a shared or global arena).
+     */
+    public static LlamaTransformer cpu(Model model, VectorMatMul kernels) {
+        LlamaConfig c = model.config();
+        return new LlamaTransformer(c, model.weights(), kernels,
+                new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), kernels.pool()));
     }
 
     public LlamaTransformer(LlamaConfig config, LlamaWeights weights, MatMul matMul, TreeAttention attention) {

@@ -1,7 +1,7 @@
 package dev.sequoia.engine.backend.offload;
 
 import dev.sequoia.engine.format.ModelLoader;
-import dev.sequoia.engine.kernel.MatMul;
+import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.LlamaWeights;
@@ -46,12 +46,12 @@ public final class OffloadBench {
 
     private OffloadBench() {}
 
-    public static Result run(Config cfg, MatMul kernels, Consumer<String> log) {
+    public static Result run(Config cfg, VectorMatMul kernels, Consumer<String> log) {
         try (Arena arena = Arena.ofShared()) {
             Model model = ModelLoader.load(cfg.model(), null, arena);
             ModelExtents extents = ModelExtents.of(model);
             MemoryLedger ledger = new MemoryLedger();
-            LlamaTransformer transformer = new LlamaTransformer(model, kernels);
+            LlamaTransformer transformer = LlamaTransformer.cpu(model, kernels);
             int capacity = PREFIX + Math.max(Arrays.stream(cfg.sizes()).max().orElse(1), cfg.arTokens()) + 1;
             long fixed = fixedBytes(model, capacity);
             DiskProbe.Measurement disk;

@@ -4,7 +4,6 @@ import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerWeights;
-import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 
@@ -24,9 +23,7 @@ public final class ForwardBench {
     /** The fast path: {@code matMul}'s kernels and {@link VectorTreeAttention} on its thread pool. */
     public ForwardBench(Model model, VectorMatMul matMul) {
         this.model = model;
-        LlamaConfig c = model.config();
-        this.transformer = new LlamaTransformer(c, model.weights(), matMul,
-                new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), matMul.pool()));
+        this.transformer = LlamaTransformer.cpu(model, matMul);
     }
 
     /** Bytes of weights one forward reads: every layer's projections and the classifier. */
