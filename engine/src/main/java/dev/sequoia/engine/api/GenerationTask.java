@@ -71,7 +71,22 @@ final class GenerationTask {
             throw new IllegalArgumentException("the prompt (" + promptTokens.length + " tokens, " + session.length()
                     + " already in the session) does not fit the context of " + decoder.capacity() + " tokens");
         }
+        int lengthBefore = session.length();
+        int committedBefore = decoder.committed();
         for (int t : promptTokens) session.append(t);
+        try {
+            feedPrompt(decoder, first, prefixCache);
+        } catch (RuntimeException e) {
+            // leave the session as it was before this turn, so it stays usable
+            session.truncate(lengthBefore);
+            decoder.truncate(committedBefore);
+            throw e;
+        }
+        prefillNanos = System.nanoTime() - startNanos;
+    }
+
+    /** Feeds the new prompt tokens but the last (restoring a cached prefix on a session's first turn). */
+    private void feedPrompt(StepDecoder decoder, boolean first, PrefixCache prefixCache) {
         int from = decoder.committed();
         int toFeed = session.length() - 1;
         if (first) {
@@ -84,7 +99,6 @@ final class GenerationTask {
         }
         decoder.feed(session.range(from, toFeed));
         if (first && cachedTokens < toFeed) prefixCache.put(session.range(0, toFeed), decoder.snapshot());
-        prefillNanos = System.nanoTime() - startNanos;
     }
 
     /** Runs one step; returns false once the generation has ended (and its handle is completed). */
