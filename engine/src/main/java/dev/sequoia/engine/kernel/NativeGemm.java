@@ -81,7 +81,7 @@ final class NativeGemm {
 
     private static Optional<NativeGemm> tryLoad() {
         try {
-            Path lib = compile();
+            Path lib = compile(SOURCE);
             SymbolLookup symbols = SymbolLookup.libraryLookup(lib, Arena.global());
             Linker linker = Linker.nativeLinker();
             MethodHandle level = linker.downcallHandle(symbols.find("sq_native_level").orElseThrow(),
@@ -103,11 +103,14 @@ final class NativeGemm {
         }
     }
 
-    /** Compiles the source into the cache unless an identical build is there; returns the library path. */
-    private static Path compile() throws IOException, InterruptedException, NoSuchAlgorithmException {
+    /**
+     * Compiles the C resource {@code name} (beside this class) into the cache unless an identical build is
+     * there; returns the library path. Also used by {@link NativeInt8Gemm} for its own source.
+     */
+    static Path compile(String name) throws IOException, InterruptedException, NoSuchAlgorithmException {
         byte[] source;
-        try (InputStream in = NativeGemm.class.getResourceAsStream(SOURCE)) {
-            if (in == null) throw new IOException("resource " + SOURCE + " is missing from the class path");
+        try (InputStream in = NativeGemm.class.getResourceAsStream(name)) {
+            if (in == null) throw new IOException("resource " + name + " is missing from the class path");
             source = in.readAllBytes();
         }
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -115,18 +118,19 @@ final class NativeGemm {
         sha.update(cpuIdentity().getBytes());
         String key = HexFormat.of().formatHex(sha.digest(), 0, 8);
         Path dir = Path.of(System.getProperty("user.home"), ".cache", "sequoia", "native");
-        Path lib = dir.resolve("sequoia_gemm-" + key + ".so");
+        String stem = name.substring(0, name.length() - ".c".length());
+        Path lib = dir.resolve(stem + "-" + key + ".so");
         if (Files.isRegularFile(lib)) return lib;
         Files.createDirectories(dir);
-        Path src = Files.createTempFile(dir, "sequoia_gemm", ".c");
-        Path tmp = Files.createTempFile(dir, "sequoia_gemm", ".so.partial");
+        Path src = Files.createTempFile(dir, stem, ".c");
+        Path tmp = Files.createTempFile(dir, stem, ".so.partial");
         try {
             Files.write(src, source);
             Process cc = new ProcessBuilder("cc", "-O3", "-march=native", "-fPIC", "-shared", "-o", tmp.toString(),
                     src.toString()).redirectErrorStream(true).start();
             String log = new String(cc.getInputStream().readAllBytes());
             if (!cc.waitFor(120, TimeUnit.SECONDS) || cc.exitValue() != 0) {
-                throw new IOException("cc failed on " + SOURCE + ": " + log.strip());
+                throw new IOException("cc failed on " + name + ": " + log.strip());
             }
             Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return lib;

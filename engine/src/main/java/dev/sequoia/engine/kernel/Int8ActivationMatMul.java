@@ -1,0 +1,114 @@
+package dev.sequoia.engine.kernel;
+
+import dev.sequoia.engine.tensor.WeightMatrix;
+
+/**
+ * Opt-in GEMM with int8 activations for Q8_0 weights, as llama.cpp does: each token's activations are
+ * quantized in blocks of 32 (one fp32 scale per block) and multiplied with the Q8_0 quants as exact integer
+ * dots (AVX-512 VNNI in {@link NativeInt8Gemm}; {@link ScalarInt8MatMul} where VNNI is missing), summed over
+ * blocks in fp32 with both scales. Results differ from the fp32 kernels by the activation rounding
+ * (about 0.4% of a block's max per element). Every other matrix (F32, F16, BF16, Q4_0) goes to the wrapped
+ * {@link VectorMatMul} unchanged; the engine's default remains {@link VectorMatMul} alone.
+ *
+ * <p>Each weight row block is read once per batch of n tokens (4 rows x up to 4 tokens per register tile,
+ * the next row block prefetched). Threading as {@link VectorMatMul}: one engine thread calls {@link #gemm}
+ * at a time (the quantized-activation buffers belong to this object), row blocks run on the wrapped
+ * matmul's {@link KernelPool}. Closing closes the wrapped matmul and its pool.
+ */
+public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
+    private static final int ROWS = 4;
+    private static final int TASKS_PER_THREAD = 8;
+
+    private final VectorMatMul fp32;
+    /** The VNNI kernels, or null to run the scalar twin. */
+    private final NativeInt8Gemm nativeInt8;
+    private byte[] xu = new byte[0];
+    private float[] xs = new float[0];
+
+    /** Int8 activations on the VNNI kernel where it loads; fp32 kernels of {@code VectorMatMul(threads)} otherwise. */
+    public Int8ActivationMatMul(int threads) {
+        this(new VectorMatMul(threads), true);
+    }
+
+    /** {@code allowNative = false}: the scalar twin for Q8_0 (tests, comparisons). Takes ownership of {@code fp32}. */
+    public Int8ActivationMatMul(VectorMatMul fp32, boolean allowNative) {
+        this.fp32 = fp32;
+        this.nativeInt8 = allowNative ? NativeInt8Gemm.load().orElse(null) : null;
+    }
+
+    public int threads() { return fp32.threads(); }
+
+    /** The pool, for other kernels of the same forward pass (attention). */
+    public KernelPool pool() { return fp32.pool(); }
+
+    /** The fp32 kernels this object falls back to for non-Q8_0 matrices. */
+    public VectorMatMul fp32() { return fp32; }
+
+    /** Which kernel multiplies {@code w}: "int8-vnni", "int8-scalar", or the wrapped matmul's answer. */
+    public String kernelFor(WeightMatrix w) {
+        if (!ScalarInt8MatMul.handles(w)) return fp32.kernelFor(w);
+        return nativeInt8 != null && w.data().isNative() ? "int8-vnni" : "int8-scalar";
+    }
+
+    /** Why the VNNI kernel is not in use, or null when it is. */
+    public String nativeUnavailableReason() {
+        return nativeInt8 != null ? null
+                : NativeInt8Gemm.load().isEmpty() ? NativeInt8Gemm.unavailableReason() : "disabled";
+    }
+
+    @Override
+    public void gemm(WeightMatrix w, float[] x, float[] out, int n) {
+        if (!ScalarInt8MatMul.handles(w)) {
+            fp32.gemm(w, x, out, n);
+            return;
+        }
+        checkShapes(w, x, out, n);
+        int rows = w.rows(), cols = w.cols();
+        int blocks = (rows + ROWS - 1) / ROWS;
+        int blocksPerTask = Math.max(1, blocks / (threads() * TASKS_PER_THREAD));
+        int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+        if (nativeInt8 != null && w.data().isNative()) {
+            ensureBuffers(n, cols);
+            nativeInt8.quantize(x, n, cols, xu, xs);
+            byte[] q = xu;
+            float[] s = xs;
+            pool().forEach(tasks, (worker, task) -> {
+                int r0 = task * blocksPerTask * ROWS;
+                nativeInt8.gemmRows(w, q, s, n, out, r0, Math.min(rows, r0 + blocksPerTask * ROWS));
+            });
+        } else {
+            ScalarInt8MatMul.Quantized q = ScalarInt8MatMul.quantize(x, n, cols);
+            pool().forEach(tasks, (worker, task) -> {
+                int r0 = task * blocksPerTask * ROWS;
+                ScalarInt8MatMul.gemmRows(w, q, out, r0, Math.min(rows, r0 + blocksPerTask * ROWS));
+            });
+        }
+    }
+
+    private void ensureBuffers(int n, int cols) {
+        if (xu.length < n * cols) xu = new byte[n * cols];
+        if (xs.length < n * (cols / 32)) xs = new float[n * (cols / 32)];
+    }
+
+    private static void checkShapes(WeightMatrix w, float[] x, float[] out, int n) {
+        if (n < 1) throw new IllegalArgumentException(w.name() + ": gemm needs n >= 1 tokens, got " + n);
+        if (x.length < (long) n * w.cols()) {
+            throw new IllegalArgumentException(w.name() + ": x holds " + x.length + " floats, expected at least n * cols = "
+                    + n + " * " + w.cols());
+        }
+        if (out.length < (long) n * w.rows()) {
+            throw new IllegalArgumentException(w.name() + ": out holds " + out.length
+                    + " floats, expected at least n * rows = " + n + " * " + w.rows());
+        }
+    }
+
+    @Override
+    public void dequantizeRow(WeightMatrix w, int row, float[] dst, int dstOffset) {
+        fp32.dequantizeRow(w, row, dst, dstOffset);
+    }
+
+    @Override
+    public void close() {
+        fp32.close();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.sequoia.engine.kernel;
+
+import dev.sequoia.engine.tensor.WeightMatrix;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+/**
+ * The native int8-activation kernels ({@code sequoia_q8q8.c}, a resource beside this class) called through
+ * FFM: activation quantization and the Q8_0 x int8 GEMM on AVX-512 VNNI. Compiled on first use like
+ * {@link NativeGemm} (same cache, same compiler flags); where there is no compiler or the CPU lacks VNNI,
+ * {@link #load} answers empty and {@link ScalarInt8MatMul} runs instead.
+ *
+ * <p>The library stays loaded for the life of the process (global arena); the kernels are stateless.
+ * Activations, their quantized form and outputs are Java arrays passed without copying (critical
+ * downcalls); weights are native segments.
+ */
+final class NativeInt8Gemm {
+    private static final String SOURCE = "sequoia_q8q8.c";
+    private static final Object LOCK = new Object();
+    private static Optional<NativeInt8Gemm> loaded;
+    private static String unavailableReason = "not loaded yet";
+
+    private final MethodHandle quantize;
+    private final MethodHandle gemmRows;
+
+    private NativeInt8Gemm(MethodHandle quantize, MethodHandle gemmRows) {
+        this.quantize = quantize;
+        this.gemmRows = gemmRows;
+    }
+
+    /** The native kernels, compiled and loaded once per process; empty where they cannot run here. */
+    static Optional<NativeInt8Gemm> load() {
+        synchronized (LOCK) {
+            if (loaded == null) loaded = tryLoad();
+            return loaded;
+        }
+    }
+
+    /** Why {@link #load} is empty. */
+    static String unavailableReason() {
+        synchronized (LOCK) {
+            return unavailableReason;
+        }
+    }
+
+    /**
+     * x (n, cols) -> xu (n, cols) holding q + 128 as unsigned bytes, xs (n, cols / 32) block scales; the same
+     * values as {@link ScalarInt8MatMul#quantize} (q = xu - 128).
+     */
+    void quantize(float[] x, int n, int cols, byte[] xu, float[] xs) {
+        try {
+            quantize.invokeExact(MemorySegment.ofArray(x), n, cols, MemorySegment.ofArray(xu), MemorySegment.ofArray(xs));
+        } catch (Throwable t) {
+            throw new IllegalStateException("native int8 quantize failed on " + n + " x " + cols + ": " + t, t);
+        }
+    }
+
+    /** Q8_0 W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */
+    void gemmRows(WeightMatrix w, byte[] xu, float[] xs, int n, float[] out, int r0, int r1) {
+        int rc;
+        try {
+            rc = (int) gemmRows.invokeExact(w.data(), w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(xu),
+                    MemorySegment.ofArray(xs), n, MemorySegment.ofArray(out), w.rows());
+        } catch (Throwable t) {
+            throw new IllegalStateException("native int8 gemm failed on " + w.name() + ": " + t, t);
+        }
+        if (rc != 0) {
+            throw new IllegalArgumentException(w.name() + ": the native int8 gemm needs cols % 32 == 0, got " + w.cols());
+        }
+    }
+
+    private static Optional<NativeInt8Gemm> tryLoad() {
+        try {
+            SymbolLookup symbols = SymbolLookup.libraryLookup(NativeGemm.compile(SOURCE), Arena.global());
+            Linker linker = Linker.nativeLinker();
+            MethodHandle level = linker.downcallHandle(symbols.find("sq_q8q8_level").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            if ((int) level.invokeExact() == 0) {
+                unavailableReason = "compiled without AVX-512 VNNI on this CPU";
+                return Optional.empty();
+            }
+            MethodHandle quantize = linker.downcallHandle(symbols.find("sq_q8q8_quantize").orElseThrow(),
+                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                            ValueLayout.ADDRESS, ValueLayout.ADDRESS),
+                    Linker.Option.critical(true));
+            MethodHandle gemm = linker.downcallHandle(symbols.find("sq_q8q8_gemm_rows").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                    Linker.Option.critical(true));
+            unavailableReason = null;
+            return Optional.of(new NativeInt8Gemm(quantize, gemm));
+        } catch (Throwable t) {
+            unavailableReason = String.valueOf(t.getMessage());
+            return Optional.empty();
+        }
+    }
+}
