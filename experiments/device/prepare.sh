@@ -12,7 +12,8 @@ flock /tmp/sequoia-build.lock ./mvnw -B -q -pl engine -am install -DskipTests
 flock /tmp/sequoia-build.lock ./mvnw -B -q -pl native-bindings,engine test-compile
 rm -rf "$dist"; mkdir -p "$dist/lib" "$dist/classes" "$dist/models"
 cp engine/target/sequoia-engine.jar engine/target/lib/*.jar "$dist/lib/"
-unzip -l "$dist/lib/sequoia-native-bindings-0.1.0-SNAPSHOT.jar" | grep -q sequoia_kernels.fatbin \
+# grep reads the whole listing (no -q): an early exit would kill unzip with SIGPIPE and fail under pipefail
+unzip -l "$dist/lib/sequoia-native-bindings-0.1.0-SNAPSHOT.jar" | grep -c sequoia_kernels.fatbin >/dev/null \
   || { echo "prepare: the native-bindings jar has no fatbin (nvcc missing?)" >&2; exit 1; }
 (cd native-bindings/target/test-classes && "$JAVA_HOME/bin/jar" cf "$dist/lib/native-bindings-tests.jar" .)
 (cd engine/target/test-classes && "$JAVA_HOME/bin/jar" cf "$dist/lib/engine-tests.jar" .)
@@ -29,7 +30,12 @@ cp "$(ls -d "$m2"/org/apiguardian/apiguardian-api/* | sort -V | tail -1)"/*.jar 
 "$JAVA_HOME/bin/javac" -d "$dist/classes" -cp "$dist/lib/*" experiments/device/GpuTestRunner.java
 modules=$("$JAVA_HOME/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps \
   --add-modules jdk.incubator.vector "$dist"/lib/sequoia-*.jar "$dist"/lib/jackson-*.jar "$dist"/lib/picocli-*.jar)
-modules="$modules,java.base,jdk.incubator.vector,jdk.unsupported,java.management"
+# java.desktop (pulled in by Jackson's optional java.beans use) would push the runtime past the 64 MiB a device
+# call may carry; Jackson runs without it.
+# jdk.zipfs: JUnit scans test packages inside jars through the zip file system; without it the runner finds
+# no test at all and would pass vacuously. java.logging: JUnit's own logging.
+modules=$(echo "$modules,java.base,jdk.incubator.vector,jdk.unsupported,java.management,jdk.zipfs,java.logging" \
+  | tr , "\n" | grep -vx java.desktop | sort -u | paste -sd,)
 rm -rf "$dist/jdk"
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
   --compress=zip-6 --output "$dist/jdk"
