@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.SyntheticCache;
+import dev.sequoia.engine.kernel.Int8ActivationMatMul;
+import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.StreamProbe;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.bench.ForwardBench;
@@ -81,6 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--int8", description = "opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does")
+    boolean int8;
+
     enum Mode { decode, verify }
 
     @Override
@@ -94,9 +99,15 @@ public final class BenchCommand implements Callable<Integer> {
              StreamProbe probe = new StreamProbe(mm.pool(), streamMb << 20)) {
             String reason = mm.nativeUnavailableReason();
             report.put("kernels", reason == null ? "native-avx512 + vector-api" : "vector-api (" + reason + ")");
-            if (source.model != null) benchModel(ModelLoader.load(source.model, null, arena), mm, probe, report);
-            else if (gemmOnly) benchSynthetic(ModelShape.named(source.synthetic), mm, probe, report);
-            else benchModel(ModelLoader.load(syntheticFile(), null, arena), mm, probe, report);
+            Int8ActivationMatMul int8mm = int8 ? new Int8ActivationMatMul(mm, true) : null; // borrows mm's pool
+            if (int8mm != null) {
+                String why = int8mm.nativeUnavailableReason();
+                report.put("activations", why == null ? "int8 (vnni) for Q8_0" : "int8 (scalar twin: " + why + ") for Q8_0");
+            }
+            MatMul kernels = int8mm != null ? int8mm : mm;
+            if (source.model != null) benchModel(ModelLoader.load(source.model, null, arena), mm, kernels, probe, report);
+            else if (gemmOnly) benchSynthetic(ModelShape.named(source.synthetic), kernels, probe, report);
+            else benchModel(ModelLoader.load(syntheticFile(), null, arena), mm, kernels, probe, report);
         }
         print(report);
         return 0;
@@ -110,8 +121,8 @@ public final class BenchCommand implements Callable<Integer> {
         return SyntheticCache.gguf(dir, source.synthetic, type, 1);
     }
 
-    private void benchModel(Model model, VectorMatMul mm, StreamProbe probe, Map<String, Object> report) {
-        ForwardBench bench = new ForwardBench(model, mm);
+    private void benchModel(Model model, VectorMatMul mm, MatMul kernels, StreamProbe probe, Map<String, Object> report) {
+        ForwardBench bench = kernels == mm ? new ForwardBench(model, mm) : new ForwardBench(model, kernels, mm.pool());
         report.put("model", model.source().toString());
         report.put("scope", "forward");
         report.put("weight_bytes_per_token", bench.weightBytesPerToken());
@@ -126,7 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void benchSynthetic(ModelShape shape, VectorMatMul mm, StreamProbe probe, Map<String, Object> report) {
+    private void benchSynthetic(ModelShape shape, MatMul mm, StreamProbe probe, Map<String, Object> report) {
         try (GemmBench bench = new GemmBench(shape, type, budgetMb << 20, 1234)) {
             report.put("synthetic", shape.name());
             report.put("type", type.name());

@@ -13,13 +13,15 @@ import dev.sequoia.engine.tensor.WeightMatrix;
  * <p>Each weight row block is read once per batch of n tokens (4 rows x up to 4 tokens per register tile,
  * the next row block prefetched). Threading as {@link VectorMatMul}: one engine thread calls {@link #gemm}
  * at a time (the quantized-activation buffers belong to this object), row blocks run on the wrapped
- * matmul's {@link KernelPool}. Closing closes the wrapped matmul and its pool.
+ * matmul's {@link KernelPool}. Closing closes the wrapped matmul only when this object created it
+ * ({@link #Int8ActivationMatMul(int)}); a borrowed one stays its caller's to close.
  */
 public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private static final int ROWS = 4;
     private static final int TASKS_PER_THREAD = 8;
 
     private final VectorMatMul fp32;
+    private final boolean ownsFp32;
     /** The VNNI kernels, or null to run the scalar twin. */
     private final NativeInt8Gemm nativeInt8;
     private byte[] xu = new byte[0];
@@ -27,12 +29,20 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
 
     /** Int8 activations on the VNNI kernel where it loads; fp32 kernels of {@code VectorMatMul(threads)} otherwise. */
     public Int8ActivationMatMul(int threads) {
-        this(new VectorMatMul(threads), true);
+        this(new VectorMatMul(threads), true, true);
     }
 
-    /** {@code allowNative = false}: the scalar twin for Q8_0 (tests, comparisons). Takes ownership of {@code fp32}. */
+    /**
+     * Int8 activations beside {@code fp32}, which this object borrows (its caller closes it);
+     * {@code allowNative = false}: the scalar twin for Q8_0 (tests, comparisons).
+     */
     public Int8ActivationMatMul(VectorMatMul fp32, boolean allowNative) {
+        this(fp32, allowNative, false);
+    }
+
+    private Int8ActivationMatMul(VectorMatMul fp32, boolean allowNative, boolean ownsFp32) {
         this.fp32 = fp32;
+        this.ownsFp32 = ownsFp32;
         this.nativeInt8 = allowNative ? NativeInt8Gemm.load().orElse(null) : null;
     }
 
@@ -109,6 +119,6 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
 
     @Override
     public void close() {
-        fp32.close();
+        if (ownsFp32) fp32.close();
     }
 }

@@ -45,7 +45,7 @@ class Int8ActivationMatMulTest {
     void nativeGemmEqualsTheTwinWithinFp32RoundingOfTheBlockSums() {
         nativeOrSkip();
         int[][] shapes = {{1, 32}, {3, 96}, {5, 64}, {13, 160}, {37, 256}, {9, 2048}};
-        try (Int8ActivationMatMul mm = new Int8ActivationMatMul(new VectorMatMul(2), true); Arena arena = Arena.ofShared()) {
+        try (VectorMatMul fp32 = new VectorMatMul(2); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, true); Arena arena = Arena.ofShared()) {
             for (int[] s : shapes) {
                 WeightMatrix w = RandomWeights.create(arena, "w" + s[0] + "x" + s[1], TensorType.Q8_0, s[0], s[1], s[0] * 7L + s[1]);
                 assertEquals("int8-vnni", mm.kernelFor(w));
@@ -98,7 +98,7 @@ class Int8ActivationMatMulTest {
 
     @Test
     void withoutTheNativeKernelTheTwinRunsOnThePool() {
-        try (Int8ActivationMatMul mm = new Int8ActivationMatMul(new VectorMatMul(2), false); Arena arena = Arena.ofShared()) {
+        try (VectorMatMul fp32 = new VectorMatMul(2); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, false); Arena arena = Arena.ofShared()) {
             WeightMatrix w = RandomWeights.create(arena, "w", TensorType.Q8_0, 37, 96, 3);
             assertEquals("int8-scalar", mm.kernelFor(w));
             assertTrue(mm.nativeUnavailableReason() != null, "the native kernel must not be in use");
@@ -114,7 +114,7 @@ class Int8ActivationMatMulTest {
 
     @Test
     void otherTypesRunTheFp32KernelsUnchanged() {
-        try (Int8ActivationMatMul mm = new Int8ActivationMatMul(new VectorMatMul(2), true);
+        try (Int8ActivationMatMul mm = new Int8ActivationMatMul(2);
              VectorMatMul ref = new VectorMatMul(2); Arena arena = Arena.ofShared()) {
             for (TensorType t : new TensorType[] {TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q4_0}) {
                 WeightMatrix w = RandomWeights.create(arena, "w", t, 13, 128, 9);

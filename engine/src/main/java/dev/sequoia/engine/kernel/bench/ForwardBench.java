@@ -1,9 +1,12 @@
 package dev.sequoia.engine.kernel.bench;
 
+import dev.sequoia.engine.kernel.KernelPool;
+import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerWeights;
+import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 
@@ -24,6 +27,14 @@ public final class ForwardBench {
     public ForwardBench(Model model, VectorMatMul matMul) {
         this.model = model;
         this.transformer = LlamaTransformer.cpu(model, matMul);
+    }
+
+    /** Any GEMM kernels (the opt-in int8 activations, say) with {@link VectorTreeAttention} on {@code pool}. */
+    public ForwardBench(Model model, MatMul matMul, KernelPool pool) {
+        this.model = model;
+        LlamaConfig c = model.config();
+        this.transformer = new LlamaTransformer(c, model.weights(), matMul,
+                new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), pool));
     }
 
     /** Bytes of weights one forward reads: every layer's projections and the classifier. */
