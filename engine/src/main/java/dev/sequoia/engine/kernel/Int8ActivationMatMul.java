@@ -72,7 +72,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
             fp32.gemm(w, x, out, n);
             return;
         }
-        checkShapes(w, x, out, n);
+        VectorMatMul.checkShapes(w, x, out, n);
         int rows = w.rows(), cols = w.cols();
         int blocks = (rows + ROWS - 1) / ROWS;
         int blocksPerTask = Math.max(1, blocks / (threads() * TASKS_PER_THREAD));
@@ -98,18 +98,6 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private void ensureBuffers(int n, int cols) {
         if (xu.length < n * cols) xu = new byte[n * cols];
         if (xs.length < n * (cols / 32)) xs = new float[n * (cols / 32)];
-    }
-
-    private static void checkShapes(WeightMatrix w, float[] x, float[] out, int n) {
-        if (n < 1) throw new IllegalArgumentException(w.name() + ": gemm needs n >= 1 tokens, got " + n);
-        if (x.length < (long) n * w.cols()) {
-            throw new IllegalArgumentException(w.name() + ": x holds " + x.length + " floats, expected at least n * cols = "
-                    + n + " * " + w.cols());
-        }
-        if (out.length < (long) n * w.rows()) {
-            throw new IllegalArgumentException(w.name() + ": out holds " + out.length
-                    + " floats, expected at least n * rows = " + n + " * " + w.rows());
-        }
     }
 
     @Override

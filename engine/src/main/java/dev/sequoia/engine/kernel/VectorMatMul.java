@@ -122,7 +122,8 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
         }
     }
 
-    private static void checkShapes(WeightMatrix w, float[] x, float[] out, int n) {
+    /** Rejects a batch whose arrays are too small for W's shape (shared by the kernels of this package). */
+    static void checkShapes(WeightMatrix w, float[] x, float[] out, int n) {
         if (n < 1) throw new IllegalArgumentException(w.name() + ": gemm needs n >= 1 tokens, got " + n);
         if (x.length < (long) n * w.cols()) {
             throw new IllegalArgumentException(w.name() + ": x holds " + x.length + " floats, expected at least n * cols = "
