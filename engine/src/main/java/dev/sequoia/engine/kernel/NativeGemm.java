@@ -3,29 +3,17 @@ package dev.sequoia.engine.kernel;
 import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.tensor.WeightMatrix;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The native GEMM ({@code sequoia_gemm.c}, a resource beside this class) called through FFM: AVX-512 with
  * software prefetch, which the Vector API cannot express. The C source is compiled on first use with the
- * system C compiler for this very CPU ({@code -march=native}) into {@code ~/.cache/sequoia/native/}, keyed
- * by a hash of the source and the CPU; without a compiler, or on a CPU without AVX-512, {@link #load}
+ * system C compiler for this very CPU by {@link NativeKernelLibrary} (cached under {@code ~/.cache/sequoia/native/}, keyed
+ * by a hash of the source and the CPU); without a compiler, or on a CPU without AVX-512, {@link #load}
  * answers empty and the Java kernels run instead.
  *
  * <p>The library stays loaded for the life of the process (global arena): the kernels are stateless and
@@ -33,10 +21,12 @@ import java.util.concurrent.TimeUnit;
  * (critical downcalls); weights are native segments.
  */
 final class NativeGemm {
-    private static final String SOURCE = "sequoia_gemm.c";
-    private static final Object LOCK = new Object();
-    private static Optional<NativeGemm> loaded;
-    private static String unavailableReason = "not loaded yet";
+    private static final NativeKernelLibrary<NativeGemm> LIBRARY = new NativeKernelLibrary<>("sequoia_gemm.c",
+            "sq_native_level", "AVX-512", symbols -> new NativeGemm(NativeKernelLibrary.criticalDowncall(symbols,
+                    "sq_gemm_rows", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT))));
 
     private final MethodHandle gemmRows;
 
@@ -46,17 +36,12 @@ final class NativeGemm {
 
     /** The native kernels, compiled and loaded once per process; empty where they cannot run here. */
     static Optional<NativeGemm> load() {
-        synchronized (LOCK) {
-            if (loaded == null) loaded = tryLoad();
-            return loaded;
-        }
+        return LIBRARY.get();
     }
 
     /** Why {@link #load} is empty (for logs and benchmark reports). */
     static String unavailableReason() {
-        synchronized (LOCK) {
-            return unavailableReason;
-        }
+        return LIBRARY.unavailableReason();
     }
 
     /** Whether {@link #gemmRows} handles this matrix. */
@@ -76,78 +61,6 @@ final class NativeGemm {
         if (rc != 0) {
             throw new IllegalArgumentException(w.name() + ": the native gemm does not handle " + w.type() + " with "
                     + w.cols() + " columns (supports() should have said so)");
-        }
-    }
-
-    private static Optional<NativeGemm> tryLoad() {
-        try {
-            Path lib = compile(SOURCE);
-            SymbolLookup symbols = SymbolLookup.libraryLookup(lib, Arena.global());
-            Linker linker = Linker.nativeLinker();
-            MethodHandle level = linker.downcallHandle(symbols.find("sq_native_level").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            if ((int) level.invokeExact() == 0) {
-                unavailableReason = "compiled without AVX-512 on this CPU";
-                return Optional.empty();
-            }
-            MethodHandle gemm = linker.downcallHandle(symbols.find("sq_gemm_rows").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-                    Linker.Option.critical(true));
-            unavailableReason = null;
-            return Optional.of(new NativeGemm(gemm));
-        } catch (Throwable t) {
-            unavailableReason = t.getMessage();
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * Compiles the C resource {@code name} (beside this class) into the cache unless an identical build is
-     * there; returns the library path. Also used by {@link NativeInt8Gemm} for its own source.
-     */
-    static Path compile(String name) throws IOException, InterruptedException, NoSuchAlgorithmException {
-        byte[] source;
-        try (InputStream in = NativeGemm.class.getResourceAsStream(name)) {
-            if (in == null) throw new IOException("resource " + name + " is missing from the class path");
-            source = in.readAllBytes();
-        }
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        sha.update(source);
-        sha.update(cpuIdentity().getBytes());
-        String key = HexFormat.of().formatHex(sha.digest(), 0, 8);
-        Path dir = Path.of(System.getProperty("user.home"), ".cache", "sequoia", "native");
-        String stem = name.substring(0, name.length() - ".c".length());
-        Path lib = dir.resolve(stem + "-" + key + ".so");
-        if (Files.isRegularFile(lib)) return lib;
-        Files.createDirectories(dir);
-        Path src = Files.createTempFile(dir, stem, ".c");
-        Path tmp = Files.createTempFile(dir, stem, ".so.partial");
-        try {
-            Files.write(src, source);
-            Process cc = new ProcessBuilder("cc", "-O3", "-march=native", "-fPIC", "-shared", "-o", tmp.toString(),
-                    src.toString()).redirectErrorStream(true).start();
-            String log = new String(cc.getInputStream().readAllBytes());
-            if (!cc.waitFor(120, TimeUnit.SECONDS) || cc.exitValue() != 0) {
-                throw new IOException("cc failed on " + name + ": " + log.strip());
-            }
-            Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return lib;
-        } finally {
-            Files.deleteIfExists(src);
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** The CPU model and flags, so that a library built for one CPU is never loaded on another. */
-    private static String cpuIdentity() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name") || l.startsWith("flags")).distinct()
-                    .reduce("", String::concat);
-        } catch (IOException | RuntimeException e) {
-            return System.getProperty("os.arch");
         }
     }
 }

@@ -2,11 +2,8 @@ package dev.sequoia.engine.kernel;
 
 import dev.sequoia.engine.tensor.WeightMatrix;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Optional;
@@ -22,10 +19,15 @@ import java.util.Optional;
  * downcalls); weights are native segments.
  */
 final class NativeInt8Gemm {
-    private static final String SOURCE = "sequoia_q8q8.c";
-    private static final Object LOCK = new Object();
-    private static Optional<NativeInt8Gemm> loaded;
-    private static String unavailableReason = "not loaded yet";
+    private static final NativeKernelLibrary<NativeInt8Gemm> LIBRARY = new NativeKernelLibrary<>(
+            "sequoia_q8q8.c", "sq_q8q8_level", "AVX-512 VNNI", symbols -> new NativeInt8Gemm(
+                    NativeKernelLibrary.criticalDowncall(symbols, "sq_q8q8_quantize", FunctionDescriptor.ofVoid(
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                            ValueLayout.ADDRESS)),
+                    NativeKernelLibrary.criticalDowncall(symbols, "sq_q8q8_gemm_rows", FunctionDescriptor.of(
+                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT))));
 
     private final MethodHandle quantize;
     private final MethodHandle gemmRows;
@@ -37,17 +39,12 @@ final class NativeInt8Gemm {
 
     /** The native kernels, compiled and loaded once per process; empty where they cannot run here. */
     static Optional<NativeInt8Gemm> load() {
-        synchronized (LOCK) {
-            if (loaded == null) loaded = tryLoad();
-            return loaded;
-        }
+        return LIBRARY.get();
     }
 
     /** Why {@link #load} is empty. */
     static String unavailableReason() {
-        synchronized (LOCK) {
-            return unavailableReason;
-        }
+        return LIBRARY.unavailableReason();
     }
 
     /**
@@ -73,33 +70,6 @@ final class NativeInt8Gemm {
         }
         if (rc != 0) {
             throw new IllegalArgumentException(w.name() + ": the native int8 gemm needs cols % 32 == 0, got " + w.cols());
-        }
-    }
-
-    private static Optional<NativeInt8Gemm> tryLoad() {
-        try {
-            SymbolLookup symbols = SymbolLookup.libraryLookup(NativeGemm.compile(SOURCE), Arena.global());
-            Linker linker = Linker.nativeLinker();
-            MethodHandle level = linker.downcallHandle(symbols.find("sq_q8q8_level").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            if ((int) level.invokeExact() == 0) {
-                unavailableReason = "compiled without AVX-512 VNNI on this CPU";
-                return Optional.empty();
-            }
-            MethodHandle quantize = linker.downcallHandle(symbols.find("sq_q8q8_quantize").orElseThrow(),
-                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                            ValueLayout.ADDRESS, ValueLayout.ADDRESS),
-                    Linker.Option.critical(true));
-            MethodHandle gemm = linker.downcallHandle(symbols.find("sq_q8q8_gemm_rows").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-                    Linker.Option.critical(true));
-            unavailableReason = null;
-            return Optional.of(new NativeInt8Gemm(quantize, gemm));
-        } catch (Throwable t) {
-            unavailableReason = String.valueOf(t.getMessage());
-            return Optional.empty();
         }
     }
 }
