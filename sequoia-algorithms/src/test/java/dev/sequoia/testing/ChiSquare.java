@@ -1,12 +1,64 @@
 package dev.sequoia.testing;
 
 /**
- * Pearson's chi-square goodness-of-fit test for the statistical exactness tests. The p-value is the
- * regularised upper incomplete gamma function Q(dof/2, x/2), by its power series below a+1 and its
- * continued fraction (modified Lentz) above.
+ * Pearson's chi-square goodness-of-fit test for the statistical exactness tests (this module's and, through
+ * its test jar, the engine's). The p-value is the regularised upper incomplete gamma function Q(dof/2, x/2),
+ * by its power series below a+1 and its continued fraction (modified Lentz) above.
  */
 public final class ChiSquare {
+    /** Smallest expected count a cell of {@link #pooledPValue} keeps on its own. */
+    private static final double MIN_EXPECTED = 5;
+
     private ChiSquare() {
+    }
+
+    /** P(chi-square with {@code dof} degrees of freedom > x). */
+    public static double upperTail(int dof, double x) {
+        return upperGamma(dof / 2.0, x / 2);
+    }
+
+    /**
+     * p-value of observed counts against cell probabilities (summing to 1), for large vocabularies where many
+     * cells expect few counts: cells expecting fewer than 5 are pooled into one, smallest first, joined with the
+     * next smallest while the pool still expects fewer than 5. A count in a zero-probability cell gives 0.
+     */
+    public static double pooledPValue(long[] observed, double[] p) {
+        long n = 0;
+        for (long o : observed) {
+            n += o;
+        }
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] == 0 && observed[i] > 0) {
+                return 0;
+            }
+        }
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[a], p[b])); // ascending expected count
+        double pooledExpected = 0;
+        long pooledObserved = 0;
+        int next = 0;
+        while (next < order.length - 1
+                && (n * p[order[next]] < MIN_EXPECTED || (next > 0 && n * pooledExpected < MIN_EXPECTED))) {
+            pooledExpected += p[order[next]];
+            pooledObserved += observed[order[next]];
+            next++;
+        }
+        double stat = 0;
+        int cells = 0;
+        if (next > 0) {
+            double e = n * pooledExpected;
+            stat += (pooledObserved - e) * (pooledObserved - e) / e;
+            cells++;
+        }
+        for (int r = next; r < order.length; r++) {
+            double e = n * p[order[r]];
+            stat += (observed[order[r]] - e) * (observed[order[r]] - e) / e;
+            cells++;
+        }
+        return upperTail(cells - 1, stat);
     }
 
     /** p-value of observed counts against expected probabilities; cells with zero probability must be empty. */

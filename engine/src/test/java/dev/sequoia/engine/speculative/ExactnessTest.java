@@ -13,6 +13,7 @@ import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.testing.SharedModels;
 import dev.sequoia.sample.Distributions;
+import dev.sequoia.testing.ChiSquare;
 import dev.sequoia.tree.AcceptanceVector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,8 +87,8 @@ class ExactnessTest {
         try (Engine engine = open(tree, temperature)) {
             counts = sampleSpeculatively(engine, temperature, new SplittableRandom(tree.hashCode() * 31L + 7));
         }
-        double first = ChiSquare.pValue(counts.first(), exact.first());
-        double second = ChiSquare.pValue(counts.second(), exact.second());
+        double first = ChiSquare.pooledPValue(counts.first(), exact.first());
+        double second = ChiSquare.pooledPValue(counts.second(), exact.second());
         assertTrue(first > ALPHA, tree + " at T = " + temperature + ": first token p-value " + first);
         assertTrue(second > ALPHA, tree + " at T = " + temperature + ": second token p-value " + second);
     }
@@ -102,32 +102,12 @@ class ExactnessTest {
         SplittableRandom random = new SplittableRandom(42);
         for (Laws w : wrong) {
             Counts counts = w.draw(SAMPLES, random);
-            assertTrue(ChiSquare.pValue(counts.first(), exact.first()) < ALPHA, "first token: not rejected");
-            assertTrue(ChiSquare.pValue(counts.second(), exact.second()) < ALPHA, "second token: not rejected");
+            assertTrue(ChiSquare.pooledPValue(counts.first(), exact.first()) < ALPHA, "first token: not rejected");
+            assertTrue(ChiSquare.pooledPValue(counts.second(), exact.second()) < ALPHA, "second token: not rejected");
         }
         Counts right = exact.draw(SAMPLES, random);
-        assertTrue(ChiSquare.pValue(right.first(), exact.first()) > ALPHA);
-        assertTrue(ChiSquare.pValue(right.second(), exact.second()) > ALPHA);
-    }
-
-    @Test
-    void chiSquarePValuesMatchTheTables() {
-        // upper 5% and 0.01% points of chi-square with 1, 10 and 30 degrees of freedom
-        assertEquals(0.05, ChiSquare.upperTail(1, 3.841459), 1e-6);
-        assertEquals(0.05, ChiSquare.upperTail(10, 18.307038), 1e-6);
-        assertEquals(1e-4, ChiSquare.upperTail(10, 35.564), 1e-7);
-        assertEquals(0.05, ChiSquare.upperTail(30, 43.772972), 1e-6);
-        assertEquals(1.0, ChiSquare.upperTail(4, 0), 0);
-    }
-
-    @Test
-    void smallCellsAreMerged() {
-        // 1000 draws: cells 2..4 expect 2, 2 and 1, pooled into one cell expecting 5 (7 observed)
-        double[] p = {0.6, 0.395, 0.002, 0.002, 0.001};
-        long[] observed = {600, 393, 3, 2, 2};
-        double merged = ChiSquare.pValue(observed, p);
-        double byHand = ChiSquare.upperTail(2, 4.0 / 395 + 4.0 / 5);
-        assertEquals(byHand, merged, 1e-12);
+        assertTrue(ChiSquare.pooledPValue(right.first(), exact.first()) > ALPHA);
+        assertTrue(ChiSquare.pooledPValue(right.second(), exact.second()) > ALPHA);
     }
 
     // ---- sampling through the sessions API
@@ -238,97 +218,5 @@ class ExactnessTest {
             second[tokens.length > 1 ? tokens[1] : vocab]++;
             if (tokens.length == 1) assertTrue(isStop(tokens[0], stopTokens), "one token, not a stop token");
         }
-    }
-
-    /**
-     * Pearson's chi-square goodness of fit. Cells whose expected count is below 5 are pooled into one
-     * (joined with the smallest other cell while the pool is still below 5); the p-value is the regularized
-     * upper incomplete gamma Q(dof/2, x/2), by its series below a + 1 and its continued fraction above.
-     */
-    static final class ChiSquare {
-        private static final double MIN_EXPECTED = 5;
-
-        private ChiSquare() {}
-
-        /** p-value of the observed counts against the cell probabilities p (which sum to 1). */
-        static double pValue(long[] observed, double[] p) {
-            long n = Arrays.stream(observed).sum();
-            Integer[] order = new Integer[p.length];
-            for (int i = 0; i < order.length; i++) order[i] = i;
-            Arrays.sort(order, (a, b) -> Double.compare(p[a], p[b])); // ascending expected count
-            for (int i = 0; i < p.length; i++) if (p[i] == 0 && observed[i] > 0) return 0; // impossible token
-            double pooledExpected = 0;
-            long pooledObserved = 0;
-            int next = 0;
-            while (next < order.length - 1
-                    && (n * p[order[next]] < MIN_EXPECTED || (next > 0 && n * pooledExpected < MIN_EXPECTED))) {
-                pooledExpected += p[order[next]];
-                pooledObserved += observed[order[next]];
-                next++;
-            }
-            double stat = 0;
-            int cells = 0;
-            if (next > 0) {
-                stat += square(pooledObserved - n * pooledExpected) / (n * pooledExpected);
-                cells++;
-            }
-            for (int r = next; r < order.length; r++) {
-                double e = n * p[order[r]];
-                stat += square(observed[order[r]] - e) / e;
-                cells++;
-            }
-            return upperTail(cells - 1, stat);
-        }
-
-        /** P(chi-square with {@code dof} degrees of freedom > x). */
-        static double upperTail(int dof, double x) {
-            if (x <= 0) return 1;
-            double a = dof / 2.0, h = x / 2;
-            double logPrefix = -h + a * Math.log(h) - logGamma(a);
-            return h < a + 1 ? 1 - Math.exp(logPrefix) * lowerSeries(a, h) : Math.exp(logPrefix) * upperFraction(a, h);
-        }
-
-        /** sum_n h^n / (a (a+1) ... (a+n)): the lower incomplete gamma without its prefix. */
-        private static double lowerSeries(double a, double h) {
-            double term = 1 / a, sum = term;
-            for (int n = 1; n < 100_000 && term > sum * 1e-16; n++) {
-                term *= h / (a + n);
-                sum += term;
-            }
-            return sum;
-        }
-
-        /** The continued fraction of the upper incomplete gamma (modified Lentz), without its prefix. */
-        private static double upperFraction(double a, double h) {
-            double tiny = 1e-300, b = h + 1 - a, c = 1 / tiny, d = 1 / b, f = d;
-            for (int i = 1; i < 100_000; i++) {
-                double an = -i * (i - a);
-                b += 2;
-                d = an * d + b;
-                d = Math.abs(d) < tiny ? tiny : d;
-                c = b + an / c;
-                c = Math.abs(c) < tiny ? tiny : c;
-                d = 1 / d;
-                double delta = d * c;
-                f *= delta;
-                if (Math.abs(delta - 1) < 1e-16) break;
-            }
-            return f;
-        }
-
-        /** ln Gamma(a) for a > 0: Lanczos (g = 7, 9 coefficients), ~1e-15 relative. */
-        private static double logGamma(double a) {
-            double[] c = {0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-                    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-                    1.5056327351493116e-7};
-            if (a < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * a)) - logGamma(1 - a);
-            a -= 1;
-            double x = c[0];
-            for (int i = 1; i < c.length; i++) x += c[i] / (a + i);
-            double t = a + 7.5;
-            return 0.5 * Math.log(2 * Math.PI) + (a + 0.5) * Math.log(t) - t + Math.log(x);
-        }
-
-        private static double square(double v) { return v * v; }
     }
 }
