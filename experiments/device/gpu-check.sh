@@ -24,10 +24,11 @@ flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xm
 cp="$dist/classes:$dist/lib/*"
 export SEQUOIA_REQUIRE_CUDA=1
 echo "== GPU tests"
-timeout 150 "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda dev.sequoia.engine.backend.cuda 2>&1 | tee "$out/gpu-tests.txt"
+timeout ${GPU_TESTS_TIMEOUT:-150} "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda dev.sequoia.engine.backend.cuda 2>&1 | tee "$out/gpu-tests.txt"
 tests_rc=${PIPESTATUS[0]}
 echo "== GpuCheck"
-timeout 300 "$java" $flags -cp "$cp" dev.sequoia.engine.backend.cuda.GpuCheck "$out/gpu-check.json" "$dist/models" 2>&1 | tail -80
+timeout ${GPU_CHECK_TIMEOUT:-300} "$java" $flags -cp "$cp" dev.sequoia.engine.backend.cuda.GpuCheck "$out/gpu-check.json" "$dist/models" 2>&1 \
+  | tee "$out/gpu-check.log" | tail -80
 check_rc=${PIPESTATUS[0]}
 echo "gpu-check: tests rc=$tests_rc, check rc=$check_rc, report $out/gpu-check.json"
 exit $(( tests_rc != 0 || check_rc != 0 ))

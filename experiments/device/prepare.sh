@@ -42,5 +42,11 @@ rm -rf "$dist/jdk"
 shared=${SEQUOIA_SHARED:-$root/../shared}
 cp "$shared"/models/*.bin "$dist/models/"
 mkdir -p "$dist/models/golden" && cp "$shared"/models/golden/*.json "$dist/models/golden/"
+# The acceptance vector GpuCheck feeds the optimizer: the shared stories260K target/draft pair at T = 0.6,
+# measured here on the CPU (the device run has no draft/target pair of 70B scale to measure).
+"$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$dist/lib/*" \
+  dev.sequoia.engine.cli.Main accept --target "$shared/models/stories260K.bin" \
+  --draft "$shared/models/draft-stories260K-d32.bin" --tokenizer "$shared/models/tok512.bin" -t 0.6 --json \
+  2>/dev/null >"$dist/models/acceptance.json"
 echo "prepare: modules $modules"
 du -sh "$dist/jdk" "$dist/lib" "$dist"

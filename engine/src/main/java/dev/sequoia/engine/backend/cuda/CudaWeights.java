@@ -45,8 +45,10 @@ public final class CudaWeights implements AutoCloseable {
         int layers = config.layers();
         resident = new DeviceBuffer[layers];
         hostImageOf = new int[layers];
-        try (Arena staging = Arena.ofConfined()) {
-            MemorySegment image = staging.allocate(offsets.total(), 64);
+        try (Arena staging = Arena.ofConfined();
+             PinnedHostBuffer pinnedStaging = ctx.allocatePinned(offsets.total())) {
+            // resident images go up through one pinned staging buffer: full PCIe rate, not the pageable path's
+            MemorySegment image = pinnedStaging.segment();
             List<PinnedHostBuffer> pinned = new ArrayList<>();
             for (int l = 0; l < layers; l++) {
                 hostImageOf[l] = -1;

@@ -25,6 +25,10 @@ import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.tensor.WeightMatrix;
 import dev.sequoia.offload.device.StreamPlan;
+import dev.sequoia.optimize.TreeChoice;
+import dev.sequoia.optimize.TreeOptimizer;
+import dev.sequoia.optimize.VerificationTimes;
+import dev.sequoia.tree.AcceptanceVector;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,13 +36,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SortedMap;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * The measurements of experiments/device/gpu-check.sh, as one JVM run writing one JSON report: device and
  * driver, pinned vs pageable host-to-device bandwidth, CUDA-vs-CPU logits (golden model, synthetic model),
- * and a streamed benchmark of a 70B-shaped synthetic model larger than the GPU's free memory (achieved PCIe
- * GB/s vs the pinned peak, stall fraction, t(n) up to 2048, AR seconds/token).
+ * and streamed benchmarks of 70B-shaped synthetic models, one larger than the GPU's free memory and one on a
+ * 48 GiB budget beside a 7B draft (achieved PCIe GB/s vs the pinned peak, event-timed stalls, t(n) up to
+ * 2048, AR seconds/token, the optimizer's predicted speedup).
  *
  * <p>Usage: {@code GpuCheck <report.json> <shared models dir> [stream seconds budget]}.
  */
@@ -54,9 +61,12 @@ public final class GpuCheck {
         out.put("cuda_reason", Cuda.unavailableReason());
         try (CudaContext ctx = CudaContext.open(0)) {
             info(ctx, out);
+            // the report is rewritten after every section: a run cut off by its time limit keeps what it measured
             section(out, "bandwidth", () -> bandwidth(ctx, out.putObject("bandwidth")));
+            json.writeValue(report.toFile(), out);
             section(out, "golden_logits", () -> goldenLogits(ctx, models, out.putObject("golden_logits")));
-            section(out, "stream_bench", () -> streamBench(ctx, out, out.putObject("stream_bench")));
+            json.writeValue(report.toFile(), out);
+            section(out, "stream_bench", () -> streamBench(ctx, out, models, out.putObject("stream_bench")));
         } finally {
             json.writeValue(report.toFile(), out);
             System.out.println(json.writeValueAsString(out));
@@ -158,65 +168,169 @@ public final class GpuCheck {
         }
     }
 
+    /** The largest budget n measured; t(n) beyond it is not asked of the optimizer. */
+    private static final int[] ALL_SIZES = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048};
+    private static final int[] CARD_SIZES = {1, 16, 64, 128, 256, 512, 1024};
+    private static final long GIB = 1L << 30;
+
     /**
-     * A Llama-2-70B-shaped model with enough layers to exceed free device memory, streamed from pinned host
-     * memory (a few distinct pinned layer images reused: the bytes over PCIe are those of distinct layers).
+     * Two streamed Llama-2-70B-shaped targets and a resident Llama-2-7B-shaped draft. "beyond_free_memory":
+     * enough layers to exceed the GPU's free memory, all of it used for resident layers. "card_48gib": the
+     * paper's setting (Llama-2-70B with a Llama-2-7B draft on a 48 GB L40), the target getting what a 48 GiB
+     * card has left after the draft's weights and 4 GiB of KV cache and scratch. The draft's forward time and
+     * an acceptance vector measured on the CPU (prepare.sh, the shared stories260K pair at T = 0.6) feed
+     * Sequoia's optimizer with each scenario's t(n): the predicted tree, tokens per step and speedup.
      */
-    private static void streamBench(CudaContext ctx, ObjectNode top, ObjectNode out) {
+    private static void streamBench(CudaContext ctx, ObjectNode top, Path models, ObjectNode out) throws Exception {
         LlamaConfig shape = ShapePresets.load("llama2-70b");
         Fp16Layers.Offsets at = Fp16Layers.Offsets.of(shape.dim(), shape.kvDim(), shape.hiddenDim());
+        double peak = top.path("bandwidth").path("pinned_h2d_gbps").asDouble(Double.NaN);
+        ObjectNode draft = out.putObject("draft_llama2_7b_resident");
+        section(out, "draft", () -> draftTimes(ctx, draft));
+        double draftLevel = draft.path("seconds").path("64").asDouble(Double.NaN);
+        AcceptanceVector p = acceptance(models, out);
+
         long free = ctx.memoryInfo().freeBytes();
-        int layers = (int) Math.min(shape.layers(), free / at.total() + 4);
-        if ((long) layers * at.total() <= free) layers = (int) (free / at.total()) + 2;
-        LlamaConfig c = new LlamaConfig(shape.dim(), shape.hiddenDim(), layers, shape.heads(), shape.kvHeads(),
-                shape.vocabSize(), 4096, shape.rmsEps(), shape.ropeTheta(), shape.ropeDim(), shape.ropeLayout(), null);
-        long[] sizes = new long[layers];
+        int layers = (int) (free / at.total()) + 2; // more than the free memory holds
+        ObjectNode beyond = out.putObject("beyond_free_memory");
+        section(out, "beyond_free_memory", () -> scenario(ctx, withLayers(shape, layers), free - 8 * GIB, ALL_SIZES, 2,
+                peak, p, draftLevel, beyond));
+        long draftBytes = draft.path("weight_bytes").asLong(14L * GIB);
+        ObjectNode card = out.putObject("card_48gib");
+        section(out, "card_48gib", () -> scenario(ctx, shape, 48 * GIB - draftBytes - 4 * GIB, CARD_SIZES, 1,
+                peak, p, draftLevel, card));
+    }
+
+    private static LlamaConfig withLayers(LlamaConfig s, int layers) {
+        return new LlamaConfig(s.dim(), s.hiddenDim(), layers, s.heads(), s.kvHeads(), s.vocabSize(), 4096, s.rmsEps(),
+                s.ropeTheta(), s.ropeDim(), s.ropeLayout(), null);
+    }
+
+    /** The acceptance vector prepare.sh measured ({@code acceptance.json} beside the models), or none. */
+    private static AcceptanceVector acceptance(Path models, ObjectNode out) throws Exception {
+        Path file = models.resolve("acceptance.json");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            out.put("acceptance_missing", file.toString());
+            return null;
+        }
+        var node = new ObjectMapper().readTree(file.toFile());
+        double[] v = new double[node.get("acceptance").size()];
+        for (int i = 0; i < v.length; i++) v[i] = node.get("acceptance").get(i).asDouble();
+        out.set("acceptance", node);
+        return AcceptanceVector.of(v);
+    }
+
+    /** A resident 7B-shaped draft: forward seconds for the level widths a large tree grows. */
+    private static void draftTimes(CudaContext ctx, ObjectNode out) {
+        LlamaConfig c = withLayers(ShapePresets.load("llama2-7b"), 32);
+        Fp16Layers.Offsets at = Fp16Layers.Offsets.of(c.dim(), c.kvDim(), c.hiddenDim());
+        long[] sizes = new long[c.layers()];
         Arrays.fill(sizes, at.total());
-        long budget = free - (8L << 30); // KV cache, scratch for n = 2048, cuBLAS workspace
-        StreamPlan plan = StreamPlan.fit(sizes, budget, 3);
-        out.put("layers", layers);
+        StreamPlan plan = StreamPlan.fit(sizes, Long.MAX_VALUE, 2);
+        out.put("weight_bytes", c.layers() * at.total() + 4L * c.vocabSize() * c.dim());
+        ObjectNode seconds = out.putObject("seconds");
+        try (Arena arena = Arena.ofConfined();
+             CudaWeights w = CudaWeights.synthetic(ctx, c, plan, 1, GpuCheck::randomFp16, tables(arena, c));
+             CudaTransformer gpu = new CudaTransformer(ctx, w, 1024 + 64, 128)) {
+            prefix(gpu, c, 512);
+            for (int n : new int[]{1, 16, 64, 128}) seconds.put(Integer.toString(n), medianForward(gpu, c, n, 5));
+        }
+    }
+
+    /** Commits a chain of {@code length} random tokens, as a prompt would. */
+    private static void prefix(CudaTransformer gpu, LlamaConfig c, int length) {
+        int[] tokens = new SplittableRandom(3).ints(length, 0, c.vocabSize()).toArray();
+        int[] parents = new int[length];
+        int[] path = new int[length];
+        for (int i = 0; i < length; i++) {
+            parents[i] = i - 1;
+            path[i] = i;
+        }
+        gpu.forward(tokens, parents);
+        gpu.keep(path);
+    }
+
+    /** Median host-timed seconds of {@code reps} forwards of an n-token chain after one warm-up. */
+    private static double medianForward(CudaTransformer gpu, LlamaConfig c, int n, int reps) {
+        double[] t = new double[reps];
+        int[] tokens = new SplittableRandom(n).ints(n, 0, c.vocabSize()).toArray();
+        int[] parents = new int[n];
+        for (int i = 0; i < n; i++) parents[i] = i - 1;
+        gpu.forward(tokens, parents);
+        gpu.keep(new int[0]);
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            gpu.forward(tokens, parents);
+            t[i] = (System.nanoTime() - t0) / 1e9;
+            gpu.keep(new int[0]);
+        }
+        Arrays.sort(t);
+        return t[reps / 2];
+    }
+
+    /**
+     * One streamed target: the plan for {@code weightBudget}, then t(n) for each size after a 512-token
+     * prefix (host-timed median of {@code reps}, plus the device-timed pass and stall of the last one), and
+     * the optimizer's choice over these t(n).
+     */
+    private static void scenario(CudaContext ctx, LlamaConfig c, long weightBudget, int[] sizes, int reps, double peak,
+                                 AcceptanceVector p, double draftLevel, ObjectNode out) {
+        Fp16Layers.Offsets at = Fp16Layers.Offsets.of(c.dim(), c.kvDim(), c.hiddenDim());
+        long[] layerBytes = new long[c.layers()];
+        Arrays.fill(layerBytes, at.total());
+        StreamPlan plan = StreamPlan.fit(layerBytes, weightBudget, 3);
+        out.put("layers", c.layers());
         out.put("layer_bytes", at.total());
-        out.put("model_bytes", (long) layers * at.total());
-        out.put("free_bytes_before", free);
-        out.put("resident_layers", layers - plan.streamedLayers().size());
+        out.put("model_bytes", (long) c.layers() * at.total());
+        out.put("free_bytes_before", ctx.memoryInfo().freeBytes());
+        out.put("weight_budget_bytes", weightBudget);
+        out.put("resident_layers", c.layers() - plan.streamedLayers().size());
+        out.put("slots", plan.slots());
         out.put("streamed_bytes_per_pass", plan.streamedBytesPerPass());
+        int maxN = sizes[sizes.length - 1];
         try (Arena arena = Arena.ofConfined();
              CudaWeights w = CudaWeights.synthetic(ctx, c, plan, 4, GpuCheck::randomFp16, tables(arena, c));
-             CudaTransformer gpu = new CudaTransformer(ctx, w, 2048 + 8, 2048)) {
+             CudaTransformer gpu = new CudaTransformer(ctx, w, 512 + maxN + 8, Math.max(512, maxN))) {
+            prefix(gpu, c, 512);
             ArrayNode tn = out.putArray("t_n");
+            SortedMap<Integer, Double> times = new TreeMap<>();
             double t1 = 0;
             int computeBound = -1;
-            SplittableRandom rnd = new SplittableRandom(7);
-            for (int n = 1; n <= 2048; n *= 2) {
-                int[] tokens = rnd.ints(n, 0, c.vocabSize()).toArray();
-                int[] parents = new int[n];
-                for (int i = 0; i < n; i++) parents[i] = i - 1;
-                gpu.forward(tokens, parents); // warm-up (and the first pass's cold slots)
-                gpu.keep(new int[0]);
-                long t0 = System.nanoTime();
-                int reps = 2;
-                for (int i = 0; i < reps; i++) {
-                    gpu.forward(tokens, parents);
-                    gpu.keep(new int[0]);
-                }
-                double t = (System.nanoTime() - t0) / 1e9 / reps;
+            for (int n : sizes) {
+                double t = medianForward(gpu, c, n, reps);
+                PassTiming device = gpu.lastPassTiming();
                 if (n == 1) t1 = t;
                 if (computeBound < 0 && t / t1 > 1.1) computeBound = n;
+                times.put(n, t);
                 ObjectNode row = tn.addObject();
                 row.put("n", n);
                 row.put("seconds", t);
                 row.put("ratio_to_t1", t / t1);
                 row.put("achieved_gbps", plan.streamedBytesPerPass() / t / 1e9);
+                row.put("device_pass_seconds", device.passSeconds());
+                row.put("device_stall_seconds", device.stallSeconds());
+                row.put("stall_fraction", device.stallFraction());
+                System.out.printf("%s n=%d t=%.3fs ratio=%.3f stall=%.3f%n", out.path("layers"), n, t, t / t1, device.stallFraction());
             }
-            double peak = top.path("bandwidth").path("pinned_h2d_gbps").asDouble(Double.NaN);
             double achieved = plan.streamedBytesPerPass() / t1 / 1e9;
             out.put("ar_seconds_per_token", t1);
             out.put("achieved_gbps_n1", achieved);
             out.put("fraction_of_pinned_peak", achieved / peak);
-            out.put("stall_fraction_n1_estimate", 1 - Math.min(1, (plan.streamedBytesPerPass() / (peak * 1e9)) / t1));
             out.put("first_n_with_ratio_above_1_1", computeBound);
             out.put("target_90pct_of_peak_met", achieved / peak >= 0.9);
+            if (p != null && draftLevel > 0) predicted(p, times, draftLevel, out.putObject("predicted"));
         }
+    }
+
+    /** Sequoia's optimizer over the measured t(n) and draft level time (levels counted as TreeOptimizer does). */
+    private static void predicted(AcceptanceVector p, SortedMap<Integer, Double> times, double draftLevel, ObjectNode out) {
+        TreeChoice choice = TreeOptimizer.optimize(p, new VerificationTimes(times), draftLevel, 32);
+        out.put("draft_seconds_per_level", draftLevel);
+        out.put("tree_budget", choice.budget());
+        out.put("tree_levels", choice.levels());
+        out.put("expected_tokens_per_step", choice.expectedTokens());
+        out.put("seconds_per_token", choice.timePerToken());
+        out.put("speedup_vs_autoregressive", choice.predictedSpeedup());
     }
 
     /**
