@@ -131,6 +131,7 @@ public final class CudaTransformer implements AutoCloseable {
         }
         s.n = n;
         s.first = first;
+        streamDevice.beginPass();
         // x (n, dim) = embedding rows
         launch("embedding_gather_f16", n, w.embedding.address(), s.tokens.address(), s.x.address(), c.dim());
         pass.issue(streamDevice);
@@ -138,7 +139,11 @@ public final class CudaTransformer implements AutoCloseable {
         launch("rmsnorm_f32_to_f16", n, s.x.address(), w.finalNorm(), s.xb16.address(), c.dim(), c.rmsEps());
         blas.gemmRowMajor(w.classifier.address(), c.vocabSize(), c.dim(), s.xb16.address(), n, s.logits.address(),
                 cublas_api_h.CUDA_R_32F);
+        streamDevice.endPass();
     }
+
+    /** The last forward's device-timed duration and its stall waiting for streamed layers (event-timed). */
+    public PassTiming lastPassTiming() { return streamDevice.lastPass(); }
 
     /** Enqueues one block on the compute stream; slot -1 means the layer is resident. */
     private void layer(int l, int slot) {
