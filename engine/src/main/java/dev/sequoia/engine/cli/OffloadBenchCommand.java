@@ -3,6 +3,7 @@ package dev.sequoia.engine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sequoia.engine.backend.offload.OffloadBench;
+import dev.sequoia.engine.kernel.Int8ActivationMatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.offload.plan.Bytes;
 import dev.sequoia.offload.plan.PlanOverrides;
@@ -61,6 +62,9 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--int8", description = "opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does")
+    boolean int8;
+
     @Override
     public Integer call() throws Exception {
         int[] ns = IntStream.concat(IntStream.of(1), IntStream.of(sizes)).filter(n -> n > 0).distinct().sorted().toArray();
@@ -68,10 +72,15 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         var cfg = new OffloadBench.Config(model, Bytes.parse(budget), ns, Math.max(1, iterations), Math.max(1, arTokens),
                 readers, Bytes.parse(chunk), Bytes.parse(probeBytes), overrides);
         OffloadBench.Result r;
-        try (VectorMatMul kernels = new VectorMatMul(threads)) {
-            r = OffloadBench.run(cfg, kernels, json ? line -> {} : System.err::println);
+        String activations;
+        try (VectorMatMul kernels = new VectorMatMul(threads);
+             Int8ActivationMatMul int8mm = int8 ? new Int8ActivationMatMul(kernels, true) : null) {
+            activations = int8mm == null ? "fp32"
+                    : int8mm.nativeUnavailableReason() == null ? "int8 (vnni) for Q8_0" : "int8 (scalar twin) for Q8_0";
+            r = OffloadBench.run(cfg, kernels, int8mm != null ? int8mm : kernels, json ? line -> {} : System.err::println);
         }
         Map<String, Object> out = report(r);
+        out.put("activations", activations);
         if (json) {
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
         } else {

@@ -1,8 +1,11 @@
 package dev.sequoia.engine.backend.offload;
 
 import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.LlamaWeights;
 import dev.sequoia.engine.model.Model;
@@ -47,11 +50,18 @@ public final class OffloadBench {
     private OffloadBench() {}
 
     public static Result run(Config cfg, VectorMatMul kernels, Consumer<String> log) {
+        return run(cfg, kernels, kernels, log);
+    }
+
+    /** As {@link #run(Config, VectorMatMul, Consumer)} with the projections on {@code gemm} (e.g. the int8 path). */
+    public static Result run(Config cfg, VectorMatMul kernels, MatMul gemm, Consumer<String> log) {
         try (Arena arena = Arena.ofShared()) {
             Model model = ModelLoader.load(cfg.model(), null, arena);
             ModelExtents extents = ModelExtents.of(model);
             MemoryLedger ledger = new MemoryLedger();
-            LlamaTransformer transformer = LlamaTransformer.cpu(model, kernels);
+            LlamaConfig c = model.config();
+            LlamaTransformer transformer = new LlamaTransformer(c, model.weights(), gemm,
+                    new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), kernels.pool()));
             int capacity = PREFIX + Math.max(Arrays.stream(cfg.sizes()).max().orElse(1), cfg.arTokens()) + 1;
             long fixed = fixedBytes(model, capacity);
             DiskProbe.Measurement disk;
