@@ -4,6 +4,8 @@ import dev.sequoia.engine.backend.offload.StreamedLayerSource;
 import dev.sequoia.engine.backend.offload.TargetOffload;
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.kernel.Int8ActivationMatMul;
+import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
@@ -68,8 +70,10 @@ public final class Engine implements AutoCloseable {
         this.target = target;
         this.draft = draft;
         this.kernels = new VectorMatMul(config.threads());
-        this.targetModel = LlamaTransformer.cpu(target, kernels);
-        this.draftModel = draft == null ? null : LlamaTransformer.cpu(draft, kernels);
+        // the int8 path borrows the kernels' pool; closing the kernels closes everything
+        MatMul gemm = config.int8Activations() ? new Int8ActivationMatMul(kernels, true) : kernels;
+        this.targetModel = LlamaTransformer.cpu(target, kernels, gemm);
+        this.draftModel = draft == null ? null : LlamaTransformer.cpu(draft, kernels, gemm);
         try {
             this.streamed = config.offload().enabled() ? openStreamed() : null;
         } catch (RuntimeException e) {
@@ -156,8 +160,9 @@ public final class Engine implements AutoCloseable {
 
     /** The name t(n) profiles of this engine's hardware configuration are cached under. */
     public String profileConfiguration() {
-        return streamed == null ? "cpu-resident-threads" + config.threads()
+        String name = streamed == null ? "cpu-resident-threads" + config.threads()
                 : TargetOffload.configurationName(config.threads(), streamed.plan());
+        return config.int8Activations() ? name + "-int8" : name; // int8 t(n) differs: its own cache entry
     }
 
     /** Opens a new, empty session. */

@@ -90,6 +90,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--int8", description = "Opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does.")
+    boolean int8;
+
     @Mixin
     OffloadOptions offload = new OffloadOptions();
 
@@ -122,7 +125,7 @@ public final class GenerateCommand implements Callable<Integer> {
     EngineConfig engineConfig() {
         ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
         return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings());
+                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(), int8);
     }
 
     static String summary(GenerationStats s) {

@@ -34,8 +34,13 @@ public final class LlamaTransformer {
      * Weights must live in memory that the pool's threads may read (a shared or global arena).
      */
     public static LlamaTransformer cpu(Model model, VectorMatMul kernels) {
+        return cpu(model, kernels, kernels);
+    }
+
+    /** As {@link #cpu(Model, VectorMatMul)} with the projections on {@code gemm} (e.g. the int8 path). */
+    public static LlamaTransformer cpu(Model model, VectorMatMul kernels, MatMul gemm) {
         LlamaConfig c = model.config();
-        return new LlamaTransformer(c, model.weights(), kernels,
+        return new LlamaTransformer(c, model.weights(), gemm,
                 new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), kernels.pool()));
     }
 
