@@ -123,6 +123,206 @@ extern "C" __global__ void tree_attention(const float* q, const float* keys, con
     }
 }
 
+// tree_attention_gqa: the same semantics as tree_attention, organised so that K and V are read once per tile
+// of queries instead of once per (token, head). The queries of kv head kvh are the n*G pairs (token t, head
+// kvh*G + g), G = heads / kvHeads, flattened as f = t*G + g; block (x, kvh) owns f in [x*QPB, x*QPB + QPB)
+// (QPB = 32 when headDim <= 128, else 16: gqa_queries_per_block, mirrored by the Java launcher), 8 warps of
+// QW = QPB/8 queries each. The block walks the visible rows in tiles of 32: K (then V) is staged in shared
+// memory in chunks of at most 128 dims (coalesced float4 loads, rows padded by 4 floats so lane j's float4
+// reads of row j are conflict-free); lane j scores row j against its warp's queries (q staged once, read as
+// broadcasts), the warp keeps an online softmax per query (running max by shuffles, lane-partial running
+// sums), and each lane accumulates the output dims lane + 32i with the probabilities read back from shared
+// memory. Tiles that no query of the block sees are skipped; rows a query does not see get probability 0;
+// rows past committed + pendingTotal are staged as zeros. fp32 throughout, fp16 out.
+// grid = (ceil(n*G / QPB), kvHeads), block = 256, no dynamic shared memory; headDim % 32 == 0, <= 256.
+#define GQA_TILE 32
+#define GQA_WARPS 8
+#define GQA_CHUNK 128
+
+__host__ __device__ constexpr int gqa_queries_per_block(int headDim) { return headDim <= 128 ? 32 : 16; }
+
+template <int HD>
+struct GqaShape {
+    static constexpr int QPB = gqa_queries_per_block(HD);
+    static constexpr int QW = QPB / GQA_WARPS;                 // queries per warp
+    static constexpr int DC = HD < GQA_CHUNK ? HD : GQA_CHUNK; // staged chunk width
+    static constexpr int NC = (HD + GQA_CHUNK - 1) / GQA_CHUNK; // chunks per row
+    static constexpr int KS = DC + 4;                          // padded shared row stride (floats)
+    static constexpr int NI = HD / 32;                         // output dims per lane
+    static constexpr int FLOATS = QPB * HD + GQA_TILE * KS + QPB * GQA_TILE;
+};
+
+__host__ __device__ constexpr int gqa_max(int a, int b) { return a > b ? a : b; }
+#define GQA_SHARED_FLOATS gqa_max(gqa_max(gqa_max(GqaShape<32>::FLOATS, GqaShape<64>::FLOATS), \
+    gqa_max(GqaShape<96>::FLOATS, GqaShape<128>::FLOATS)), gqa_max(gqa_max(GqaShape<160>::FLOATS, \
+    GqaShape<192>::FLOATS), gqa_max(GqaShape<224>::FLOATS, GqaShape<256>::FLOATS)))
+
+// Stages chunk c of rows [r0, r0 + 32) of one kv head (src already offset to the head) into kv (32, KS).
+template <int HD>
+__device__ __forceinline__ void gqa_stage_chunk(float* kv, const float* src, int kvDim, int r0, int rows, int c) {
+    using S = GqaShape<HD>;
+    const int width4 = (HD - c * GQA_CHUNK < GQA_CHUNK ? HD - c * GQA_CHUNK : GQA_CHUNK) / 4;
+    for (int i = threadIdx.x; i < GQA_TILE * width4; i += blockDim.x) {
+        int row = i / width4, c4 = i % width4;
+        float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (r0 + row < rows) v = *reinterpret_cast<const float4*>(src + (size_t)(r0 + row) * kvDim + c * GQA_CHUNK + c4 * 4);
+        *reinterpret_cast<float4*>(kv + row * S::KS + c4 * 4) = v;
+    }
+}
+
+template <int HD>
+__device__ __forceinline__ void gqa_attention(float* smem, const float* q, const float* keys, const float* values,
+                                              __half* out, const unsigned char* visible, int n, int committed,
+                                              int pendingTotal, int heads, int kvHeads, float scale) {
+    using S = GqaShape<HD>;
+    constexpr int QW = S::QW, NI = S::NI, KS = S::KS;
+    float* qs = smem;                      // (QPB, HD) the block's queries
+    float* kv = qs + S::QPB * HD;          // (32, KS) one chunk of a K or V tile
+    float* ps = kv + GQA_TILE * KS;        // (QPB, 32) probabilities of the current tile
+    const int G = heads / kvHeads, kvh = blockIdx.y, kvDim = kvHeads * HD;
+    const int total = n * G, f0 = blockIdx.x * S::QPB, rows = committed + pendingTotal;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const float* kHead = keys + kvh * HD;
+    const float* vHead = values + kvh * HD;
+
+    for (int i = threadIdx.x; i < S::QPB * HD / 4; i += blockDim.x) {
+        int qi = i / (HD / 4), c4 = i % (HD / 4), f = f0 + qi;
+        float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (f < total) {
+            int t = f / G, h = kvh * G + f % G;
+            v = *reinterpret_cast<const float4*>(q + ((size_t)t * heads + h) * HD + c4 * 4);
+        }
+        reinterpret_cast<float4*>(qs)[i] = v;
+    }
+    const unsigned char* mask[QW];
+    bool valid[QW];
+    float m[QW], l[QW], acc[QW][NI];
+#pragma unroll
+    for (int qi = 0; qi < QW; qi++) {
+        int f = f0 + warp * QW + qi;
+        valid[qi] = f < total;
+        mask[qi] = visible + (size_t)(valid[qi] ? f / G : 0) * pendingTotal;
+        m[qi] = -INFINITY;
+        l[qi] = 0.f;
+#pragma unroll
+        for (int i = 0; i < NI; i++) acc[qi][i] = 0.f;
+    }
+    const float* qw = qs + warp * QW * HD;
+    float* pw = ps + warp * QW * GQA_TILE;
+
+    for (int r0 = 0; r0 < rows; r0 += GQA_TILE) {
+        const int r = r0 + lane;
+        bool vis[QW];
+        bool any = false;
+#pragma unroll
+        for (int qi = 0; qi < QW; qi++) {
+            vis[qi] = valid[qi] && r < rows && (r < committed || mask[qi][r - committed] != 0);
+            any |= vis[qi];
+        }
+        // one barrier: skips tiles nobody in the block sees, and orders the last tile's reads before new writes
+        if (!__syncthreads_or(any)) continue;
+        const bool warpAny = __any_sync(0xffffffff, any);
+
+        float s[QW];
+#pragma unroll
+        for (int qi = 0; qi < QW; qi++) s[qi] = 0.f;
+#pragma unroll
+        for (int c = 0; c < S::NC; c++) {
+            if (c > 0) __syncthreads();
+            gqa_stage_chunk<HD>(kv, kHead, kvDim, r0, rows, c);
+            __syncthreads();
+            if (warpAny) {
+                const int width = HD - c * GQA_CHUNK < GQA_CHUNK ? HD - c * GQA_CHUNK : GQA_CHUNK;
+                const float* krow = kv + lane * KS;
+#pragma unroll
+                for (int d = 0; d < width; d += 4) {
+                    float4 k4 = *reinterpret_cast<const float4*>(krow + d);
+#pragma unroll
+                    for (int qi = 0; qi < QW; qi++) {
+                        float4 q4 = *reinterpret_cast<const float4*>(qw + qi * HD + c * GQA_CHUNK + d);
+                        s[qi] = fmaf(q4.x, k4.x, s[qi]);
+                        s[qi] = fmaf(q4.y, k4.y, s[qi]);
+                        s[qi] = fmaf(q4.z, k4.z, s[qi]);
+                        s[qi] = fmaf(q4.w, k4.w, s[qi]);
+                    }
+                }
+            }
+        }
+        if (warpAny) {
+#pragma unroll
+            for (int qi = 0; qi < QW; qi++) {
+                float sv = vis[qi] ? s[qi] * scale : -INFINITY;
+                float mt = sv;
+                for (int o = 16; o > 0; o >>= 1) mt = fmaxf(mt, __shfl_xor_sync(0xffffffff, mt, o));
+                float mn = fmaxf(m[qi], mt);
+                float p = vis[qi] ? __expf(sv - mn) : 0.f;              // mn is finite when vis
+                float corr = m[qi] == -INFINITY ? 0.f : __expf(m[qi] - mn); // nothing seen yet: acc, l are 0
+                m[qi] = mn;
+                l[qi] = l[qi] * corr + p;
+#pragma unroll
+                for (int i = 0; i < NI; i++) acc[qi][i] *= corr;
+                pw[qi * GQA_TILE + lane] = p;
+            }
+        }
+#pragma unroll
+        for (int c = 0; c < S::NC; c++) {
+            __syncthreads(); // every warp is done with the K chunk (or the previous V chunk); ps is written
+            gqa_stage_chunk<HD>(kv, vHead, kvDim, r0, rows, c);
+            __syncthreads();
+            if (warpAny) {
+#pragma unroll
+                for (int r4 = 0; r4 < GQA_TILE; r4 += 4) {
+                    float4 p4[QW];
+#pragma unroll
+                    for (int qi = 0; qi < QW; qi++) p4[qi] = *reinterpret_cast<const float4*>(pw + qi * GQA_TILE + r4);
+#pragma unroll
+                    for (int rr = 0; rr < 4; rr++) {
+                        const float* vrow = kv + (r4 + rr) * KS + lane;
+#pragma unroll
+                        for (int i = 0; i < NI; i++) {
+                            if (i * 32 / GQA_CHUNK != c) continue; // dim lane + 32i lives in chunk i/4
+                            float v = vrow[32 * i - c * GQA_CHUNK];
+#pragma unroll
+                            for (int qi = 0; qi < QW; qi++) {
+                                float p = rr == 0 ? p4[qi].x : rr == 1 ? p4[qi].y : rr == 2 ? p4[qi].z : p4[qi].w;
+                                acc[qi][i] = fmaf(p, v, acc[qi][i]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int qi = 0; qi < QW; qi++) {
+        float sum = l[qi];
+        for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffff, sum, o);
+        if (!valid[qi]) continue;
+        int f = f0 + warp * QW + qi, t = f / G, h = kvh * G + f % G;
+        float inv = 1.f / sum;
+        __half* o = out + ((size_t)t * heads + h) * HD + lane;
+#pragma unroll
+        for (int i = 0; i < NI; i++) o[32 * i] = __float2half(acc[qi][i] * inv);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(GQA_WARPS * 32)
+tree_attention_gqa(const float* q, const float* keys, const float* values, __half* out, const unsigned char* visible,
+                   int n, int committed, int pendingTotal, int heads, int kvHeads, int headDim, float scale) {
+    __shared__ __align__(16) float smem[GQA_SHARED_FLOATS];
+    switch (headDim) {
+        case 32: gqa_attention<32>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        case 64: gqa_attention<64>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        case 96: gqa_attention<96>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        case 128: gqa_attention<128>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        case 160: gqa_attention<160>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        case 192: gqa_attention<192>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        case 224: gqa_attention<224>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        case 256: gqa_attention<256>(smem, q, keys, values, out, visible, n, committed, pendingTotal, heads, kvHeads, scale); break;
+        default: break; // the launcher only passes the head sizes above (TreeAttentionKernel.GQA.supports)
+    }
+}
+
 // KV row compaction: dst row i = src row rows[i], kvDim floats each (gather into scratch; the caller copies
 // back), so keeping an accepted path never overlaps reads and writes. grid = count, block = BLOCK.
 extern "C" __global__ void kv_gather_rows(const float* src, float* dst, const int* rows, int kvDim) {

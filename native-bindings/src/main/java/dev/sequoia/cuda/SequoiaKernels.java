@@ -16,7 +16,7 @@ public final class SequoiaKernels {
 
     /** Every {@code extern "C"} kernel in the fatbin. */
     public static final List<String> NAMES = List.of("rmsnorm_f32_to_f16", "rope_f32", "swiglu_f32_to_f16",
-            "tree_attention", "kv_gather_rows", "embedding_gather_f16", "dequant_q8_0_f16", "dequant_q4_0_f16",
+            "tree_attention", "tree_attention_gqa", "kv_gather_rows", "embedding_gather_f16", "dequant_q8_0_f16", "dequant_q4_0_f16",
             "f32_to_f16", "f16_to_f32", "bf16_to_f16", "logits_copy_rows");
 
     /** True when this build had nvcc and the fatbin is on the class path. */
