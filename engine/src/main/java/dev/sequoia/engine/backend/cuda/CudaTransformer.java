@@ -24,6 +24,10 @@ import java.lang.foreign.ValueLayout;
  * (the residual adds ride on beta = 1); everything else is in {@link SequoiaKernels}. Streamed layers arrive
  * through {@link StreamedPass}; the host enqueues a whole pass and waits once, for the logits.
  *
+ * <p>Attention kernel: {@link TreeAttentionKernel#forModel} picks {@code tree_attention_gqa} when the head size is
+ * a multiple of 32 up to 256, else the reference {@code tree_attention}; system property
+ * {@code -Dsequoia.cuda.attention=naive|gqa} overrides (the constructor taking a kernel ignores it).
+ *
  * <p>Owner and threading: one engine thread owns the context, this object, its KV cache and scratch; not
  * thread-safe. {@link #close()} frees scratch, cache, streams and module (the weights have their own owner).
  */
@@ -42,8 +46,17 @@ public final class CudaTransformer implements AutoCloseable {
     private final TreeRows rows;
     private final int maxBatch;
     private final Scratch s;
+    private final TreeAttentionKernel attention;
 
     public CudaTransformer(CudaContext ctx, CudaWeights weights, int cacheRows, int maxBatch) {
+        this(ctx, weights, cacheRows, maxBatch, TreeAttentionKernel.forModel(weights.config));
+    }
+
+    public CudaTransformer(CudaContext ctx, CudaWeights weights, int cacheRows, int maxBatch, TreeAttentionKernel attention) {
+        if (!attention.supports(weights.config.headDim())) {
+            throw new IllegalArgumentException(attention.symbol() + " does not support head size " + weights.config.headDim());
+        }
+        this.attention = attention;
         this.ctx = ctx;
         this.c = weights.config;
         this.w = weights;
@@ -79,6 +92,9 @@ public final class CudaTransformer implements AutoCloseable {
     }
 
     public int committed() { return rows.committed(); }
+
+    /** The tree-attention kernel this transformer launches. */
+    public TreeAttentionKernel attention() { return attention; }
 
     /** Appends the batch as pending rows and returns logits (n, vocab). */
     public float[][] forward(int[] tokens, int[] parents) {
@@ -160,11 +176,8 @@ public final class CudaTransformer implements AutoCloseable {
         int halves = c.ropeLayout() == RopeLayout.HALVES ? 1 : 0;
         launch("rope_f32", n, s.q.address(), dim, c.heads(), c.headDim(), c.ropeDim(), s.positions.address(), invFreq.address(), halves);
         launch("rope_f32", n, kRows, kvDim, c.kvHeads(), c.headDim(), c.ropeDim(), s.positions.address(), invFreq.address(), halves);
-        int pendingTotal = s.first + n;
-        int visibleRows = rows.committed() + pendingTotal;
-        module.kernel("tree_attention").launch(Dim3.of(n, c.heads()), Dim3.of(BLOCK), 4 * visibleRows, compute,
-                s.q.address(), keys[l].address(), values[l].address(), s.att16.address(), s.mask.address(),
-                rows.committed(), pendingTotal, c.heads(), c.kvHeads(), c.headDim(), (float) (1.0 / Math.sqrt(c.headDim())));
+        attention.launch(module, compute, s.q.address(), keys[l].address(), values[l].address(), s.att16.address(),
+                s.mask.address(), n, rows.committed(), s.first + n, c.heads(), c.kvHeads(), c.headDim());
         blas.gemmRowMajor(base + o.o(), dim, dim, s.att16.address(), n, s.x.address(), cublas_api_h.CUDA_R_32F, true);
         // feed-forward: x += w2 . (silu(w1.xb) * w3.xb), xb = rmsnorm(x)
         launch("rmsnorm_f32_to_f16", n, s.x.address(), w.ffnNorm(l), s.xb16.address(), dim, c.rmsEps());
