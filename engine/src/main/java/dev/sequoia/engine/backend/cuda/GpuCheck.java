@@ -66,6 +66,8 @@ public final class GpuCheck {
             json.writeValue(report.toFile(), out);
             section(out, "golden_logits", () -> goldenLogits(ctx, models, out.putObject("golden_logits")));
             json.writeValue(report.toFile(), out);
+            section(out, "attention_kernels", () -> attentionKernels(ctx, out.putObject("attention_kernels")));
+            json.writeValue(report.toFile(), out);
             section(out, "stream_bench", () -> streamBench(ctx, out, models, out.putObject("stream_bench")));
         } finally {
             json.writeValue(report.toFile(), out);
@@ -204,6 +206,28 @@ public final class GpuCheck {
     private static LlamaConfig withLayers(LlamaConfig s, int layers) {
         return new LlamaConfig(s.dim(), s.hiddenDim(), layers, s.heads(), s.kvHeads(), s.vocabSize(), 4096, s.rmsEps(),
                 s.ropeTheta(), s.ropeDim(), s.ropeLayout(), null);
+    }
+
+    /**
+     * Both tree-attention kernels on a 2-layer Llama-2-70B-shaped resident model after a 512-token prefix:
+     * forward seconds by n, so the difference between the columns is the attention's (2 layers' worth).
+     */
+    private static void attentionKernels(CudaContext ctx, ObjectNode out) {
+        LlamaConfig c = withLayers(ShapePresets.load("llama2-70b"), 2);
+        Fp16Layers.Offsets at = Fp16Layers.Offsets.of(c.dim(), c.kvDim(), c.hiddenDim());
+        long[] sizes = new long[c.layers()];
+        Arrays.fill(sizes, at.total());
+        try (Arena arena = Arena.ofConfined();
+             CudaWeights w = CudaWeights.synthetic(ctx, c, StreamPlan.fit(sizes, Long.MAX_VALUE, 2), 1,
+                     GpuCheck::randomFp16, tables(arena, c))) {
+            for (TreeAttentionKernel kernel : TreeAttentionKernel.values()) {
+                ObjectNode row = out.putObject(kernel.symbol());
+                try (CudaTransformer gpu = new CudaTransformer(ctx, w, 512 + 2048 + 8, 2048, kernel)) {
+                    prefix(gpu, c, 512);
+                    for (int n : new int[]{1, 8, 64, 512, 2048}) row.put(Integer.toString(n), medianForward(gpu, c, n, 3));
+                }
+            }
+        }
     }
 
     /** The acceptance vector prepare.sh measured ({@code acceptance.json} beside the models), or none. */
