@@ -10,22 +10,26 @@ import dev.sequoia.engine.tensor.WeightMatrix;
  * (about 0.4% of a block's max per element). Every other matrix (F32, F16, BF16, Q4_0) goes to the wrapped
  * {@link VectorMatMul} unchanged; the engine's default remains {@link VectorMatMul} alone.
  *
- * <p>Each weight row block is read once per batch of n tokens (4 rows x up to 4 tokens per register tile,
- * the next row block prefetched). Threading as {@link VectorMatMul}: one engine thread calls {@link #gemm}
+ * <p>Each weight row is read once per batch of n tokens: the kernel transposes panels of 16 rows into an
+ * L1-resident scratch with the vector lanes along rows, then runs register tiles of 16 rows x 8 tokens
+ * (see {@code sequoia_q8q8.c}). A token's result does not depend on n, on the other tokens of the batch
+ * or on the row split: native and scalar twin compute the same fma chain over blocks, bit for bit. Threading as {@link VectorMatMul}: one engine thread calls {@link #gemm}
  * at a time (the quantized-activation buffers belong to this object), row blocks run on the wrapped
  * matmul's {@link KernelPool}. Closing closes the wrapped matmul only when this object created it
  * ({@link #Int8ActivationMatMul(int)}); a borrowed one stays its caller's to close.
  */
 public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
-    private static final int ROWS = 4;
+    /** Rows per native panel (the kernel's vector width in fp32 lanes); tasks split rows at panel bounds. */
+    private static final int ROWS = 16;
     private static final int TASKS_PER_THREAD = 8;
 
     private final VectorMatMul fp32;
     private final boolean ownsFp32;
     /** The VNNI kernels, or null to run the scalar twin. */
     private final NativeInt8Gemm nativeInt8;
-    private byte[] xu = new byte[0];
+    private byte[] xq = new byte[0];
     private float[] xs = new float[0];
+    private int[] xc = new int[0];
 
     /** Int8 activations on the VNNI kernel where it loads; fp32 kernels of {@code VectorMatMul(threads)} otherwise. */
     public Int8ActivationMatMul(int threads) {
@@ -79,12 +83,13 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
         if (nativeInt8 != null && w.data().isNative()) {
             ensureBuffers(n, cols);
-            nativeInt8.quantize(x, n, cols, xu, xs);
-            byte[] q = xu;
+            nativeInt8.quantize(x, n, cols, xq, xs, xc);
+            byte[] q = xq;
             float[] s = xs;
+            int[] c = xc;
             pool().forEach(tasks, (worker, task) -> {
                 int r0 = task * blocksPerTask * ROWS;
-                nativeInt8.gemmRows(w, q, s, n, out, r0, Math.min(rows, r0 + blocksPerTask * ROWS));
+                nativeInt8.gemmRows(w, q, s, c, n, out, r0, Math.min(rows, r0 + blocksPerTask * ROWS));
             });
         } else {
             ScalarInt8MatMul.Quantized q = ScalarInt8MatMul.quantize(x, n, cols);
@@ -96,8 +101,9 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     }
 
     private void ensureBuffers(int n, int cols) {
-        if (xu.length < n * cols) xu = new byte[n * cols];
+        if (xq.length < n * cols) xq = new byte[n * cols];
         if (xs.length < n * (cols / 32)) xs = new float[n * (cols / 32)];
+        if (xc.length < n * (cols / 32)) xc = new int[n * (cols / 32)];
     }
 
     @Override

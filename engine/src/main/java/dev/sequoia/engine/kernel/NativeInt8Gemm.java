@@ -23,11 +23,11 @@ final class NativeInt8Gemm {
             "sequoia_q8q8.c", "sq_q8q8_level", "AVX-512 VNNI", symbols -> new NativeInt8Gemm(
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_q8q8_quantize", FunctionDescriptor.ofVoid(
                             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                            ValueLayout.ADDRESS)),
+                            ValueLayout.ADDRESS, ValueLayout.ADDRESS)),
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_q8q8_gemm_rows", FunctionDescriptor.of(
                             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT))));
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT))));
 
     private final MethodHandle quantize;
     private final MethodHandle gemmRows;
@@ -48,23 +48,28 @@ final class NativeInt8Gemm {
     }
 
     /**
-     * x (n, cols) -> xu (n, cols) holding q + 128 as unsigned bytes, xs (n, cols / 32) block scales; the same
-     * values as {@link ScalarInt8MatMul#quantize} (q = xu - 128).
+     * x (n, cols) -> xq (n, cols) int8 quants, xs (n, cols / 32) block scales (the same values as
+     * {@link ScalarInt8MatMul#quantize}), xc (n, cols / 32) = -128 * the block's sum of quants (the kernel
+     * stores weights as w + 128 and starts each block dot from xc).
      */
-    void quantize(float[] x, int n, int cols, byte[] xu, float[] xs) {
+    void quantize(float[] x, int n, int cols, byte[] xq, float[] xs, int[] xc) {
         try {
-            quantize.invokeExact(MemorySegment.ofArray(x), n, cols, MemorySegment.ofArray(xu), MemorySegment.ofArray(xs));
+            quantize.invokeExact(MemorySegment.ofArray(x), n, cols, MemorySegment.ofArray(xq), MemorySegment.ofArray(xs),
+                    MemorySegment.ofArray(xc));
         } catch (Throwable t) {
             throw new IllegalStateException("native int8 quantize failed on " + n + " x " + cols + ": " + t, t);
         }
     }
 
-    /** Q8_0 W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */
-    void gemmRows(WeightMatrix w, byte[] xu, float[] xs, int n, float[] out, int r0, int r1) {
+    /**
+     * Q8_0 W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns.
+     * Bit-identical to {@link ScalarInt8MatMul#gemmRows} for every n and row range.
+     */
+    void gemmRows(WeightMatrix w, byte[] xq, float[] xs, int[] xc, int n, float[] out, int r0, int r1) {
         int rc;
         try {
-            rc = (int) gemmRows.invokeExact(w.data(), w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(xu),
-                    MemorySegment.ofArray(xs), n, MemorySegment.ofArray(out), w.rows());
+            rc = (int) gemmRows.invokeExact(w.data(), w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(xq),
+                    MemorySegment.ofArray(xs), MemorySegment.ofArray(xc), n, MemorySegment.ofArray(out), w.rows());
         } catch (Throwable t) {
             throw new IllegalStateException("native int8 gemm failed on " + w.name() + ": " + t, t);
         }

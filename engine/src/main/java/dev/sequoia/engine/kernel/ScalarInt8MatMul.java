@@ -9,7 +9,9 @@ import java.lang.foreign.ValueLayout;
  * The plain scalar twin of the int8-activation path ({@link Int8ActivationMatMul}, {@code sequoia_q8q8.c}):
  * activations quantized like Q8_0 (per token, per block of 32: {@code d = max|x| / 127},
  * {@code q = rint(x * (127 / max|x|))}), then for Q8_0 weights each output is the sum over blocks, in
- * block order, of {@code (d_w * d_x) * dot(q_w, q_x)} with an exact integer dot. Other types go to
+ * block order, of {@code (d_w * d_x) * dot(q_w, q_x)} with an exact integer dot, each term added by one
+ * fused multiply-add ({@code acc = fma(dot, d_w * d_x, acc)}): the native kernel's exact rounding, so the
+ * two agree bit for bit. Other types go to
  * {@link ScalarMatMul} unchanged. Slow on purpose: it is the reference in tests and the fallback where the
  * native kernel cannot run.
  */
@@ -76,7 +78,7 @@ public final class ScalarInt8MatMul implements MatMul {
             for (int t = 0; t < x.n(); t++) {
                 float sum = 0f;
                 for (int b = 0; b < nb; b++) {
-                    sum += blockScale(w, r, b) * x.scale()[t * nb + b] * blockDot(w, r, b, x, t);
+                    sum = Math.fma((float) blockDot(w, r, b, x, t), blockScale(w, r, b) * x.scale()[t * nb + b], sum);
                 }
                 out[t * w.rows() + r] = sum;
             }
