@@ -3,7 +3,8 @@
 # SEQUOIA_REQUIRE_CUDA=1 (a skip fails), then GpuCheck: pinned vs pageable H2D bandwidth, CUDA-vs-CPU logits
 # on the golden model (resident and streamed), and a streamed 70B-shaped synthetic model larger than free GPU
 # memory (achieved PCIe GB/s vs pinned peak, stall estimate, t(n) n = 1..2048, AR s/token). JSON to $OUT.
-# Needs experiments/device/dist from prepare.sh, carried with the call.
+# Needs experiments/device/dist from prepare.sh, carried with the call. GPU_CHECK_SECTIONS=a,b limits GpuCheck to some
+# sections (golden_logits, attention_kernels, stream_bench) for a rerun; GPU_TESTS_TIMEOUT / GPU_CHECK_TIMEOUT bound each part.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dist=$root/experiments/device/dist
