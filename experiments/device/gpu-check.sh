@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPU run of issue 7, in one device call (< 8 minutes): prints driver and GPU, runs the GPU tests with
 # SEQUOIA_REQUIRE_CUDA=1 (a skip fails), then GpuCheck: pinned vs pageable H2D bandwidth, CUDA-vs-CPU logits
-# on the golden model (resident and streamed), and a streamed 70B-shaped synthetic model larger than free GPU
-# memory (achieved PCIe GB/s vs pinned peak, stall estimate, t(n) n = 1..2048, AR s/token). JSON to $OUT.
+# on the golden model (resident and streamed), both tree-attention kernels side by side, and streamed 70B-shaped
+# synthetic models (one larger than free GPU memory, one on a 48 GiB card beside a 7B draft): achieved PCIe GB/s
+# vs pinned peak, event-timed stalls, t(n), AR s/token, the optimizer's predicted speedup. JSON to $OUT.
+# Results so far: experiments/device/RESULTS.md.
 # Needs experiments/device/dist from prepare.sh, carried with the call. GPU_CHECK_SECTIONS=a,b limits GpuCheck to some
 # sections (golden_logits, attention_kernels, stream_bench) for a rerun; GPU_TESTS_TIMEOUT / GPU_CHECK_TIMEOUT bound each part.
 set -uo pipefail
