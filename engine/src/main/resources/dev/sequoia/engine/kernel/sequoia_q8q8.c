@@ -12,10 +12,6 @@
  * activation bytes are then broadcast to all lanes, so 8 vpdpbusd give the 16 rows' integer dots with one
  * Q8_0 block of the token, started from the token's c to cancel the +128 (exact: sum((w + 128) q) + c =
  * sum(w q)). One cvt and one fma with (d_w * d_x) per lane add the block to the 16 rows' fp32 sums.
- * Register tiles hold 8 tokens and interleave two blocks (16 independent dot chains); while a chunk is
- * packed, the next chunk's (or the next panel's) weight lines are prefetched, so that the memory stream
- * overlaps the tiles' compute. Costs per 16 rows x 32 columns: ~40 ops to transpose once, then ~11 ops
- * (8 vpdpbusd) per token, against 32 per token when the lanes ran along the columns.
  *
  * Every output is therefore, for any n, any tiling and any thread split:
  *     acc = 0; for b in block order: acc = fma((float) dot_b, d_w[b] * d_x[b], acc)
@@ -33,6 +29,10 @@
 #define CHUNK 32
 /* Tokens per register tile: 8 weight vectors + TILE accumulators + TILE integer dots fit 32 zmm. */
 #define TILE 8
+/* Batches up to DIRECT tokens skip the scratch (panel_direct). */
+#ifndef DIRECT
+#define DIRECT 4
+#endif
 #ifndef PF_HINT
 #define PF_HINT _MM_HINT_T0
 #endif
@@ -85,29 +85,35 @@ static inline __attribute__((always_inline)) void transpose8x2(__m512i z[8]) {
     }
 }
 
+/* The block at byte offset at of the panel's 16 rows -> w[m]: dword m of the 16 rows as w + 128; d: their scales. */
+static inline __attribute__((always_inline)) void load_block(const uint8_t *const rp[PANEL], int64_t at, __m512i w[8],
+                                                             __m512 *d) {
+    const __m512i bias = _mm512_set1_epi8((char) 0x80);
+    __m512i z[8];
+    for (int i = 0; i < 8; i++) {
+        __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 2));
+        __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 2));
+        z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    }
+    transpose8x2(z);
+    for (int m = 0; m < 8; m++) w[m] = _mm512_xor_si512(z[m], bias);
+    uint16_t hs[16];
+    for (int i = 0; i < 16; i++) memcpy(&hs[i], rp[i] + at, 2);
+    *d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) hs));
+}
+
 /*
- * Blocks [b0, b0 + nbc) of the panel's rows (rp[i]: row i, or the panel's last row where i is past it;
- * off[i] = rp[i] - rp[0]) -> wt[b * 8 + m]: dword m of block b for the 16 rows, as w + 128;
+ * Blocks [b0, b0 + nbc) of the panel's rows (rp[i]: row i, or the panel's last row where i is past it)
+ * -> wt[b * 8 + m]: dword m of block b for the 16 rows, as w + 128;
  * ws[b]: the 16 rows' block scales. np (or NULL): rows whose bytes from nextAt are prefetched meanwhile.
  */
-static void pack_chunk(const uint8_t *const rp[PANEL], __m512i off, int b0, int nbc, __m512i *wt, __m512 *ws,
+static void pack_chunk(const uint8_t *const rp[PANEL], int b0, int nbc, __m512i *wt, __m512 *ws,
                        const uint8_t *const np[PANEL], int64_t nextAt) {
-    const __m512i bias = _mm512_set1_epi8((char) 0x80);
     for (int b = 0; b < nbc; b++) {
-        int64_t at = (int64_t) (b0 + b) * 34;
-        __m512i z[8];
-        for (int i = 0; i < 8; i++) {
-            __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 2));
-            __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 2));
-            z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-        }
         if (np) {
             for (int i = 0; i < 16; i++) _mm_prefetch((const char *) np[i] + nextAt + 34LL * b, PF_HINT);
         }
-        transpose8x2(z);
-        for (int m = 0; m < 8; m++) wt[b * 8 + m] = _mm512_xor_si512(z[m], bias);
-        __m512i h = _mm512_i32gather_epi32(off, (const void *) (rp[0] + at), 1);
-        ws[b] = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(h));
+        load_block(rp, (int64_t) (b0 + b) * 34, &wt[b * 8], &ws[b]);
     }
 }
 
@@ -168,6 +174,36 @@ static inline __attribute__((always_inline)) void tile(const __m512i *wt, const 
     }
 }
 
+/*
+ * Small batches (n <= DIRECT tokens, decode among them): each block is transposed into registers and used at once, the
+ * n accumulators stay in registers over the whole row; the same fma chain as the tiles, bit for bit.
+ * rows 16 ahead (the next panel) are prefetched over the last CHUNK blocks.
+ */
+static inline __attribute__((always_inline)) void panel_direct(const uint8_t *const rp[PANEL],
+        const uint8_t *const nextRows[PANEL], int hasNext, int nb, const int8_t *xq, const float *xs,
+        const int32_t *xc, int cols, int T, float *out, int outRows, int r, __mmask16 live) {
+    __m512 acc[DIRECT];
+    _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) acc[j] = _mm512_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        int64_t ahead = (int64_t) (b + CHUNK) * 34;
+        if (b + CHUNK < nb) {
+            for (int i = 0; i < 16; i++) _mm_prefetch((const char *) rp[i] + ahead, PF_HINT);
+        } else if (hasNext) {
+            for (int i = 0; i < 16; i++) _mm_prefetch((const char *) nextRows[i] + ahead - 34LL * nb, PF_HINT);
+        }
+        __m512i w[8];
+        __m512 dw;
+        load_block(rp, (int64_t) b * 34, w, &dw);
+        _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) {
+            const int8_t *xp = xq + (int64_t) j * cols + 32LL * b;
+            __m512i d = _mm512_set1_epi32(xc[(int64_t) j * nb + b]);
+            _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) d = _mm512_dpbusd_epi32(d, w[k], bcast32(xp + 4 * k));
+            acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(dw, _mm512_set1_ps(xs[(int64_t) j * nb + b])), acc[j]);
+        }
+    }
+    _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) _mm512_mask_storeu_ps(out + (int64_t) j * outRows + r, live, acc[j]);
+}
+
 #define TILE_CASE(T) case T: tile(wt, ws, b0, nbc, xq, xs, xc, cols, t0, T, out, outRows, r, live, first); break;
 
 /* Rows [r0, r1) of Q8_0 W @ quantized x (n tokens) -> out (n, outRows). Returns 0, or -1 if cols % 32 != 0. */
@@ -181,17 +217,24 @@ int sq_q8q8_gemm_rows(const uint8_t *w, int64_t rowBytes, int cols, int r0, int 
         int live_rows = r1 - r < PANEL ? r1 - r : PANEL;
         __mmask16 live = (__mmask16) ((1u << live_rows) - 1);
         const uint8_t *rp[PANEL];
-        int32_t offs[PANEL];
         for (int i = 0; i < PANEL; i++) {
             int ri = i < live_rows ? i : live_rows - 1;
             rp[i] = w + (int64_t) (r + ri) * rowBytes;
-            offs[i] = (int32_t) (ri * rowBytes);
         }
-        __m512i off = _mm512_loadu_si512(offs);
         const uint8_t *nextRows[PANEL];
         for (int i = 0; i < PANEL; i++) {
             int ri = r + PANEL + i < r1 ? r + PANEL + i : r1 - 1;
             nextRows[i] = w + (int64_t) ri * rowBytes;
+        }
+        if (n <= DIRECT) {
+            int hasNext = r + PANEL < r1;
+            switch (n) {
+                case 1: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 1, out, outRows, r, live); break;
+                case 2: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 2, out, outRows, r, live); break;
+                case 3: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 3, out, outRows, r, live); break;
+                default: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 4, out, outRows, r, live); break;
+            }
+            continue;
         }
         for (int b0 = 0; b0 < nb; b0 += CHUNK) {
             int nbc = nb - b0 < CHUNK ? nb - b0 : CHUNK;
@@ -203,7 +246,7 @@ int sq_q8q8_gemm_rows(const uint8_t *w, int64_t rowBytes, int cols, int r0, int 
                 np = r + PANEL < r1 ? nextRows : NULL;
                 nextAt = 0;
             }
-            pack_chunk(rp, off, b0, nbc, wt, ws, np, nextAt);
+            pack_chunk(rp, b0, nbc, wt, ws, np, nextAt);
             for (int t0 = 0; t0 < n; t0 += TILE) {
                 switch (n - t0 >= TILE ? TILE : n - t0) {
                     TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4)
