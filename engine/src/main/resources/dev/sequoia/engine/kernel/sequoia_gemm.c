@@ -137,16 +137,24 @@ static inline __attribute__((always_inline)) void decode_chunk(int type, const u
     }
 }
 
-/* R scratch rows x T tokens over columns [c0, c0+len): += out. */
+/*
+ * R scratch rows x T tokens over columns [c0, c0+len): += out. When pf is set (the first token tile of a
+ * chunk), it also prefetches into L2 the bytes [0, pfBytes) of the 4 rows at pf[i], spread over its column
+ * loop: the next chunk's weights arrive while this one is multiplied, instead of stalling the next decode.
+ */
 #define DEFINE_STILE(R, T)                                                                              \
 static void stile_##R##_##T(int len, int c0, int cols, int r, const float *x, int t0,                  \
-                            float *out, int outRows) {                                                  \
+                            float *out, int outRows, const uint8_t *const *pf, int64_t pfBytes) {       \
     __m512 acc[R][T];                                                                                   \
     const float *xp[T];                                                                                 \
     _Pragma("GCC unroll 4") for (int i = 0; i < R; i++)                                                                         \
         _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) acc[i][j] = _mm512_setzero_ps();                                    \
     _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) xp[j] = x + (int64_t) (t0 + j) * cols + c0;                             \
     for (int c = 0; c < len; c += 16) {                                                                 \
+        if (pf) {                                                                                       \
+            int64_t at = (int64_t) c * pfBytes / len;                                                   \
+            _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) _mm_prefetch((const char *) pf[i] + at, _MM_HINT_T1); \
+        }                                                                                               \
         __m512 xv[T];                                                                                   \
         _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) xv[j] = _mm512_loadu_ps(xp[j] + c);                                 \
         _Pragma("GCC unroll 4") for (int i = 0; i < R; i++) {                                                                   \
@@ -172,21 +180,29 @@ static void batch_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
         for (int c0 = 0; c0 < cols; c0 += CHUNK_COLS) {                                                 \
             int len = cols - c0 < CHUNK_COLS ? cols - c0 : CHUNK_COLS;                                  \
             decode_chunk(TYPE, w, rowBytes, r, c0, len, nrows);                                         \
+            /* the chunk after this one: same rows further right, else the next row block from column 0 */ \
+            int nc0 = c0 + CHUNK_COLS < cols ? c0 + CHUNK_COLS : 0;                                     \
+            int nr = nc0 ? r : r + nrows;                                                               \
+            int nlen = cols - nc0 < CHUNK_COLS ? cols - nc0 : CHUNK_COLS;                               \
+            const uint8_t *pf[4];                                                                       \
+            for (int i = 0; i < 4; i++) pf[i] = w + (int64_t) (nr + i) * rowBytes + col_bytes(TYPE, nc0); \
+            int64_t pfBytes = col_bytes(TYPE, nc0 + nlen) - col_bytes(TYPE, nc0);                       \
             for (int t0 = 0; t0 < n; t0 += 4) {                                                         \
                 int T = n - t0 >= 4 ? 4 : n - t0;                                                       \
+                const uint8_t *const *p = t0 == 0 && nr < r1 ? pf : 0;                                  \
                 if (nrows == 4) {                                                                       \
                     switch (T) {                                                                        \
-                        case 1: stile_4_1(len, c0, cols, r, x, t0, out, outRows); break;                \
-                        case 2: stile_4_2(len, c0, cols, r, x, t0, out, outRows); break;                \
-                        case 3: stile_4_3(len, c0, cols, r, x, t0, out, outRows); break;                \
-                        default: stile_4_4(len, c0, cols, r, x, t0, out, outRows); break;               \
+                        case 1: stile_4_1(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;    \
+                        case 2: stile_4_2(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;    \
+                        case 3: stile_4_3(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;    \
+                        default: stile_4_4(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;   \
                     }                                                                                   \
                 } else {                                                                                \
                     switch (T) {                                                                        \
-                        case 1: stile_1_1(len, c0, cols, r, x, t0, out, outRows); break;                \
-                        case 2: stile_1_2(len, c0, cols, r, x, t0, out, outRows); break;                \
-                        case 3: stile_1_3(len, c0, cols, r, x, t0, out, outRows); break;                \
-                        default: stile_1_4(len, c0, cols, r, x, t0, out, outRows); break;               \
+                        case 1: stile_1_1(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;    \
+                        case 2: stile_1_2(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;    \
+                        case 3: stile_1_3(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;    \
+                        default: stile_1_4(len, c0, cols, r, x, t0, out, outRows, p, pfBytes); break;   \
                     }                                                                                   \
                 }                                                                                       \
             }                                                                                           \
