@@ -97,6 +97,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
                 "slots", r.plan().slots(), "slot_bytes", r.plan().slotBytes(), "total_bytes", r.plan().totalBytes()));
         out.put("disk_direct_io", r.disk().direct());
         out.put("disk_gbps", round(r.disk().gbps()));
+        out.put("disk_gbps_probes", r.diskProbes().stream().map(m -> round(m.gbps())).toList()); // before, after
         // Decoding (n = 1, back to back) is where the copy dominates: the regime the bandwidth targets are for.
         PassTelemetry ar = r.ar();
         out.put("achieved_gbps", round(ar.achievedGbps()));
