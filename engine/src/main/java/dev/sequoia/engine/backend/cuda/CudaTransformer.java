@@ -29,6 +29,11 @@ import java.lang.foreign.ValueLayout;
  * a multiple of 32 up to 256, else the reference {@code tree_attention}; system property
  * {@code -Dsequoia.cuda.attention=naive|gqa} overrides (the constructor taking a kernel ignores it).
  *
+ * <p>Quantized layer images ({@link CudaWeights#format} Q8_0 / Q4_0): before a layer's GEMMs, the layer's
+ * image (resident or in its slot) is dequantized on the compute stream into one reusable fp16 scratch image
+ * ({@link LayerDequantizer}); this happens between the layer's "ready" wait and its "slot free" record, so the
+ * streamed pass's ordering covers it. The GEMMs then read fp16 exactly as for an fp16 model.
+ *
  * <p>Owner and threading: one engine thread owns the context, this object, its KV cache and scratch; not
  * thread-safe. {@link #close()} frees scratch, cache, streams and module (the weights have their own owner).
  */
@@ -48,6 +53,7 @@ public final class CudaTransformer implements AutoCloseable {
     private final int maxBatch;
     private final Scratch s;
     private final TreeAttentionKernel attention;
+    private final LayerDequantizer dequantizer; // null for fp16 images
 
     public CudaTransformer(CudaContext ctx, CudaWeights weights, int cacheRows, int maxBatch) {
         this(ctx, weights, cacheRows, maxBatch, TreeAttentionKernel.forModel(weights.config));
@@ -80,6 +86,7 @@ public final class CudaTransformer implements AutoCloseable {
             invFreq.copyFrom(a.allocateFrom(ValueLayout.JAVA_FLOAT, inverseFrequencies(c)), 0);
         }
         s = new Scratch(ctx, c, maxBatch, cacheRows);
+        dequantizer = weights.format.isQuantized() ? new LayerDequantizer(ctx, weights.format, weights.fp16Offsets) : null;
     }
 
     /** Pair j of ropeDim/2 rotates by pos * theta^(-2j/ropeDim), Llama 3 scaling applied (as Rope does). */
@@ -165,8 +172,10 @@ public final class CudaTransformer implements AutoCloseable {
     /** Enqueues one block on the compute stream; slot -1 means the layer is resident. */
     private void layer(int l, int slot) {
         int n = s.n, dim = c.dim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
-        long base = w.layerBase(l, slot);
-        Fp16Layers.Offsets o = w.offsets;
+        long image = w.layerBase(l, slot);
+        // fp16 layer image the GEMMs read: the stored one, or the quantized one dequantized into scratch
+        long base = dequantizer == null ? image : dequantizer.toFp16(module, compute, image);
+        Fp16Layers.Offsets o = w.fp16Offsets;
         int row0 = rows.committed() + s.first;
         long kRows = keys[l].address(4L * row0 * kvDim), vRows = values[l].address(4L * row0 * kvDim);
         // attention: x += wo . attend(rope(wq.xb), rope(wk.xb), wv.xb), xb = rmsnorm(x)
@@ -211,6 +220,7 @@ public final class CudaTransformer implements AutoCloseable {
     @Override
     public void close() {
         compute.synchronize();
+        if (dequantizer != null) dequantizer.close();
         s.close();
         invFreq.close();
         for (DeviceBuffer b : keys) b.close();

@@ -20,6 +20,11 @@ import java.util.function.BiConsumer;
  * layer images in device memory, streamed layer images in pinned host memory, and the R device slots they
  * stream into ({@link StreamPlan}). Everything is freed by {@link #close()}, device memory before the context.
  *
+ * <p>Layer images are in one {@link LayerFormat}: by default the model's own ({@link LayerFormat#of}: a Q8_0 or
+ * Q4_0 model keeps its blocks verbatim, so half or less of the fp16 bytes are resident or streamed; any other
+ * model is fp16). {@code fromModel(..., LayerFormat.F16)} forces fp16 for comparison. The plan's layer sizes
+ * should be {@link #layerBytes} of that format (a slot must hold one image).
+ *
  * <p>Layer images come from a writer {@code (layer, destination) -> fill} so a benchmark can stream synthetic
  * layers (and reuse a few pinned images for a model larger than host memory should hold); see
  * {@link #fromModel}.
@@ -27,7 +32,9 @@ import java.util.function.BiConsumer;
 public final class CudaWeights implements AutoCloseable {
     final LlamaConfig config;
     final StreamPlan plan;
-    final Fp16Layers.Offsets offsets;
+    final LayerFormat format;
+    final Fp16Layers.Offsets offsets;     // of the stored image (format)
+    final Fp16Layers.Offsets fp16Offsets; // of the fp16 image the GEMMs read
     final DeviceBuffer embedding;   // (vocab, dim) fp16
     final DeviceBuffer classifier;  // (vocab, dim) fp16
     final DeviceBuffer norms;       // per layer: attn (dim) then ffn (dim) fp32; then final (dim)
@@ -37,11 +44,20 @@ public final class CudaWeights implements AutoCloseable {
     final DeviceBuffer[] slots;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
-    private CudaWeights(CudaContext ctx, LlamaConfig config, StreamPlan plan, int distinctHostImages,
+    private CudaWeights(CudaContext ctx, LlamaConfig config, LayerFormat format, StreamPlan plan, int distinctHostImages,
                         BiConsumer<Integer, MemorySegment> layerWriter, LlamaWeights small) {
         this.config = config;
         this.plan = plan;
-        this.offsets = Fp16Layers.Offsets.of(config.dim(), config.kvDim(), config.hiddenDim());
+        this.format = format;
+        this.offsets = format.offsets(config);
+        this.fp16Offsets = LayerFormat.F16.offsets(config);
+        if (plan.layers() != config.layers()) {
+            throw new IllegalArgumentException("stream plan has " + plan.layers() + " layers, the model " + config.layers());
+        }
+        if (plan.slots() > 0 && plan.slotBytes() < offsets.total()) {
+            throw new IllegalArgumentException("stream plan slots hold " + plan.slotBytes() + " bytes; a " + format
+                    + " layer image needs " + offsets.total());
+        }
         int layers = config.layers();
         resident = new DeviceBuffer[layers];
         hostImageOf = new int[layers];
@@ -83,21 +99,40 @@ public final class CudaWeights implements AutoCloseable {
         return streamedIndex % distinct;
     }
 
-    /** The model's own weights: every layer image distinct. */
+    /** The model's own weights in the model's own format ({@link LayerFormat#of}): every layer image distinct. */
     public static CudaWeights fromModel(CudaContext ctx, LlamaConfig config, LlamaWeights weights, StreamPlan plan) {
-        Fp16Layers.Offsets at = Fp16Layers.Offsets.of(config.dim(), config.kvDim(), config.hiddenDim());
-        return new CudaWeights(ctx, config, plan, config.layers(),
-                (l, dst) -> Fp16Layers.write(weights.layers().get(l), at, dst), weights);
+        return fromModel(ctx, config, weights, plan, LayerFormat.of(weights));
     }
 
     /**
-     * Synthetic layers for streaming benchmarks: {@code distinctHostImages} pinned images are filled by
-     * {@code writer} and streamed layer i reads image {@code i mod distinct} (the bytes over PCIe are the same
-     * as for distinct layers). Embedding, classifier and norms come from {@code tables}.
+     * The model's own weights in {@code format}: F16 works for any model (a quantized one is dequantized on the
+     * host, for comparison); Q8_0 / Q4_0 need every projection of that type.
      */
-    public static CudaWeights synthetic(CudaContext ctx, LlamaConfig config, StreamPlan plan, int distinctHostImages,
-                                        BiConsumer<Integer, MemorySegment> writer, LlamaWeights tables) {
-        return new CudaWeights(ctx, config, plan, Math.max(1, distinctHostImages), writer, tables);
+    public static CudaWeights fromModel(CudaContext ctx, LlamaConfig config, LlamaWeights weights, StreamPlan plan,
+                                        LayerFormat format) {
+        Fp16Layers.Offsets at = format.offsets(config);
+        BiConsumer<Integer, MemorySegment> writer = format == LayerFormat.F16
+                ? (l, dst) -> Fp16Layers.write(weights.layers().get(l), at, dst)
+                : (l, dst) -> QuantLayers.write(weights.layers().get(l), format, at, dst);
+        return new CudaWeights(ctx, config, format, plan, config.layers(), writer, weights);
+    }
+
+    /**
+     * Synthetic layers for streaming benchmarks: {@code distinctHostImages} pinned images of {@code format} are
+     * filled by {@code writer} and streamed layer i reads image {@code i mod distinct} (the bytes over PCIe are
+     * the same as for distinct layers). Embedding, classifier and norms come from {@code tables}.
+     */
+    public static CudaWeights synthetic(CudaContext ctx, LlamaConfig config, LayerFormat format, StreamPlan plan,
+                                        int distinctHostImages, BiConsumer<Integer, MemorySegment> writer,
+                                        LlamaWeights tables) {
+        return new CudaWeights(ctx, config, format, plan, Math.max(1, distinctHostImages), writer, tables);
+    }
+
+    /** Bytes of one layer image of {@code format}, for every layer (what {@link StreamPlan#fit} takes). */
+    public static long[] layerBytes(LlamaConfig config, LayerFormat format) {
+        long[] b = new long[config.layers()];
+        java.util.Arrays.fill(b, format.offsets(config).total());
+        return b;
     }
 
     private void uploadTables(LlamaWeights w, Arena staging) {

@@ -19,12 +19,23 @@ public final class Fp16Layers {
 
     static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Byte offsets of the seven projections inside a layer image, and its total size. */
+    /**
+     * Byte offsets of the seven projections inside a layer image, and its total size. The projections are
+     * back to back, so a quantized image's block i dequantizes to elements 32i..32i+31 of the fp16 image.
+     */
     public record Offsets(long q, long k, long v, long o, long gate, long down, long up, long total) {
+        /** The fp16 image. */
         public static Offsets of(int dim, int kvDim, int hidden) {
-            long q = 0, k = q + 2L * dim * dim, v = k + 2L * kvDim * dim, o = v + 2L * kvDim * dim;
-            long gate = o + 2L * dim * dim, down = gate + 2L * hidden * dim, up = down + 2L * dim * hidden;
-            return new Offsets(q, k, v, o, gate, down, up, up + 2L * hidden * dim);
+            return of(LayerFormat.F16, dim, kvDim, hidden);
+        }
+
+        /** The image of {@code format}: each projection (rows, cols) takes format.type().byteSize(rows * cols). */
+        public static Offsets of(LayerFormat format, int dim, int kvDim, int hidden) {
+            var t = format.type();
+            long q = 0, k = q + t.byteSize((long) dim * dim), v = k + t.byteSize((long) kvDim * dim);
+            long o = v + t.byteSize((long) kvDim * dim), gate = o + t.byteSize((long) dim * dim);
+            long down = gate + t.byteSize((long) hidden * dim), up = down + t.byteSize((long) dim * hidden);
+            return new Offsets(q, k, v, o, gate, down, up, up + t.byteSize((long) hidden * dim));
         }
     }
 

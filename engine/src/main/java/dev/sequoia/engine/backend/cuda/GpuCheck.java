@@ -32,6 +32,7 @@ import dev.sequoia.tree.AcceptanceVector;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +40,7 @@ import java.util.List;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * The measurements of experiments/device/gpu-check.sh, as one JVM run writing one JSON report: device and
@@ -180,6 +182,7 @@ public final class GpuCheck {
     /** The largest budget n measured; t(n) beyond it is not asked of the optimizer. */
     private static final int[] ALL_SIZES = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048};
     private static final int[] CARD_SIZES = {1, 16, 64, 128, 256, 512, 1024};
+    private static final int[] Q8_SIZES = {1, 64, 256, 1024};
     private static final long GIB = 1L << 30;
 
     /**
@@ -189,6 +192,8 @@ public final class GpuCheck {
      * card has left after the draft's weights and 4 GiB of KV cache and scratch. The draft's forward time and
      * an acceptance vector measured on the CPU (prepare.sh, the shared stories260K pair at T = 0.6) feed
      * Sequoia's optimizer with each scenario's t(n): the predicted tree, tokens per step and speedup.
+     * "card_48gib_q8_0": the same card with Q8_0 layer images (half the bytes resident and streamed, dequantized
+     * on the device before each layer's GEMMs).
      */
     private static void streamBench(CudaContext ctx, ObjectNode top, Path models, ObjectNode out) throws Exception {
         LlamaConfig shape = ShapePresets.load("llama2-70b");
@@ -202,12 +207,15 @@ public final class GpuCheck {
         long free = ctx.memoryInfo().freeBytes();
         int layers = (int) (free / at.total()) + 2; // more than the free memory holds
         ObjectNode beyond = out.putObject("beyond_free_memory");
-        section(out, "beyond_free_memory", () -> scenario(ctx, withLayers(shape, layers), free - 8 * GIB, ALL_SIZES, 2,
+        section(out, "beyond_free_memory", () -> scenario(ctx, withLayers(shape, layers), LayerFormat.F16, free - 8 * GIB, ALL_SIZES, 2,
                 peak, p, draftLevel, beyond));
         long draftBytes = draft.path("weight_bytes").asLong(14L * GIB);
         ObjectNode card = out.putObject("card_48gib");
-        section(out, "card_48gib", () -> scenario(ctx, shape, 48 * GIB - draftBytes - 4 * GIB, CARD_SIZES, 1,
-                peak, p, draftLevel, card));
+        section(out, "card_48gib", () -> scenario(ctx, shape, LayerFormat.F16, 48 * GIB - draftBytes - 4 * GIB,
+                CARD_SIZES, 1, peak, p, draftLevel, card));
+        ObjectNode cardQ8 = out.putObject("card_48gib_q8_0");
+        section(out, "card_48gib_q8_0", () -> scenario(ctx, shape, LayerFormat.Q8_0, 48 * GIB - draftBytes - 4 * GIB,
+                Q8_SIZES, 1, peak, p, draftLevel, cardQ8));
     }
 
     private static LlamaConfig withLayers(LlamaConfig s, int layers) {
@@ -225,7 +233,7 @@ public final class GpuCheck {
         long[] sizes = new long[c.layers()];
         Arrays.fill(sizes, at.total());
         try (Arena arena = Arena.ofConfined();
-             CudaWeights w = CudaWeights.synthetic(ctx, c, StreamPlan.fit(sizes, Long.MAX_VALUE, 2), 1,
+             CudaWeights w = CudaWeights.synthetic(ctx, c, LayerFormat.F16, StreamPlan.fit(sizes, Long.MAX_VALUE, 2), 1,
                      GpuCheck::randomFp16, tables(arena, c))) {
             for (TreeAttentionKernel kernel : TreeAttentionKernel.values()) {
                 ObjectNode row = out.putObject(kernel.symbol());
@@ -261,7 +269,7 @@ public final class GpuCheck {
         out.put("weight_bytes", c.layers() * at.total() + 4L * c.vocabSize() * c.dim());
         ObjectNode seconds = out.putObject("seconds");
         try (Arena arena = Arena.ofConfined();
-             CudaWeights w = CudaWeights.synthetic(ctx, c, plan, 1, GpuCheck::randomFp16, tables(arena, c));
+             CudaWeights w = CudaWeights.synthetic(ctx, c, LayerFormat.F16, plan, 1, GpuCheck::randomFp16, tables(arena, c));
              CudaTransformer gpu = new CudaTransformer(ctx, w, 512 + 128 + 8, 512)) {
             prefix(gpu, c, 512);
             for (int n : new int[]{1, 16, 64, 128}) seconds.put(Integer.toString(n), medianForward(gpu, c, n, 5));
@@ -300,16 +308,18 @@ public final class GpuCheck {
     }
 
     /**
-     * One streamed target: the plan for {@code weightBudget}, then t(n) for each size after a 512-token
-     * prefix (host-timed median of {@code reps}, plus the device-timed pass and stall of the last one), and
-     * the optimizer's choice over these t(n).
+     * One streamed target with layer images of {@code format}: the plan for {@code weightBudget} (less one fp16
+     * layer of dequant scratch when quantized), then t(n) for each size after a 512-token prefix (host-timed
+     * median of {@code reps}, plus the device-timed pass and stall of the last one), and the optimizer's choice
+     * over these t(n).
      */
-    private static void scenario(CudaContext ctx, LlamaConfig c, long weightBudget, int[] sizes, int reps, double peak,
-                                 AcceptanceVector p, double draftLevel, ObjectNode out) {
-        Fp16Layers.Offsets at = Fp16Layers.Offsets.of(c.dim(), c.kvDim(), c.hiddenDim());
-        long[] layerBytes = new long[c.layers()];
-        Arrays.fill(layerBytes, at.total());
-        StreamPlan plan = StreamPlan.fit(layerBytes, weightBudget, 3);
+    private static void scenario(CudaContext ctx, LlamaConfig c, LayerFormat format, long weightBudget, int[] sizes,
+                                 int reps, double peak, AcceptanceVector p, double draftLevel, ObjectNode out) {
+        Fp16Layers.Offsets at = format.offsets(c);
+        long scratch = format.isQuantized() ? LayerFormat.F16.offsets(c).total() : 0;
+        StreamPlan plan = StreamPlan.fit(CudaWeights.layerBytes(c, format), weightBudget - scratch, 3);
+        out.put("layer_format", format.name());
+        out.put("dequant_scratch_bytes", scratch);
         out.put("layers", c.layers());
         out.put("layer_bytes", at.total());
         out.put("model_bytes", (long) c.layers() * at.total());
@@ -320,7 +330,7 @@ public final class GpuCheck {
         out.put("streamed_bytes_per_pass", plan.streamedBytesPerPass());
         int maxN = sizes[sizes.length - 1];
         try (Arena arena = Arena.ofConfined();
-             CudaWeights w = CudaWeights.synthetic(ctx, c, plan, 4, GpuCheck::randomFp16, tables(arena, c));
+             CudaWeights w = CudaWeights.synthetic(ctx, c, format, plan, 4, randomLayer(format), tables(arena, c));
              CudaTransformer gpu = new CudaTransformer(ctx, w, 512 + maxN + 8, Math.max(512, maxN))) {
             prefix(gpu, c, 512);
             ArrayNode tn = out.putArray("t_n");
@@ -372,6 +382,32 @@ public final class GpuCheck {
         SplittableRandom r = new SplittableRandom(1000 + layer);
         long pattern = Math.min(dst.byteSize(), 4L << 20);
         for (long i = 0; i < pattern / 2; i++) dst.set(Fp16Layers.F16, 2 * i, Float.floatToFloat16((float) r.nextDouble(-0.02, 0.02)));
+        for (long off = pattern; off < dst.byteSize(); off += pattern) {
+            MemorySegment.copy(dst, 0, dst, off, Math.min(pattern, dst.byteSize() - off));
+        }
+    }
+
+    /** The synthetic layer writer for {@code format}. */
+    static BiConsumer<Integer, MemorySegment> randomLayer(LayerFormat format) {
+        return switch (format) {
+            case F16 -> GpuCheck::randomFp16;
+            case Q8_0, Q4_0 -> (layer, dst) -> randomBlocks(format, layer, dst);
+        };
+    }
+
+    /**
+     * Random Q8_0 / Q4_0 blocks with small fp16 scales (|w| <= 0.02, as {@link #randomFp16}) so activations stay
+     * finite: a seeded pattern of whole blocks (about 4 MiB) tiled over the image, which is whole blocks too.
+     */
+    static void randomBlocks(LayerFormat format, int layer, MemorySegment dst) {
+        int blockBytes = format.type().bytesPerBlock();
+        float maxQuant = format == LayerFormat.Q8_0 ? 128f : 8f;
+        SplittableRandom r = new SplittableRandom(2000 + layer);
+        long pattern = Math.min(dst.byteSize(), (4L << 20) / blockBytes * blockBytes);
+        for (long b = 0; b < pattern; b += blockBytes) {
+            dst.set(Fp16Layers.F16, b, Float.floatToFloat16((float) (r.nextDouble(0.25, 1.0) * 0.02 / maxQuant)));
+            for (int i = 2; i < blockBytes; i++) dst.set(ValueLayout.JAVA_BYTE, b + i, (byte) r.nextInt(256));
+        }
         for (long off = pattern; off < dst.byteSize(); off += pattern) {
             MemorySegment.copy(dst, 0, dst, off, Math.min(pattern, dst.byteSize() - off));
         }
