@@ -6,6 +6,8 @@ import dev.sequoia.cuda.CudaStream;
 import dev.sequoia.cuda.DeviceBuffer;
 import dev.sequoia.cuda.Kernel.Dim3;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Turns a quantized layer image on the device (resident buffer or slot) into the fp16 layer image the GEMMs
  * read: one launch of the format's dequant kernel over the whole image, on the compute stream, into one
@@ -41,6 +43,11 @@ final class LayerDequantizer implements AutoCloseable {
 
     /** Device bytes of the scratch (one fp16 layer image). */
     long scratchBytes() { return scratch.byteSize(); }
+
+    long scratchAddress() { return scratch.address(); }
+
+    /** Copies the scratch (the last image dequantized, once its stream is synchronized) to the host: for tests. */
+    void readScratch(MemorySegment dst) { scratch.copyTo(0, dst.asSlice(0, scratch.byteSize())); }
 
     @Override
     public void close() { scratch.close(); }

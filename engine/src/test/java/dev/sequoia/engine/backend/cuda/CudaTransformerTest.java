@@ -129,7 +129,7 @@ class CudaTransformerTest {
         }
     }
 
-    private static void assertClose(float[][] want, float[][] got) {
+    static void assertClose(float[][] want, float[][] got) {
         for (int t = 0; t < want.length; t++) {
             float scale = 0;
             for (float v : want[t]) scale = Math.max(scale, Math.abs(v));

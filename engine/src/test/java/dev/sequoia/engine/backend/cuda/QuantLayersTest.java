@@ -1,0 +1,124 @@
+package dev.sequoia.engine.backend.cuda;
+
+import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.format.synthetic.SyntheticModels;
+import dev.sequoia.engine.kernel.ScalarMatMul;
+import dev.sequoia.engine.model.LayerWeights;
+import dev.sequoia.engine.model.LlamaConfig;
+import dev.sequoia.engine.model.Model;
+import dev.sequoia.engine.model.RopeLayout;
+import dev.sequoia.engine.tensor.TensorType;
+import dev.sequoia.engine.tensor.WeightMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CPU side of quantized layer images: offsets and sizes, verbatim blocks, format choice, synthetic blocks. */
+class QuantLayersTest {
+    /** Head size 32, kv heads 2: kvDim 64; hidden 256. */
+    static final LlamaConfig SMALL = new LlamaConfig(128, 256, 3, 4, 2, 320, 256, 1e-5f, 10000f, 32,
+            RopeLayout.INTERLEAVED, null);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void quantizedOffsetsPackTheProjectionsBlockByBlock() {
+        int dim = 128, kv = 64, hidden = 256;
+        Fp16Layers.Offsets q8 = LayerFormat.Q8_0.offsets(SMALL);
+        long b = 34; // bytes per 32 weights
+        assertEquals(new Fp16Layers.Offsets(0, dim * dim / 32 * b, (dim * dim + kv * dim) / 32 * b,
+                (dim * dim + 2 * kv * dim) / 32 * b, (2 * dim * dim + 2 * kv * dim) / 32 * b,
+                (2 * dim * dim + 2 * kv * dim + hidden * dim) / 32 * b,
+                (2 * dim * dim + 2 * kv * dim + 2 * hidden * dim) / 32 * b,
+                (2 * dim * dim + 2 * kv * dim + 3 * hidden * dim) / 32 * b), q8);
+        Fp16Layers.Offsets f16 = LayerFormat.F16.offsets(SMALL);
+        assertEquals(Fp16Layers.Offsets.of(dim, kv, hidden), f16);
+        // block i of a quantized image is fp16 elements 32i..32i+31: every offset maps by the same ratio
+        for (LayerFormat f : List.of(LayerFormat.Q8_0, LayerFormat.Q4_0)) {
+            Fp16Layers.Offsets o = f.offsets(SMALL);
+            long per = f.type().bytesPerBlock();
+            long[] quant = {o.q(), o.k(), o.v(), o.o(), o.gate(), o.down(), o.up(), o.total()};
+            long[] half = {f16.q(), f16.k(), f16.v(), f16.o(), f16.gate(), f16.down(), f16.up(), f16.total()};
+            for (int i = 0; i < quant.length; i++) assertEquals(half[i] / 2 / 32 * per, quant[i], f + " offset " + i);
+        }
+        assertArrayEquals(new long[]{q8.total(), q8.total(), q8.total()}, CudaWeights.layerBytes(SMALL, LayerFormat.Q8_0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q8_0", "Q4_0"})
+    void hostImageIsTheFilesBlocksVerbatim(TensorType type) throws IOException {
+        Path file = dir.resolve("small-" + type + ".gguf");
+        new SyntheticModels(SMALL, type, 5).writeGguf(file);
+        try (Arena arena = Arena.ofConfined()) {
+            Model m = ModelLoader.load(file, null, arena);
+            LayerFormat format = LayerFormat.of(m.weights());
+            assertEquals(LayerFormat.valueOf(type.name()), format);
+            Fp16Layers.Offsets at = format.offsets(m.config());
+            MemorySegment image = arena.allocate(at.total());
+            for (int l = 0; l < m.config().layers(); l++) {
+                LayerWeights lw = m.weights().layers().get(l);
+                QuantLayers.write(lw, format, at, image);
+                List<WeightMatrix> p = LayerFormat.projections(lw);
+                long[] starts = {at.q(), at.k(), at.v(), at.o(), at.gate(), at.down(), at.up(), at.total()};
+                for (int i = 0; i < p.size(); i++) {
+                    MemorySegment slice = image.asSlice(starts[i], starts[i + 1] - starts[i]);
+                    assertEquals(-1, slice.mismatch(p.get(i).data()), "layer " + l + " " + p.get(i).name());
+                }
+            }
+        }
+    }
+
+    @Test
+    void anFp16ModelIsNotQuantizedAndCannotFillAQuantizedImage() throws IOException {
+        Path file = dir.resolve("small-f16.gguf");
+        new SyntheticModels(SMALL, TensorType.F16, 5).writeGguf(file);
+        try (Arena arena = Arena.ofConfined()) {
+            Model m = ModelLoader.load(file, null, arena);
+            assertEquals(LayerFormat.F16, LayerFormat.of(m.weights()));
+            Fp16Layers.Offsets at = LayerFormat.Q8_0.offsets(m.config());
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> QuantLayers.write(m.weights().layers().get(0), LayerFormat.Q8_0, at, arena.allocate(at.total())));
+            assertTrue(e.getMessage().contains("F16") && e.getMessage().contains("Q8_0"), e.getMessage());
+        }
+    }
+
+    /** GpuCheck's synthetic blocks decode (through the reference dequantizer) to small, nonzero weights. */
+    @ParameterizedTest
+    @EnumSource(value = LayerFormat.class, names = {"Q8_0", "Q4_0"})
+    void syntheticBlocksAreSmallAndFinite(LayerFormat format) {
+        Fp16Layers.Offsets at = format.offsets(SMALL);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment image = arena.allocate(at.total());
+            GpuCheck.randomLayer(format).accept(0, image);
+            int cols = 128;
+            long rows = at.total() / format.type().byteSize(cols);
+            WeightMatrix all = new WeightMatrix("image", format.type(), (int) rows, cols, image);
+            float[] row = new float[cols];
+            double maxAbs = 0, sumAbs = 0;
+            ScalarMatMul deq = new ScalarMatMul();
+            for (int r = 0; r < rows; r++) {
+                deq.dequantizeRow(all, r, row, 0);
+                for (float v : row) {
+                    assertTrue(Float.isFinite(v));
+                    maxAbs = Math.max(maxAbs, Math.abs(v));
+                    sumAbs += Math.abs(v);
+                }
+            }
+            assertTrue(maxAbs <= 0.02 * 1.001, "largest |w| " + maxAbs);
+            assertTrue(sumAbs / (rows * cols) > 1e-3, "mean |w| " + sumAbs / (rows * cols));
+        }
+    }
+}
