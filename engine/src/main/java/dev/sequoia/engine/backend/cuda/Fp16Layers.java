@@ -12,7 +12,8 @@ import java.nio.ByteOrder;
  * The byte image of a layer as the CUDA backend moves it: the seven projections as fp16, row-major, packed
  * back to back in the order q, k, v, o, gate (w1), down (w2), up (w3). Offsets are the same for every layer
  * of a model, so a slot can hold any layer. Host-side conversion from any {@link dev.sequoia.engine.tensor.TensorType}
- * goes through the scalar dequantizer (the reference), then rounds to fp16.
+ * goes through the scalar dequantizer (the reference), then rounds to fp16. {@link Offsets} also lays out the
+ * quantized images of {@link LayerFormat} (same order, the projections' blocks instead of halves).
  */
 public final class Fp16Layers {
     private Fp16Layers() {}

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sequoia.cuda.Cuda;
 import dev.sequoia.cuda.CudaContext;
 import dev.sequoia.cuda.CudaEvent;
+import dev.sequoia.cuda.CudaModule;
 import dev.sequoia.cuda.CudaStream;
 import dev.sequoia.cuda.DeviceBuffer;
 import dev.sequoia.cuda.Fatbin;
@@ -332,6 +333,7 @@ public final class GpuCheck {
         try (Arena arena = Arena.ofConfined();
              CudaWeights w = CudaWeights.synthetic(ctx, c, format, plan, 4, randomLayer(format), tables(arena, c));
              CudaTransformer gpu = new CudaTransformer(ctx, w, 512 + maxN + 8, Math.max(512, maxN))) {
+            if (format.isQuantized() && plan.resident()[0]) out.put("dequant_seconds_per_layer", dequantSeconds(ctx, w));
             prefix(gpu, c, 512);
             ArrayNode tn = out.putArray("t_n");
             SortedMap<Integer, Double> times = new TreeMap<>();
@@ -360,6 +362,25 @@ public final class GpuCheck {
             out.put("first_n_with_ratio_above_1_1", computeBound);
             out.put("target_90pct_of_peak_met", achieved / peak >= 0.9);
             if (p != null && draftLevel > 0) predicted(p, times, draftLevel, out.putObject("predicted"));
+        }
+    }
+
+    /** Median event-timed seconds of dequantizing resident layer 0 into an fp16 image (7 runs after a warm-up). */
+    private static double dequantSeconds(CudaContext ctx, CudaWeights w) {
+        try (CudaModule module = SequoiaKernels.load(ctx); CudaStream s = ctx.createStream();
+             LayerDequantizer d = new LayerDequantizer(ctx, w.format, w.fp16Offsets);
+             CudaEvent a = ctx.createEvent(true); CudaEvent b = ctx.createEvent(true)) {
+            d.toFp16(module, s, w.layerBase(0, -1));
+            double[] t = new double[7];
+            for (int i = 0; i < t.length; i++) {
+                a.record(s);
+                d.toFp16(module, s, w.layerBase(0, -1));
+                b.record(s);
+                b.synchronize();
+                t[i] = CudaEvent.elapsedMillis(a, b) / 1e3;
+            }
+            Arrays.sort(t);
+            return t[t.length / 2];
         }
     }
 
