@@ -85,11 +85,15 @@ final class GenerationTask {
         prefillNanos = System.nanoTime() - startNanos;
     }
 
-    /** Feeds the new prompt tokens but the last (restoring a cached prefix on a session's first turn). */
+    /**
+     * Feeds the new prompt tokens but the last (restoring a cached prefix on a session's first turn, when the
+     * decoder can snapshot its caches).
+     */
     private void feedPrompt(StepDecoder decoder, boolean first, PrefixCache prefixCache) {
         int from = decoder.committed();
         int toFeed = session.length() - 1;
-        if (first) {
+        boolean cacheable = first && decoder.supportsSnapshots();
+        if (cacheable) {
             PrefixCache.Entry hit = prefixCache.longestPrefix(promptTokens, toFeed);
             if (hit != null) {
                 decoder.restore(hit.snapshots());
@@ -98,7 +102,7 @@ final class GenerationTask {
             }
         }
         decoder.feed(session.range(from, toFeed));
-        if (first && cachedTokens < toFeed) prefixCache.put(session.range(0, toFeed), decoder.snapshot());
+        if (cacheable && cachedTokens < toFeed) prefixCache.put(session.range(0, toFeed), decoder.snapshot());
     }
 
     /** Runs one step; returns false once the generation has ended (and its handle is completed). */

@@ -11,7 +11,7 @@ import java.util.random.RandomGenerator;
 /** Plain decoding with the target alone: one forward, one token per step. */
 public final class AutoregressiveDecoder implements StepDecoder {
     /** Prompts are fed in chunks of this many tokens, to bound the activations' memory. */
-    static final int PREFILL_CHUNK = 256;
+    public static final int PREFILL_CHUNK = 256;
 
     private final LlamaTransformer target;
     private final LayerSource layers;

@@ -33,6 +33,12 @@ public interface StepDecoder extends AutoCloseable {
     /** Bytes of KV memory held now. */
     long kvBytes();
 
+    /**
+     * Whether {@link #snapshot()} and {@link #restore} work; the engine skips the prompt-prefix cache for a
+     * decoder that answers false (the CUDA decoders: their rows live on the device).
+     */
+    default boolean supportsSnapshots() { return true; }
+
     /** Copies of the committed KV rows of every cache (target first), for the prompt-prefix cache. */
     java.util.List<dev.sequoia.engine.kv.KvCache.Snapshot> snapshot();
 

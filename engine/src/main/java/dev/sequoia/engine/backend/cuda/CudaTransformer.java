@@ -101,6 +101,22 @@ public final class CudaTransformer implements AutoCloseable {
 
     public int committed() { return rows.committed(); }
 
+    /**
+     * Drops committed rows from {@code length} on, and every pending row. The device rows past the new end
+     * are stale but never read: attention reads the committed rows and the batch's own pending rows, and the
+     * next forward overwrites rows from the committed end on.
+     */
+    public void truncate(int length) { rows.truncateCommitted(length); }
+
+    /** Most rows the KV cache holds. */
+    public int capacity() { return rows.capacity(); }
+
+    /** Bytes of the device KV cache: keys and values, fp32, every layer. */
+    public long kvBytes() { return 8L * c.layers() * rows.capacity() * c.kvDim(); }
+
+    /** Most tokens one forward takes. */
+    public int maxBatch() { return maxBatch; }
+
     /** The tree-attention kernel this transformer launches. */
     public TreeAttentionKernel attention() { return attention; }
 

@@ -47,6 +47,17 @@ final class TreeRows {
 
     void truncate(int firstPending) { pending = firstPending; }
 
+    /** Forgets committed rows from {@code length} on and every pending row (as KvCache.truncate). */
+    void truncateCommitted(int length) {
+        if (length < 0 || length > committed) {
+            throw new IllegalArgumentException("cannot truncate to " + length + " rows, " + committed + " committed");
+        }
+        committed = length;
+        pending = 0;
+    }
+
+    int capacity() { return capacity; }
+
     int position(int p) { return committed + depth[p]; }
 
     /** visible[t * pending + j] = 1 when pending row j is row (first+t) or one of its ancestors. */

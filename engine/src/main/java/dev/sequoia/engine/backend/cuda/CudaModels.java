@@ -1,0 +1,106 @@
+package dev.sequoia.engine.backend.cuda;
+
+import dev.sequoia.cuda.CudaContext;
+import dev.sequoia.engine.model.Model;
+import dev.sequoia.engine.session.AutoregressiveDecoder;
+import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.speculative.TreeProvider;
+import dev.sequoia.offload.device.StreamPlan;
+
+/**
+ * The engine's CUDA side: one device context, the target's weights (resident, or within a device budget with
+ * the layers that do not fit streamed from pinned host memory through {@link #SLOTS} slots) and the draft's
+ * (resident), and the factory of sessions' decoders, each with its own {@link CudaTransformer}s (device KV
+ * caches sized to the session).
+ *
+ * <p>Threading: the context is current on the thread that opens this object; every call, {@link #close()}
+ * included, must come from that thread (the engine thread). Ownership: the weights are closed before the
+ * context; sessions' decoders must be closed before this object.
+ */
+public final class CudaModels implements AutoCloseable {
+    /** Rotating device slots of a streamed target. */
+    public static final int SLOTS = 3;
+
+    private final CudaContext ctx;
+    private final Model target;
+    private final CudaWeights targetWeights;
+    private final CudaWeights draftWeights;
+
+    private CudaModels(CudaContext ctx, Model target, CudaWeights targetWeights, CudaWeights draftWeights) {
+        this.ctx = ctx;
+        this.target = target;
+        this.targetWeights = targetWeights;
+        this.draftWeights = draftWeights;
+    }
+
+    /**
+     * Opens device 0 on the calling thread and uploads the models.
+     *
+     * @param draft             the draft, or null for plain decoding
+     * @param layerBudgetBytes  device bytes for the target's layer images (resident layers plus slots); 0 keeps
+     *                          every layer resident
+     */
+    public static CudaModels open(Model target, Model draft, long layerBudgetBytes) {
+        CudaContext ctx = CudaContext.open(0);
+        CudaWeights t = null;
+        try {
+            t = upload(ctx, target, layerBudgetBytes);
+            CudaWeights d = draft == null ? null : upload(ctx, draft, 0);
+            return new CudaModels(ctx, target, t, d);
+        } catch (RuntimeException e) {
+            if (t != null) t.close();
+            ctx.close();
+            throw e;
+        }
+    }
+
+    /** The model's layer images in its own format, planned within {@code budget} (0: all resident). */
+    private static CudaWeights upload(CudaContext ctx, Model m, long budget) {
+        LayerFormat format = LayerFormat.of(m.weights());
+        long[] bytes = CudaWeights.layerBytes(m.config(), format);
+        StreamPlan plan = StreamPlan.fit(bytes, budget > 0 ? budget : Long.MAX_VALUE, SLOTS);
+        return CudaWeights.fromModel(ctx, m.config(), m.weights(), plan, format);
+    }
+
+    /** The target's residency plan on the device. */
+    public StreamPlan targetPlan() { return targetWeights.plan; }
+
+    /** One line on what runs where, to print. */
+    public String describe() {
+        StreamPlan p = targetWeights.plan;
+        int streamed = p.streamedLayers().size();
+        return "[cuda: " + ctx.deviceName() + "; target " + targetWeights.format + ", " + (p.layers() - streamed)
+                + " of " + p.layers() + " layers resident" + (streamed > 0 ? ", " + streamed + " streamed through "
+                + p.slots() + " slots" : "") + (draftWeights == null ? "" : "; draft resident") + "]";
+    }
+
+    /** A plain decoder whose device KV cache holds {@code capacity} rows. */
+    public StepDecoder autoregressive(int capacity) {
+        return new CudaAutoregressiveDecoder(new CudaTransformer(ctx, targetWeights, capacity,
+                AutoregressiveDecoder.PREFILL_CHUNK));
+    }
+
+    /** A speculative decoder under {@code trees}, with target and draft caches of {@code capacity} rows. */
+    public StepDecoder speculative(TreeProvider trees, int capacity) {
+        if (draftWeights == null) throw new IllegalStateException("speculative decoding needs a draft model");
+        int maxBatch = Math.max(AutoregressiveDecoder.PREFILL_CHUNK, trees.maxSize() + 1);
+        CudaTransformer t = new CudaTransformer(ctx, targetWeights, capacity, maxBatch);
+        try {
+            CudaTransformer d = new CudaTransformer(ctx, draftWeights, capacity, maxBatch);
+            return new CudaSpeculativeDecoder(t, d, target.config().vocabSize(), trees);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (draftWeights != null) draftWeights.close();
+            targetWeights.close();
+        } finally {
+            ctx.close();
+        }
+    }
+}

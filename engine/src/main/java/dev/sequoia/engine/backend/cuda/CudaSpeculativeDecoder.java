@@ -1,0 +1,101 @@
+package dev.sequoia.engine.backend.cuda;
+
+import dev.sequoia.decode.SpeculativeDecoder;
+import dev.sequoia.decode.StepResult;
+import dev.sequoia.decode.TreePolicy;
+import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.sampling.SamplingParams;
+import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
+import dev.sequoia.engine.speculative.TreeProvider;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * A session's decoder for speculative decoding on the CUDA backend: the target and the draft as
+ * {@link CudaTransformer}s, each with its own device KV cache, under the sequoia module's
+ * {@link SpeculativeDecoder}; the CUDA twin of {@link SpeculativeStepDecoder}. Prompt-prefix snapshots are not
+ * supported (the KV rows live on the device).
+ *
+ * <p>Owns both transformers, freed by {@link #close()}. Confined to the engine thread, on which the CUDA
+ * context is current.
+ */
+final class CudaSpeculativeDecoder implements StepDecoder {
+    private final CudaDecodingModel target;
+    private final CudaDecodingModel draft;
+    private final TreeProvider trees;
+
+    CudaSpeculativeDecoder(CudaTransformer target, CudaTransformer draft, int vocabSize, TreeProvider trees) {
+        this.target = new CudaDecodingModel(target, vocabSize);
+        this.draft = new CudaDecodingModel(draft, vocabSize);
+        this.trees = trees;
+    }
+
+    @Override
+    public void feed(int[] tokens) {
+        CudaAutoregressiveDecoder.feedChain(target.transformer(), tokens);
+        CudaAutoregressiveDecoder.feedChain(draft.transformer(), tokens);
+    }
+
+    @Override
+    public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
+        if (sampling.topK() > 0) {
+            throw new IllegalArgumentException("top-k is not supported with speculative decoding (use top-p), got top-k "
+                    + sampling.topK());
+        }
+        long t0 = System.nanoTime(), draft0 = draft.forwardNanos(), target0 = target.forwardNanos();
+        var params = dev.sequoia.sample.SamplingParams.of(sampling.temperature(), sampling.topP());
+        TreePolicy policy = trees.forSampling(sampling.temperature(), sampling.topP()).policy();
+        SpeculativeDecoder decoder = new SpeculativeDecoder(target, draft, policy, params, random);
+        decoder.prefill(new int[]{root});
+        StepResult result = decoder.step();
+        long draftNanos = draft.forwardNanos() - draft0;
+        long verifyNanos = target.forwardNanos() - target0;
+        long sampleNanos = System.nanoTime() - t0 - draftNanos - verifyNanos;
+        // the kept path is the root and the accepted nodes: emitted token i was chosen at path node i
+        return new StepOutput(result.tokens(), target.keptLogits(), (int) decoder.counters().draftForwards(),
+                draftNanos, verifyNanos, sampleNanos);
+    }
+
+    @Override
+    public int committed() { return target.committedLength(); }
+
+    @Override
+    public void truncate(int length) {
+        target.transformer().truncate(length);
+        draft.transformer().truncate(length);
+    }
+
+    @Override
+    public int rowsPerStep() { return trees.maxSize(); }
+
+    @Override
+    public int capacity() { return Math.min(target.transformer().capacity(), draft.transformer().capacity()); }
+
+    @Override
+    public long kvBytes() { return target.transformer().kvBytes() + draft.transformer().kvBytes(); }
+
+    @Override
+    public boolean supportsSnapshots() { return false; }
+
+    @Override
+    public List<KvCache.Snapshot> snapshot() { throw noSnapshots(); }
+
+    @Override
+    public void restore(List<KvCache.Snapshot> snapshots) { throw noSnapshots(); }
+
+    static UnsupportedOperationException noSnapshots() {
+        return new UnsupportedOperationException("KV snapshots (the prompt-prefix cache) are not supported on the CUDA"
+                + " backend: its KV rows live on the device");
+    }
+
+    @Override
+    public void close() {
+        try {
+            target.transformer().close();
+        } finally {
+            draft.transformer().close();
+        }
+    }
+}
