@@ -1,5 +1,7 @@
 package dev.sequoia.engine.api;
 
+import dev.sequoia.engine.backend.cuda.BackendChoice;
+import dev.sequoia.engine.backend.cuda.CudaModels;
 import dev.sequoia.engine.backend.offload.StreamedLayerSource;
 import dev.sequoia.engine.backend.offload.TargetOffload;
 import dev.sequoia.engine.format.ModelFormatException;
@@ -19,6 +21,7 @@ import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
 import dev.sequoia.engine.speculative.TreeProvider;
 import dev.sequoia.engine.speculative.TreeSpec;
 import dev.sequoia.engine.tokenizer.Tokenizer;
+import dev.sequoia.offload.device.StreamPlan;
 import dev.sequoia.offload.plan.ResidencyPlan;
 import dev.sequoia.offload.telemetry.PassTelemetry;
 
@@ -27,7 +30,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The sessions API's entry point: loads the target (and draft) once, owns the compute kernels and the one
@@ -45,8 +50,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * engine owns a {@link StreamedLayerSource} that every target forward (prefill, decoding steps, speculative
  * verification) goes through; the draft stays resident.
  *
+ * <p>Backend ({@link EngineConfig#backend()}, AUTO resolved when the engine opens): on CUDA the engine owns one
+ * {@link CudaModels} (the device context and both models' weights; with a memory budget, the budget bounds the
+ * target's layer images on the device and the layers that do not fit stream from pinned host memory), and each
+ * session's decoder owns its {@link dev.sequoia.engine.backend.cuda.CudaTransformer}s (device KV caches). Every
+ * CUDA call runs on the engine thread: the context is opened there, decoders are built and closed there, and
+ * the models are freed there before the thread stops. The CUDA backend rejects when the engine opens what it
+ * does not support: {@code --int8} (a CPU kernel), {@code --tree auto} (its profiler measures CPU transformers)
+ * and the CPU residency plan's overrides; it skips the prompt-prefix cache (its KV rows live on the device).
+ *
  * <p>Ownership: the engine's arena owns the mapped model files and is closed last; the streamed source (its
- * slots, resident copies and file) is closed before it; sessions' caches are freed when each session closes.
+ * slots, resident copies and file) is closed before it; sessions' caches are freed when each session closes;
+ * the CUDA models are closed after the sessions and before the engine thread stops.
  */
 public final class Engine implements AutoCloseable {
     private final EngineConfig config;
@@ -58,14 +73,18 @@ public final class Engine implements AutoCloseable {
     private final LlamaTransformer draftModel;
     private final StreamedLayerSource streamed;
     private final LayerSource targetLayers;
+    private final BackendChoice backend;
+    private final CudaModels cuda;
     private final List<String> offloadNotes = new ArrayList<>();
     private final int[] stopTokens;
     private final TreeProvider trees;
     private final EngineLoop loop;
     private final Set<SessionState> open = ConcurrentHashMap.newKeySet();
 
-    private Engine(EngineConfig config, Arena arena, Model target, Model draft, TreeProvider givenTrees) {
+    private Engine(EngineConfig config, BackendChoice backend, Arena arena, Model target, Model draft,
+                   TreeProvider givenTrees) {
         this.config = config;
+        this.backend = backend;
         this.arena = arena;
         this.target = target;
         this.draft = draft;
@@ -75,7 +94,7 @@ public final class Engine implements AutoCloseable {
         this.targetModel = LlamaTransformer.cpu(target, kernels, gemm);
         this.draftModel = draft == null ? null : LlamaTransformer.cpu(draft, kernels, gemm);
         try {
-            this.streamed = config.offload().enabled() ? openStreamed() : null;
+            this.streamed = backend == BackendChoice.CPU && config.offload().enabled() ? openStreamed() : null;
         } catch (RuntimeException e) {
             kernels.close();
             throw e;
@@ -86,6 +105,27 @@ public final class Engine implements AutoCloseable {
                 : givenTrees != null ? givenTrees : treeProvider();
         this.loop = new EngineLoop(1024, new PrefixCache(config.prefixCacheBytes(), 1));
         loop.start("sequoia-engine");
+        this.cuda = backend == BackendChoice.CUDA ? openCuda() : null;
+    }
+
+    /** Opens the device context and uploads the models on the engine thread (the context is current there). */
+    private CudaModels openCuda() {
+        try {
+            return onEngineThread(() -> {
+                CudaModels models = CudaModels.open(target, draft, config.offload().budgetBytes());
+                try {
+                    offloadNotes.add(models.describe());
+                    return models;
+                } catch (RuntimeException e) {
+                    models.close();
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            loop.shutdown();
+            kernels.close();
+            throw e;
+        }
     }
 
     /** Loads the models and starts the engine thread. */
@@ -98,6 +138,7 @@ public final class Engine implements AutoCloseable {
      * configuration's tree policy (which must then name a speculative policy, not "none").
      */
     public static Engine open(EngineConfig config, TreeProvider trees) {
+        BackendChoice backend = resolveBackend(config, trees != null);
         Arena arena = Arena.ofShared();
         try {
             Model target = ModelLoader.load(config.target().model(), config.target().tokenizer(), arena);
@@ -106,10 +147,42 @@ public final class Engine implements AutoCloseable {
                         "the model file has no tokenizer; pass one (for llama2.c checkpoints: --tokenizer tokenizer.bin)");
             }
             Model draft = config.draft() == null ? null : loadDraft(config, target, arena);
-            return new Engine(config, arena, target, draft, trees);
+            return new Engine(config, backend, arena, target, draft, trees);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * CPU or CUDA, before anything is loaded: {@code cuda} without a usable driver fails with the reason, and a
+     * configuration using what the CUDA backend does not support fails naming it (for {@code cuda} even before
+     * the driver is probed, for {@code auto} once it resolves to CUDA).
+     */
+    static BackendChoice resolveBackend(EngineConfig config, boolean treesGiven) {
+        if (config.backend() == BackendChoice.CUDA) requireCudaSupports(config, treesGiven);
+        BackendChoice resolved = config.backend().resolve();
+        if (config.backend() == BackendChoice.AUTO && resolved == BackendChoice.CUDA) {
+            requireCudaSupports(config, treesGiven);
+        }
+        return resolved;
+    }
+
+    private static void requireCudaSupports(EngineConfig config, boolean treesGiven) {
+        String name = "--backend " + config.backend().name().toLowerCase(java.util.Locale.ROOT);
+        if (config.int8Activations()) {
+            throw new IllegalArgumentException(name + ": --int8 (int8 activations) runs on the CPU backend only;"
+                    + " drop --int8 or use --backend cpu");
+        }
+        if (config.draft() != null && config.tree().equals("auto") && !treesGiven) {
+            throw new IllegalArgumentException(name + ": --tree auto is not supported on the CUDA backend (its profiler"
+                    + " and acceptance measurement run CPU transformers); give a tree: chain:N, KxL (e.g. 4x8),"
+                    + " dynamic:N or a growmap JSON file, or use --backend cpu");
+        }
+        if (!config.offload().overrides().equals(dev.sequoia.offload.plan.PlanOverrides.NONE)) {
+            throw new IllegalArgumentException(name + ": --resident-layers and --slots override the CPU residency plan;"
+                    + " on CUDA, --memory-budget alone bounds the target's layers on the device ("
+                    + CudaModels.SLOTS + " slots)");
         }
     }
 
@@ -140,6 +213,12 @@ public final class Engine implements AutoCloseable {
     }
 
     public EngineConfig config() { return config; }
+
+    /** The backend the models run on: CPU or CUDA (AUTO resolved). */
+    public BackendChoice backend() { return backend; }
+
+    /** The target's residency plan on the CUDA device, or null on the CPU backend. */
+    public StreamPlan cudaPlan() { return cuda == null ? null : cuda.targetPlan(); }
     public Model target() { return target; }
     public Model draft() { return draft; }
     public Tokenizer tokenizer() { return target.tokenizer(); }
@@ -167,7 +246,8 @@ public final class Engine implements AutoCloseable {
 
     /** Opens a new, empty session. */
     public Session openSession() {
-        SessionState state = new SessionState(newDecoder());
+        // CUDA decoders allocate device memory: build them on the engine thread, where the context is current
+        SessionState state = new SessionState(cuda == null ? newDecoder() : onEngineThread(this::newDecoder));
         open.add(state);
         return new Session(this, state);
     }
@@ -187,6 +267,10 @@ public final class Engine implements AutoCloseable {
     }
 
     private StepDecoder newDecoder() {
+        if (cuda != null) {
+            return trees == null ? cuda.autoregressive(sessionCapacity())
+                    : cuda.speculative(trees, Math.min(sessionCapacity(), draft.config().contextLength()));
+        }
         if (trees == null) return new AutoregressiveDecoder(targetModel, targetLayers, sessionCapacity());
         return new SpeculativeStepDecoder(targetModel, targetLayers, draftModel, trees,
                 Math.min(sessionCapacity(), draft.config().contextLength()));
@@ -229,9 +313,35 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Runs {@code work} on the engine thread and returns its result (its exception, unwrapped, on failure). */
+    private <T> T onEngineThread(Supplier<T> work) {
+        if (loop.isEngineThread()) return work.get();
+        CompletableFuture<T> result = new CompletableFuture<>();
+        loop.submit(() -> {
+            try {
+                result.complete(work.get());
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
         for (SessionState s : open) closeSession(s);
+        if (cuda != null) {
+            onEngineThread(() -> {
+                cuda.close();
+                return null;
+            });
+        }
         loop.shutdown();
         if (streamed != null) streamed.close();
         kernels.close();

@@ -1,5 +1,6 @@
 package dev.sequoia.engine.api;
 
+import dev.sequoia.engine.backend.cuda.BackendChoice;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
 
 /**
@@ -17,9 +18,19 @@ import dev.sequoia.engine.backend.offload.OffloadSettings;
  *                         all resident); the draft always stays resident
  * @param int8Activations  opt-in: Q8_0 projections multiply int8-quantized activations (VNNI, as llama.cpp
  *                         does): faster tree verification, logits within quantization error of the fp32 path
+ * @param backend          which backend runs the models: CPU (default), CUDA, or AUTO (CUDA when usable); see
+ *                         {@link Engine} for what the CUDA backend does not support
  */
 public record EngineConfig(ModelSpec target, ModelSpec draft, String tree, int budget, int depth, int threads,
-                           long prefixCacheBytes, int contextLength, OffloadSettings offload, boolean int8Activations) {
+                           long prefixCacheBytes, int contextLength, OffloadSettings offload, boolean int8Activations,
+                           BackendChoice backend) {
+    /** A configuration on the CPU backend. */
+    public EngineConfig(ModelSpec target, ModelSpec draft, String tree, int budget, int depth, int threads,
+                        long prefixCacheBytes, int contextLength, OffloadSettings offload, boolean int8Activations) {
+        this(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, offload, int8Activations,
+                BackendChoice.CPU);
+    }
+
     /** A configuration with fp32 activations. */
     public EngineConfig(ModelSpec target, ModelSpec draft, String tree, int budget, int depth, int threads,
                         long prefixCacheBytes, int contextLength, OffloadSettings offload) {
@@ -34,6 +45,7 @@ public record EngineConfig(ModelSpec target, ModelSpec draft, String tree, int b
 
     public EngineConfig {
         if (offload == null) offload = OffloadSettings.NONE;
+        if (backend == null) backend = BackendChoice.CPU;
         if (target == null) throw new IllegalArgumentException("a target model is required");
         if (tree == null || tree.isBlank()) tree = draft == null ? "none" : "auto";
         if (budget < 0) throw new IllegalArgumentException("budget must be >= 0, got " + budget);
@@ -52,32 +64,38 @@ public record EngineConfig(ModelSpec target, ModelSpec draft, String tree, int b
     }
 
     public EngineConfig withDraft(ModelSpec draftModel, String treePolicy) {
-        return new EngineConfig(target, draftModel, treePolicy, budget, depth, threads, prefixCacheBytes, contextLength, offload, int8Activations);
+        return new EngineConfig(target, draftModel, treePolicy, budget, depth, threads, prefixCacheBytes, contextLength, offload, int8Activations, backend);
     }
 
     public EngineConfig withTree(String treePolicy, int treeBudget, int treeDepth) {
-        return new EngineConfig(target, draft, treePolicy, treeBudget, treeDepth, threads, prefixCacheBytes, contextLength, offload, int8Activations);
+        return new EngineConfig(target, draft, treePolicy, treeBudget, treeDepth, threads, prefixCacheBytes, contextLength, offload, int8Activations, backend);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(target, draft, tree, budget, depth, n, prefixCacheBytes, contextLength, offload, int8Activations);
+        return new EngineConfig(target, draft, tree, budget, depth, n, prefixCacheBytes, contextLength, offload, int8Activations, backend);
     }
 
     public EngineConfig withPrefixCacheBytes(long bytes) {
-        return new EngineConfig(target, draft, tree, budget, depth, threads, bytes, contextLength, offload, int8Activations);
+        return new EngineConfig(target, draft, tree, budget, depth, threads, bytes, contextLength, offload, int8Activations, backend);
     }
 
     public EngineConfig withContextLength(int tokens) {
-        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, tokens, offload, int8Activations);
+        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, tokens, offload, int8Activations, backend);
     }
 
     /** The target streams within {@code settings}' memory budget (budget 0: all resident). */
     public EngineConfig withOffload(OffloadSettings settings) {
-        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, settings, int8Activations);
+        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, settings, int8Activations, backend);
     }
 
     public EngineConfig withInt8Activations(boolean on) {
-        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, offload, on);
+        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, offload, on, backend);
+    }
+
+    /** Runs the models on {@code choice} (AUTO is resolved when the engine opens). */
+    public EngineConfig withBackend(BackendChoice choice) {
+        return new EngineConfig(target, draft, tree, budget, depth, threads, prefixCacheBytes, contextLength, offload,
+                int8Activations, choice);
     }
 
     public static int defaultThreads() { return Math.max(1, Runtime.getRuntime().availableProcessors()); }

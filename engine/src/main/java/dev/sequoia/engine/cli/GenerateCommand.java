@@ -11,6 +11,7 @@ import dev.sequoia.engine.api.GenerationResult;
 import dev.sequoia.engine.api.GenerationStats;
 import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
+import dev.sequoia.engine.backend.cuda.BackendChoice;
 import dev.sequoia.engine.sampling.Sampler.TokenLogprob;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.speculative.AutoTree;
@@ -93,6 +94,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--int8", description = "Opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does.")
     boolean int8;
 
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME",
+            description = "cpu (default) | cuda | auto (CUDA when a driver, a GPU and the bundled kernels are present)."
+                    + " CUDA does not support --int8, --tree auto or the prompt-prefix cache.")
+    String backend;
+
     @Mixin
     OffloadOptions offload = new OffloadOptions();
 
@@ -125,7 +131,8 @@ public final class GenerateCommand implements Callable<Integer> {
     EngineConfig engineConfig() {
         ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
         return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(), int8);
+                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(), int8,
+                BackendChoice.parse(backend));
     }
 
     static String summary(GenerationStats s) {
