@@ -336,15 +336,18 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         for (SessionState s : open) closeSession(s);
-        if (cuda != null) {
-            onEngineThread(() -> {
-                cuda.close();
-                return null;
-            });
+        try {
+            if (cuda != null) {
+                onEngineThread(() -> {
+                    cuda.close(); // on the engine thread, where the context is current
+                    return null;
+                });
+            }
+        } finally {
+            loop.shutdown();
+            if (streamed != null) streamed.close();
+            kernels.close();
+            arena.close();
         }
-        loop.shutdown();
-        if (streamed != null) streamed.close();
-        kernels.close();
-        arena.close();
     }
 }
