@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * scratch state that is never written out.
  *
  * <p>Reproducibility: a query's arithmetic (block boundaries, FMA order, the tier-independent
- * {@link VectorExp}, fixed-order lane sums, StrictMath for scalars) does not depend on the other queries of
+ * {@link VectorExp} and its scalar twin, fixed-order lane sums) does not depend on the other queries of
  * the task nor on how tokens are split into tasks, so a token's output is the same bits whatever batch it
  * is verified in.
  *
@@ -162,7 +162,7 @@ final class OnlineSoftmax {
             e.intoArray(s, p + k);
             sum = sum.add(e);
         }
-        float c = (float) StrictMath.exp(mOld - mNew); // 0 on the first block, whose old state is all zeros
+        float c = VectorExp.exp(mOld - mNew); // ~1e-38 on the first block, whose old state is all zeros
         s[mSlot] = mNew;
         FloatVector.fromArray(F, s, st + headDim).mul(c).add(sum).intoArray(s, st + headDim);
         s[lanes + slot] = c;
@@ -243,7 +243,7 @@ final class OnlineSoftmax {
             for (int i = 0; i < L; i++) score += s[lanes + i];
             score *= scale;
             float mNew = Math.max(m, score);
-            float c = (float) StrictMath.exp(m - mNew), p = (float) StrictMath.exp(score - mNew);
+            float c = VectorExp.exp(m - mNew), p = VectorExp.exp(score - mNew);
             m = mNew;
             l = l * c + p;
             FloatVector vp = FloatVector.broadcast(F, p);

@@ -37,6 +37,20 @@ final class VectorExp {
         return y.mul(e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 
+    /**
+     * The scalar twin: the same steps in float arithmetic (Math.fma is exact), so it returns the bits of
+     * any lane of {@link #exp(FloatVector)} for the same input; the online softmax's scalar factors use it.
+     */
+    static float exp(float x) {
+        x = Math.max(x, LOWEST);
+        float n = Math.fma(x, LOG2E, ROUND) - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, P0, P1), r, P2), r, P3), r, P4), r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        return y * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
     private static FloatVector c(float value) {
         return FloatVector.broadcast(F, value);
     }

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Both paths give a token the same bits whatever batch it comes in (verification and plain decoding
  * agree): a query's arithmetic never depends on the other queries, sums over lanes run in lane order, and
- * exp is the tier-independent {@link VectorExp} (or StrictMath), so JIT compilation does not change it.
+ * exp is the tier-independent {@link VectorExp} (vector or scalar twin), so JIT compilation does not change it.
  *
  * <p>Threading: called by the engine thread; per-worker score scratch is resized before the parallel loop
  * (whose start publishes it) and each worker touches only its own.
@@ -139,7 +139,7 @@ public final class VectorTreeAttention extends TreeAttention {
         for (int upper = F.loopBound(len); i < upper; i += L) {
             VectorExp.exp(FloatVector.fromArray(F, s, off + i).sub(max)).intoArray(s, off + i);
         }
-        for (; i < len; i++) s[off + i] = (float) StrictMath.exp(s[off + i] - max);
+        for (; i < len; i++) s[off + i] = VectorExp.exp(s[off + i] - max);
         float total = 0f;
         for (i = 0; i < len; i++) total += s[off + i];
         return total;

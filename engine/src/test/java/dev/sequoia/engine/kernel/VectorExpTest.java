@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** {@link VectorExp} against Math.exp over the softmax range, and its clamp below ln(Float.MIN_NORMAL). */
+/**
+ * {@link VectorExp} against Math.exp over the softmax range, its scalar twin bit for bit against the vector,
+ * and its clamp below ln(Float.MIN_NORMAL).
+ */
 class VectorExpTest {
     private static final int L = VectorDequant.L;
 
@@ -21,6 +24,9 @@ class VectorExpTest {
             for (int i = 0; i < L; i++) x[i] = it < 100 ? -87f * (it * L + i) / (100 * L) : (float) (rnd.nextDouble() * -87.3 + (it % 2) * 40);
             VectorExp.exp(FloatVector.fromArray(VectorDequant.F, x, 0)).intoArray(y, 0);
             for (int i = 0; i < L; i++) {
+                if (Float.floatToIntBits(VectorExp.exp(x[i])) != Float.floatToIntBits(y[i])) {
+                    fail("scalar exp(" + x[i] + ") = " + VectorExp.exp(x[i]) + ", vector lane " + y[i]);
+                }
                 double want = Math.exp(x[i]);
                 if (!(Math.abs(y[i] - want) <= 4 * Math.ulp((float) want))) {
                     fail("exp(" + x[i] + "): expected " + want + ", got " + y[i]);
