@@ -50,13 +50,19 @@ public final class ForwardBench {
     }
 
     /**
-     * Seconds of each of {@code iterations} decode steps (after two warm-up steps), running {@code between}
-     * before each timed step (a bandwidth probe pass, say).
+     * Single-token forwards run before any timing: with two, the first timed decode steps still ran code the
+     * JIT had not finished compiling (tinyllama Q8_0: 9-13 tokens/s over 5 steps, 30-32 over 40).
+     */
+    static final int WARM_UP_STEPS = 20;
+
+    /**
+     * Seconds of each of {@code iterations} decode steps (after {@link #WARM_UP_STEPS} warm-up steps), running
+     * {@code between} before each timed step (a bandwidth probe pass, say).
      */
     public double[] decodeSteps(int iterations, Runnable between) {
-        KvCache cache = transformer.newCache(iterations + 3);
+        KvCache cache = transformer.newCache(iterations + WARM_UP_STEPS + 1);
         double[] seconds = new double[iterations];
-        for (int it = -2; it < iterations; it++) {
+        for (int it = -WARM_UP_STEPS; it < iterations; it++) {
             if (it >= 0) between.run();
             long t0 = System.nanoTime();
             transformer.forward(cache, new int[] {1 + Math.floorMod(it, 7)}, new int[] {-1});
@@ -88,7 +94,7 @@ public final class ForwardBench {
             for (int i = 0; i < m; i++) path[i] = i;
             cache.keep(path);
         }
-        timeTree(cache, 1, 0); // warm-up
+        for (int i = 0; i < WARM_UP_STEPS; i++) timeTree(cache, 1, 0); // the single-token path, JIT-compiled
         Map<Integer, VerifyTiming> result = new LinkedHashMap<>();
         for (int n : batchSizes) {
             timeTree(cache, n, 1); // warm-up of this shape
