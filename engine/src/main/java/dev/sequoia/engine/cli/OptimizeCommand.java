@@ -159,6 +159,9 @@ public final class OptimizeCommand implements Callable<Integer> {
         profile.times().byBudget().forEach((n, s) -> t.put(String.valueOf(n), s));
         out.put("t_seconds", t);
         out.put("draft_s_per_level", profile.draftSecondsPerLevel());
+        Map<String, Double> byWidth = new LinkedHashMap<>();
+        profile.draftByWidth().forEach((width, secs) -> byWidth.put(Integer.toString(width), secs));
+        out.put("draft_s_by_width", byWidth);
         out.put("acceptance", acceptance.acceptance());
         out.put("budget", c.budget());
         out.put("depth", c.levels());

@@ -110,8 +110,11 @@ public final class AutoTree implements TreeProvider {
         VerificationProfiler.Profile profile = profile();
         TreeChoice choice = TreeOptimizer.optimize(p, profile.times(), profile.draftSecondsPerLevel(),
                 depth > 0 ? depth : DEFAULT_MAX_LEVELS);
-        lastChoice = choice;
         Tree tree = LevelBoundedTreeDp.solve(p, choice.budget(), choice.levels()).tree(choice.budget(), choice.levels());
+        // the search prices every level at the width-8 draft time (Sequoia's constant c); the chosen tree's
+        // prediction uses its own level widths
+        TreeChoice priced = predicted(p, tree);
+        lastChoice = priced != null ? priced : choice;
         return TreeSpec.of(tree, "auto (optimizer: " + choice.budget() + " nodes, " + choice.levels() + " levels)");
     }
 
@@ -123,7 +126,7 @@ public final class AutoTree implements TreeProvider {
         VerificationProfiler.Profile cached = profile != null ? profile : profiles.profile(configuration);
         if (cached == null || !cached.times().byBudget().containsKey(tree.size())) return null;
         double g = tree.expectedTokens(p);
-        double perToken = (tree.levels() * cached.draftSecondsPerLevel() + cached.times().at(tree.size())) / g;
+        double perToken = (cached.draftSecondsFor(tree) + cached.times().at(tree.size())) / g;
         return new TreeChoice(tree.size(), tree.levels(), g, perToken, cached.times().at(1) / perToken, tree);
     }
 

@@ -57,7 +57,11 @@ public final class PairProfiles {
         if (n == null || !n.has("times")) return null;
         TreeMap<Integer, Double> times = new TreeMap<>();
         n.get("times").fields().forEachRemaining(e -> times.put(Integer.parseInt(e.getKey()), e.getValue().asDouble()));
-        return new VerificationProfiler.Profile(new VerificationTimes(times), n.get("draft_seconds_per_level").asDouble());
+        TreeMap<Integer, Double> byWidth = new TreeMap<>();
+        if (n.has("draft_seconds_by_width")) {
+            n.get("draft_seconds_by_width").fields().forEachRemaining(e -> byWidth.put(Integer.parseInt(e.getKey()), e.getValue().asDouble()));
+        }
+        return new VerificationProfiler.Profile(new VerificationTimes(times), n.get("draft_seconds_per_level").asDouble(), byWidth);
     }
 
     public void saveProfile(String configuration, VerificationProfiler.Profile p) {
@@ -65,6 +69,8 @@ public final class PairProfiles {
         ObjectNode times = o.putObject("times");
         p.times().byBudget().forEach((n, t) -> times.put(Integer.toString(n), t));
         o.put("draft_seconds_per_level", p.draftSecondsPerLevel());
+        ObjectNode byWidth = o.putObject("draft_seconds_by_width");
+        p.draftByWidth().forEach((w, t) -> byWidth.put(Integer.toString(w), t));
         write(profileFile(configuration), o);
     }
 

@@ -4,8 +4,10 @@ import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.optimize.VerificationTimes;
+import dev.sequoia.tree.Tree;
 
 import java.util.Arrays;
+import java.util.NavigableMap;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -17,15 +19,59 @@ import java.util.TreeMap;
 public final class VerificationProfiler {
     private VerificationProfiler() {}
 
-    /** The profile: verification seconds per budget and draft seconds per level. */
-    public record Profile(VerificationTimes times, double draftSecondsPerLevel) {}
+    /** Level widths at which the draft's forward is timed. */
+    static final int[] DRAFT_WIDTHS = {1, 8, 32};
+
+    /**
+     * The profile: verification seconds per budget; the draft's forward seconds by level width (tokens in one
+     * draft forward), and its time at width 8, the optimizer's constant cost per level.
+     */
+    public record Profile(VerificationTimes times, double draftSecondsPerLevel, NavigableMap<Integer, Double> draftByWidth) {
+        public Profile {
+            draftByWidth = draftByWidth == null || draftByWidth.isEmpty()
+                    ? new TreeMap<>(java.util.Map.of(8, draftSecondsPerLevel)) : new TreeMap<>(draftByWidth);
+        }
+
+        /** A profile from before widths were timed: every width costs the width-8 time. */
+        public Profile(VerificationTimes times, double draftSecondsPerLevel) {
+            this(times, draftSecondsPerLevel, null);
+        }
+
+        /** Draft seconds for one forward over {@code width} tokens: linear between timed widths, beyond them too. */
+        public double draftSeconds(int width) {
+            Integer lo = draftByWidth.floorKey(width), hi = draftByWidth.ceilingKey(width);
+            if (lo != null && lo == width) return draftByWidth.get(lo);
+            if (lo == null) lo = hi;
+            if (hi == null) hi = lo;
+            if (lo.equals(hi)) { // one side only: extend the nearest segment, or the single point
+                Integer other = width < lo ? draftByWidth.higherKey(lo) : draftByWidth.lowerKey(lo);
+                if (other == null) return draftByWidth.get(lo);
+                lo = Math.min(lo, other);
+                hi = Math.max(hi, other);
+            }
+            double a = draftByWidth.get(lo), b = draftByWidth.get(hi);
+            return Math.max(0, a + (b - a) * (width - lo) / (double) (hi - lo));
+        }
+
+        /**
+         * Draft seconds of one speculation step growing {@code tree} level by level: the pass over the new bonus
+         * token, then one forward per level that has children (its nodes are the batch).
+         */
+        public double draftSecondsFor(Tree tree) {
+            java.util.List<int[]> levels = tree.levelNodes();
+            double s = draftSeconds(1);
+            for (int l = 0; l < levels.size() - 1; l++) s += draftSeconds(levels.get(l).length);
+            return s;
+        }
+    }
 
     public static Profile measure(LlamaTransformer target, LayerSource targetLayers, LlamaTransformer draft,
                                   int[] budgets, int prefix, int repetitions) {
         SortedMap<Integer, Double> times = new TreeMap<>();
         for (int n : budgets) times.put(n, seconds(target, targetLayers, prefix, n, repetitions));
-        double draftLevel = seconds(draft, LayerSource.resident(draft.weights()), prefix, 8, repetitions);
-        return new Profile(new VerificationTimes(times), draftLevel);
+        NavigableMap<Integer, Double> draftByWidth = new TreeMap<>();
+        for (int w : DRAFT_WIDTHS) draftByWidth.put(w, seconds(draft, LayerSource.resident(draft.weights()), prefix, w, repetitions));
+        return new Profile(new VerificationTimes(times), draftByWidth.get(8), draftByWidth);
     }
 
     /** Median seconds of a forward over a random-shaped tree of n tokens after {@code prefix} tokens. */

@@ -86,13 +86,24 @@ class OptimizeCommandTest {
             try (Engine engine = Engine.open(config.withTree("auto", 8, 0))) {
                 engine.trees().forSampling(0, 1);
                 var c = ((AutoTree) engine.trees()).lastChoice();
-                double t8 = j.get("t_seconds").get("8").asDouble(), draftLevel = j.get("draft_s_per_level").asDouble();
+                double t8 = j.get("t_seconds").get("8").asDouble();
                 assertEquals(8, c.budget(), "a given size is predicted from the cached profile too");
-                assertEquals(c.levels() * draftLevel + t8, c.timePerToken() * c.expectedTokens(), 1e-9);
+                // the draft is priced per level at that level's width, from the widths optimize timed
+                var byWidth = j.get("draft_s_by_width");
+                assertEquals(List.of("1", "8", "32"), fieldNames(byWidth));
+                var profile = ((AutoTree) engine.trees()).profile();
+                assertEquals(byWidth.get("1").asDouble(), profile.draftSeconds(1), 0.0);
+                assertEquals(profile.draftSecondsFor(c.tree()) + t8, c.timePerToken() * c.expectedTokens(), 1e-9);
             }
         } finally {
             deleteTree(profiles);
         }
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test
