@@ -6,6 +6,8 @@ import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.sampling.Sampler;
 import dev.sequoia.engine.sampling.SamplingParams;
 
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /** Plain decoding with the target alone: one forward, one token per step. */
@@ -40,6 +42,15 @@ public final class AutoregressiveDecoder implements StepDecoder {
 
     /** Feeds and commits a chain in chunks, taking the layers from {@code layers}. */
     public static void feedChain(LlamaTransformer model, LayerSource layers, KvCache cache, int[] tokens) {
+        feedChunks(tokens, (chunk, parents) -> model.forward(cache, chunk, parents, layers), cache::keep);
+    }
+
+    /**
+     * Feeds and commits a chain on any backend, {@link #PREFILL_CHUNK} tokens at a time: for each chunk,
+     * {@code forward(chunk, parents)} appends it as a chain after the committed rows, then {@code keep(path)}
+     * commits all of it.
+     */
+    public static void feedChunks(int[] tokens, BiConsumer<int[], int[]> forward, Consumer<int[]> keep) {
         for (int start = 0; start < tokens.length; start += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, tokens.length - start);
             int[] chunk = java.util.Arrays.copyOfRange(tokens, start, start + n);
@@ -49,8 +60,8 @@ public final class AutoregressiveDecoder implements StepDecoder {
                 parents[i] = i - 1;
                 path[i] = i;
             }
-            model.forward(cache, chunk, parents, layers);
-            cache.keep(path);
+            forward.accept(chunk, parents);
+            keep.accept(path);
         }
     }
 

@@ -47,6 +47,16 @@ public final class SpeculativeStepDecoder implements StepDecoder {
 
     @Override
     public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
+        return step(target, draft, trees, root, sampling, random);
+    }
+
+    /**
+     * One speculation step of {@code draft} for {@code target} from the bonus token {@code root}, under the tree
+     * {@code trees} gives for these sampling settings, on any backend: the emitted tokens, the target's logits
+     * at each, and the time in draft forwards, target forwards and the rest.
+     */
+    public static StepOutput step(RecordingModel target, RecordingModel draft, TreeProvider trees, int root,
+                                  SamplingParams sampling, RandomGenerator random) {
         if (sampling.topK() > 0) {
             throw new IllegalArgumentException("top-k is not supported with speculative decoding (use top-p), got top-k "
                     + sampling.topK());
@@ -61,9 +71,8 @@ public final class SpeculativeStepDecoder implements StepDecoder {
         long verifyNanos = target.forwardNanos() - target0;
         long sampleNanos = System.nanoTime() - t0 - draftNanos - verifyNanos;
         // the kept path is the root and the accepted nodes: emitted token i was chosen at path node i
-        float[][] logits = target.keptLogits();
-        return new StepOutput(result.tokens(), logits, (int) decoder.counters().draftForwards(), draftNanos,
-                verifyNanos, sampleNanos);
+        return new StepOutput(result.tokens(), target.keptLogits(), (int) decoder.counters().draftForwards(),
+                draftNanos, verifyNanos, sampleNanos);
     }
 
     @Override

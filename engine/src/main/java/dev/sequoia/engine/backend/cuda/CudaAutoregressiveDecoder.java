@@ -6,7 +6,6 @@ import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
 import dev.sequoia.engine.session.StepDecoder;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -31,18 +30,7 @@ final class CudaAutoregressiveDecoder implements StepDecoder {
 
     /** Feeds and commits a chain in chunks of {@link AutoregressiveDecoder#PREFILL_CHUNK} tokens. */
     static void feedChain(CudaTransformer model, int[] tokens) {
-        for (int start = 0; start < tokens.length; start += AutoregressiveDecoder.PREFILL_CHUNK) {
-            int n = Math.min(AutoregressiveDecoder.PREFILL_CHUNK, tokens.length - start);
-            int[] chunk = Arrays.copyOfRange(tokens, start, start + n);
-            int[] parents = new int[n];
-            int[] path = new int[n];
-            for (int i = 0; i < n; i++) {
-                parents[i] = i - 1;
-                path[i] = i;
-            }
-            model.forward(chunk, parents);
-            model.keep(path);
-        }
+        AutoregressiveDecoder.feedChunks(tokens, model::forward, model::keep);
     }
 
     @Override

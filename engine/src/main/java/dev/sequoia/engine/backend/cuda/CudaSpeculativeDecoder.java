@@ -1,8 +1,6 @@
 package dev.sequoia.engine.backend.cuda;
 
 import dev.sequoia.decode.SpeculativeDecoder;
-import dev.sequoia.decode.StepResult;
-import dev.sequoia.decode.TreePolicy;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.StepDecoder;
@@ -40,22 +38,7 @@ final class CudaSpeculativeDecoder implements StepDecoder {
 
     @Override
     public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
-        if (sampling.topK() > 0) {
-            throw new IllegalArgumentException("top-k is not supported with speculative decoding (use top-p), got top-k "
-                    + sampling.topK());
-        }
-        long t0 = System.nanoTime(), draft0 = draft.forwardNanos(), target0 = target.forwardNanos();
-        var params = dev.sequoia.sample.SamplingParams.of(sampling.temperature(), sampling.topP());
-        TreePolicy policy = trees.forSampling(sampling.temperature(), sampling.topP()).policy();
-        SpeculativeDecoder decoder = new SpeculativeDecoder(target, draft, policy, params, random);
-        decoder.prefill(new int[]{root});
-        StepResult result = decoder.step();
-        long draftNanos = draft.forwardNanos() - draft0;
-        long verifyNanos = target.forwardNanos() - target0;
-        long sampleNanos = System.nanoTime() - t0 - draftNanos - verifyNanos;
-        // the kept path is the root and the accepted nodes: emitted token i was chosen at path node i
-        return new StepOutput(result.tokens(), target.keptLogits(), (int) decoder.counters().draftForwards(),
-                draftNanos, verifyNanos, sampleNanos);
+        return SpeculativeStepDecoder.step(target, draft, trees, root, sampling, random);
     }
 
     @Override
