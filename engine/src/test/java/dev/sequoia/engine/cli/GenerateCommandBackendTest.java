@@ -6,24 +6,12 @@ import dev.sequoia.engine.testing.SharedModels;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** {@code generate --backend}: parsing, the CPU default, and one-line errors for what CUDA cannot run. */
 class GenerateCommandBackendTest {
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return cl.execute(args);
-    }
-
     private static GenerateCommand parse(String... args) {
         GenerateCommand command = new GenerateCommand();
         new CommandLine(command).parseArgs(args);
@@ -40,26 +28,30 @@ class GenerateCommandBackendTest {
 
     @Test
     void anUnknownBackendNamesTheAllowedOnes() {
-        assertEquals(2, run("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "gpu"));
-        assertTrue(err.toString().contains("--backend must be cpu, cuda or auto, got 'gpu'"), err.toString());
-        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+        CliRun r = CliRun.of("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "gpu");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--backend must be cpu, cuda or auto, got 'gpu'"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
 
     @Test
     void cudaWithoutADriverIsAOneLineErrorWithTheReason() {
         assumeFalse(Cuda.isAvailable(), "this machine has CUDA");
-        assertEquals(2, run("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "cuda", "-n", "2"));
-        assertTrue(err.toString().contains("--backend cuda: " + Cuda.unavailableReason()), err.toString());
-        assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
+        CliRun r = CliRun.of("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "cuda", "-n", "2");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--backend cuda: " + Cuda.unavailableReason()), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
 
     @Test
     void cudaWithTreeAutoOrInt8IsRefusedWithTheAlternatives() {
-        assertEquals(2, run("generate", "--model", SharedModels.target().toString(), "--tokenizer",
-                SharedModels.tokenizer().toString(), "--draft", SharedModels.draft().toString(), "--backend", "cuda"));
-        assertTrue(err.toString().contains("--tree auto is not supported on the CUDA backend"), err.toString());
-        assertTrue(err.toString().contains("chain:N, KxL (e.g. 4x8), dynamic:N or a growmap JSON file"), err.toString());
-        assertEquals(2, run("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "cuda", "--int8"));
-        assertTrue(err.toString().contains("--int8 (int8 activations) runs on the CPU backend only"), err.toString());
+        CliRun auto = CliRun.of("generate", "--model", SharedModels.target().toString(), "--tokenizer",
+                SharedModels.tokenizer().toString(), "--draft", SharedModels.draft().toString(), "--backend", "cuda");
+        assertEquals(2, auto.exit());
+        assertTrue(auto.err().contains("--tree auto is not supported on the CUDA backend"), auto.err());
+        assertTrue(auto.err().contains("chain:N, KxL (e.g. 4x8), dynamic:N or a growmap JSON file"), auto.err());
+        CliRun int8 = CliRun.of("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "cuda", "--int8");
+        assertEquals(2, int8.exit());
+        assertTrue(int8.err().contains("--int8 (int8 activations) runs on the CPU backend only"), int8.err());
     }
 }

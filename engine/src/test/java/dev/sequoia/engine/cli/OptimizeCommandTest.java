@@ -12,11 +12,8 @@ import dev.sequoia.engine.testing.SharedModels;
 import dev.sequoia.offload.plan.PlanOverrides;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,17 +35,6 @@ class OptimizeCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void streamedPairGetsAChoiceAndGenerateFindsTheCachedProfile() throws IOException {
         // Copies: the pair's cache key includes the paths, so this test's measurements stay its own.
@@ -56,7 +42,7 @@ class OptimizeCommandTest {
         Path draft = Files.copy(SharedModels.draft(), dir.resolve("draft.bin"));
         Path profiles = new PairProfiles(PairProfiles.defaultRoot(), target, draft).dir();
         try {
-            Run r = run("optimize", "--model", target.toString(), "--draft", draft.toString(), "--tokenizer",
+            CliRun r = CliRun.of("optimize", "--model", target.toString(), "--draft", draft.toString(), "--tokenizer",
                     SharedModels.tokenizer().toString(), "--memory-budget", "64MiB", "--resident-layers", "0",
                     "--slots", "2", "--sizes", "1,2,4,8,16", "--repetitions", "1", "--prefix", "8",
                     "--acceptance-steps", "4", "--context", "128", "--threads", "1", "--json");
@@ -108,7 +94,7 @@ class OptimizeCommandTest {
 
     @Test
     void budgetTooSmallForTwoSlotsIsAClearError() {
-        Run r = run("optimize", "--model", SharedModels.target().toString(), "--draft", SharedModels.draft().toString(),
+        CliRun r = CliRun.of("optimize", "--model", SharedModels.target().toString(), "--draft", SharedModels.draft().toString(),
                 "--tokenizer", SharedModels.tokenizer().toString(), "--memory-budget", "512KiB", "--context", "64");
         assertNotEquals(0, r.exit());
         assertTrue(r.err().contains("too small") && r.err().contains("2 slots"), r.err());

@@ -43,16 +43,7 @@ class VectorTreeAttentionTest {
         int kvHeads = 2, heads = group * kvHeads;
         SplittableRandom rnd = new SplittableRandom(headDim * 1_000_003L + group * 1009L + committed * 41L + n);
         KvCache cache = new KvCache(2, kvHeads * headDim, committed + n);
-        if (committed > 0) {
-            int[] chain = new int[committed], path = new int[committed];
-            for (int i = 0; i < committed; i++) {
-                chain[i] = i - 1;
-                path[i] = i;
-            }
-            cache.appendPending(chain);
-            fill(cache, 0, committed, rnd);
-            cache.keep(path);
-        }
+        commitPrefix(cache, committed, rnd);
         int[] parents = new int[n];
         for (int i = 0; i < n; i++) parents[i] = rnd.nextInt(i + 1) - 1; // a random forest under the prefix
         int first = cache.appendPending(parents);
@@ -90,16 +81,7 @@ class VectorTreeAttentionTest {
         SplittableRandom rnd = new SplittableRandom(heads * 31L + committed);
         int kvDim = kvHeads * headDim;
         KvCache cache = new KvCache(2, kvDim, committed + n);
-        if (committed > 0) {
-            int[] chain = new int[committed], path = new int[committed];
-            for (int i = 0; i < committed; i++) {
-                chain[i] = i - 1;
-                path[i] = i;
-            }
-            cache.appendPending(chain);
-            fill(cache, 0, committed, rnd);
-            cache.keep(path);
-        }
+        commitPrefix(cache, committed, rnd);
         int[] parents = new int[n];
         for (int i = 0; i < n; i++) parents[i] = i == 0 ? -1 : rnd.nextInt(i); // a random tree
         int first = cache.appendPending(parents);
@@ -111,6 +93,19 @@ class VectorTreeAttentionTest {
             new VectorTreeAttention(heads, kvHeads, headDim, pool).attend(q, cache, 1, first, n, actual);
         }
         assertClose(expected, actual, heads * headDim);
+    }
+
+    /** Commits a chain of {@code committed} rows of random keys and values. */
+    private static void commitPrefix(KvCache cache, int committed, SplittableRandom rnd) {
+        if (committed == 0) return;
+        int[] chain = new int[committed], path = new int[committed];
+        for (int i = 0; i < committed; i++) {
+            chain[i] = i - 1;
+            path[i] = i;
+        }
+        cache.appendPending(chain);
+        fill(cache, 0, committed, rnd);
+        cache.keep(path);
     }
 
     private static void assertClose(float[] expected, float[] actual, int width) {
