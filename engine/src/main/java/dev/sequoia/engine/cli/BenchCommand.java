@@ -16,6 +16,7 @@ import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tensor.TensorType;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -84,8 +85,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
-    @Option(names = "--int8", description = "opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does")
-    boolean int8;
+    @Mixin
+    Int8Option int8 = new Int8Option();
 
     enum Mode { decode, verify }
 
@@ -100,11 +101,8 @@ public final class BenchCommand implements Callable<Integer> {
              StreamProbe probe = new StreamProbe(mm.pool(), streamMb << 20)) {
             String reason = mm.nativeUnavailableReason();
             report.put("kernels", reason == null ? "native-avx512 + vector-api" : "vector-api (" + reason + ")");
-            Int8ActivationMatMul int8mm = int8 ? new Int8ActivationMatMul(mm, true) : null; // borrows mm's pool
-            if (int8mm != null) {
-                String why = int8mm.nativeUnavailableReason();
-                report.put("activations", why == null ? "int8 (vnni) for Q8_0" : "int8 (scalar twin: " + why + ") for Q8_0");
-            }
+            Int8ActivationMatMul int8mm = int8.open(mm); // borrows mm's pool
+            if (int8mm != null) report.put("activations", Int8Option.describe(int8mm));
             MatMul kernels = int8mm != null ? int8mm : mm;
             if (source.model != null) benchModel(ModelLoader.load(source.model, null, arena), mm, kernels, probe, report);
             else if (gemmOnly) benchSynthetic(ModelShape.named(source.synthetic), kernels, probe, report);

@@ -91,8 +91,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--int8", description = "Opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does.")
-    boolean int8;
+    @Mixin
+    Int8Option int8 = new Int8Option();
 
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME",
             description = "cpu (default) | cuda | auto (CUDA when a driver, a GPU and the bundled kernels are present)."
@@ -131,7 +131,7 @@ public final class GenerateCommand implements Callable<Integer> {
     EngineConfig engineConfig() {
         ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
         return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(), int8,
+                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(), int8.enabled,
                 BackendChoice.parse(backend));
     }
 

@@ -9,6 +9,7 @@ import dev.sequoia.offload.plan.Bytes;
 import dev.sequoia.offload.plan.PlanOverrides;
 import dev.sequoia.offload.telemetry.PassTelemetry;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -62,8 +63,8 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
-    @Option(names = "--int8", description = "opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does")
-    boolean int8;
+    @Mixin
+    Int8Option int8 = new Int8Option();
 
     @Override
     public Integer call() throws Exception {
@@ -74,9 +75,8 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         OffloadBench.Result r;
         String activations;
         try (VectorMatMul kernels = new VectorMatMul(threads);
-             Int8ActivationMatMul int8mm = int8 ? new Int8ActivationMatMul(kernels, true) : null) {
-            activations = int8mm == null ? "fp32"
-                    : int8mm.nativeUnavailableReason() == null ? "int8 (vnni) for Q8_0" : "int8 (scalar twin) for Q8_0";
+             Int8ActivationMatMul int8mm = int8.open(kernels)) {
+            activations = int8mm == null ? "fp32" : Int8Option.describe(int8mm);
             r = OffloadBench.run(cfg, kernels, int8mm != null ? int8mm : kernels, json ? line -> {} : System.err::println);
         }
         Map<String, Object> out = report(r);

@@ -77,8 +77,8 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    @Option(names = "--int8", description = "Opt-in: Q8_0 weights multiply int8-quantized activations (VNNI), as llama.cpp does.")
-    boolean int8;
+    @Mixin
+    Int8Option int8 = new Int8Option();
 
     @Mixin
     OffloadOptions offload = new OffloadOptions();
@@ -89,7 +89,7 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EngineConfig config = new EngineConfig(new ModelSpec(model, tokenizer), new ModelSpec(draft, tokenizer), "auto",
-                0, 0, threads == null ? EngineConfig.defaultThreads() : threads, 0, context, offload.settings(), int8);
+                0, 0, threads == null ? EngineConfig.defaultThreads() : threads, 0, context, offload.settings(), int8.enabled);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         Consumer<String> log = line -> {
