@@ -23,7 +23,7 @@ if [[ -z "${SEQUOIA_LIBCUBLAS:-}" ]]; then
   export LD_LIBRARY_PATH=$(dirname "$lib"):${LD_LIBRARY_PATH:-}
 fi
 echo "cuBLAS: ${SEQUOIA_LIBCUBLAS:-none found}"
-flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g -Dsequoia.shared.dir=$dist"
+flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
 cp="$dist/classes:$dist/lib/*"
 export SEQUOIA_REQUIRE_CUDA=1
 echo "== GPU tests"

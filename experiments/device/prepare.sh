@@ -16,7 +16,9 @@ cp engine/target/sequoia-engine.jar engine/target/lib/*.jar "$dist/lib/"
 unzip -l "$dist/lib/sequoia-native-bindings-0.1.0-SNAPSHOT.jar" | grep -c sequoia_kernels.fatbin >/dev/null \
   || { echo "prepare: the native-bindings jar has no fatbin (nvcc missing?)" >&2; exit 1; }
 (cd native-bindings/target/test-classes && "$JAVA_HOME/bin/jar" cf "$dist/lib/native-bindings-tests.jar" .)
-(cd engine/target/test-classes && "$JAVA_HOME/bin/jar" cf "$dist/lib/engine-tests.jar" .)
+# the real tokenizers (6 MB) are not needed by the GPU tests; the 64 MiB a device call carries is tight
+(cd engine/target/test-classes && "$JAVA_HOME/bin/jar" cf "$dist/lib/engine-tests.jar" $(ls | grep -vx fixtures) \
+  fixtures/golden fixtures/llamacpp)
 m2=${MAVEN_REPO:-$HOME/.m2/repository}
 jv=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml)
 pv=1.${jv#5.}
@@ -39,14 +41,14 @@ modules=$(echo "$modules,java.base,jdk.incubator.vector,jdk.unsupported,java.man
 rm -rf "$dist/jdk"
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
   --compress=zip-6 --output "$dist/jdk"
-shared=${SEQUOIA_SHARED:-$root/../shared}
-cp "$shared"/models/*.bin "$dist/models/"
-mkdir -p "$dist/models/golden" && cp "$shared"/models/golden/*.json "$dist/models/golden/"
+models=$root/engine/src/main/resources/dev/sequoia/engine/models/stories260K
+cp "$models"/*.bin "$dist/models/"
+mkdir -p "$dist/models/golden" && cp "$root"/engine/src/test/resources/fixtures/golden/*.json "$dist/models/golden/"
 # The acceptance vector GpuCheck feeds the optimizer: the shared stories260K target/draft pair at T = 0.6,
 # measured here on the CPU (the device run has no draft/target pair of 70B scale to measure).
 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$dist/lib/*" \
-  dev.sequoia.engine.cli.Main accept --target "$shared/models/stories260K.bin" \
-  --draft "$shared/models/draft-stories260K-d32.bin" --tokenizer "$shared/models/tok512.bin" -t 0.6 --json \
+  dev.sequoia.engine.cli.Main accept --target "$models/stories260K.bin" \
+  --draft "$models/draft-stories260K-d32.bin" --tokenizer "$models/tok512.bin" -t 0.6 --json \
   2>/dev/null >"$dist/models/acceptance.json"
 echo "prepare: modules $modules"
 du -sh "$dist/jdk" "$dist/lib" "$dist"

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ./sequoia} command line. Each subcommand is a class of its own in this package.
+ * The {@code bin/sequoia} command line. Each subcommand is a class of its own in this package.
  */
 @Command(name = "sequoia", mixinStandardHelpOptions = true, version = "sequoia 0.1.0",
         description = "Offloading LLM inference with Sequoia speculative decoding.",

@@ -3,7 +3,7 @@ package dev.sequoia.engine.api;
 import dev.sequoia.cuda.Cuda;
 import dev.sequoia.engine.backend.cuda.BackendChoice;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.offload.plan.PlanOverrides;
 import org.junit.jupiter.api.Test;
 
@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * with the driver's reason; {@code auto} without CUDA runs on the CPU.
  */
 class EngineBackendTest {
-    private static final ModelSpec TARGET = new ModelSpec(SharedModels.target(), SharedModels.tokenizer());
-    private static final ModelSpec DRAFT = new ModelSpec(SharedModels.draft(), SharedModels.tokenizer());
+    private static final ModelSpec TARGET = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
+    private static final ModelSpec DRAFT = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
 
     @Test
     void theDefaultBackendIsTheCpuAndEveryWitherKeepsTheChoice() {

@@ -2,7 +2,7 @@ package dev.sequoia.engine.api;
 
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.testing.Golden;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ class SessionsTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.open(EngineConfig.of(new ModelSpec(SharedModels.target(), SharedModels.tokenizer()))
+        engine = Engine.open(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
                 .withThreads(2).withPrefixCacheBytes(16L << 20));
     }
 
@@ -36,7 +36,7 @@ class SessionsTest {
 
     @Test
     void greedyGenerationMatchesTheGoldenContinuation() {
-        Golden.Case c = Golden.cases(SharedModels.targetGolden()).getFirst();
+        Golden.Case c = Golden.cases(Fixtures.targetGolden()).getFirst();
         try (Session s = engine.openSession()) {
             GenerationResult r = s.generate(GenerateRequest.greedy(c.prompt(), c.greedyTokens().length));
             assertArrayEquals(c.promptTokens(), r.promptTokens());
@@ -149,7 +149,7 @@ class SessionsTest {
 
     @Test
     void aPromptLongerThanTheContextIsAClearError() {
-        try (Engine small = Engine.open(EngineConfig.of(new ModelSpec(SharedModels.target(), SharedModels.tokenizer()))
+        try (Engine small = Engine.open(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
                 .withThreads(1).withContextLength(8)); Session s = small.openSession()) {
             var e = assertThrows(IllegalArgumentException.class,
                     () -> s.generate(GenerateRequest.greedy("Lily and Tom went to the park", 4)));

@@ -2,7 +2,7 @@ package dev.sequoia.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchCommandTest {
     @Test
     void decodeReportsRooflineFields() throws Exception {
-        JsonNode r = run("decode", "--model", SharedModels.targetGguf().toString(), "--iterations", "3");
+        JsonNode r = run("decode", "--model", Fixtures.targetGguf().toString(), "--iterations", "3");
         assertEquals("decode", r.get("mode").asText());
         for (String f : new String[] {"decode_tokens_per_s", "weight_bytes_per_token", "achieved_gbps", "stream_gbps",
                 "roofline_fraction"}) {
@@ -34,7 +34,7 @@ class BenchCommandTest {
 
     @Test
     void verifyReportsTimesAndRatiosForEveryBatchSize() throws Exception {
-        JsonNode r = run("verify", "--model", SharedModels.targetGguf().toString(), "--iterations", "1");
+        JsonNode r = run("verify", "--model", Fixtures.targetGguf().toString(), "--iterations", "1");
         JsonNode ratio = r.get("t_ratio");
         for (int n : new int[] {1, 2, 4, 8, 16, 32, 64, 128}) {
             // t_ratio.1 pairs two single-token forwards: it is 1 up to this machine's timing noise.

@@ -2,7 +2,7 @@ package dev.sequoia.engine.cli;
 
 import dev.sequoia.cuda.Cuda;
 import dev.sequoia.engine.backend.cuda.BackendChoice;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -20,7 +20,7 @@ class GenerateCommandBackendTest {
 
     @Test
     void backendParsesAndDefaultsToTheCpu() {
-        String model = SharedModels.targetGguf().toString();
+        String model = Fixtures.targetGguf().toString();
         assertEquals(BackendChoice.CPU, parse("--model", model).engineConfig().backend());
         assertEquals(BackendChoice.CUDA, parse("--model", model, "--backend", "cuda").engineConfig().backend());
         assertEquals(BackendChoice.AUTO, parse("--model", model, "--backend", "AUTO").engineConfig().backend());
@@ -28,7 +28,7 @@ class GenerateCommandBackendTest {
 
     @Test
     void anUnknownBackendNamesTheAllowedOnes() {
-        CliRun r = CliRun.of("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "gpu");
+        CliRun r = CliRun.of("generate", "--model", Fixtures.targetGguf().toString(), "--backend", "gpu");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--backend must be cpu, cuda or auto, got 'gpu'"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
@@ -37,7 +37,7 @@ class GenerateCommandBackendTest {
     @Test
     void cudaWithoutADriverIsAOneLineErrorWithTheReason() {
         assumeFalse(Cuda.isAvailable(), "this machine has CUDA");
-        CliRun r = CliRun.of("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "cuda", "-n", "2");
+        CliRun r = CliRun.of("generate", "--model", Fixtures.targetGguf().toString(), "--backend", "cuda", "-n", "2");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--backend cuda: " + Cuda.unavailableReason()), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
@@ -45,12 +45,12 @@ class GenerateCommandBackendTest {
 
     @Test
     void cudaWithTreeAutoOrInt8IsRefusedWithTheAlternatives() {
-        CliRun auto = CliRun.of("generate", "--model", SharedModels.target().toString(), "--tokenizer",
-                SharedModels.tokenizer().toString(), "--draft", SharedModels.draft().toString(), "--backend", "cuda");
+        CliRun auto = CliRun.of("generate", "--model", Fixtures.target().toString(), "--tokenizer",
+                Fixtures.tokenizer().toString(), "--draft", Fixtures.draft().toString(), "--backend", "cuda");
         assertEquals(2, auto.exit());
         assertTrue(auto.err().contains("--tree auto is not supported on the CUDA backend"), auto.err());
         assertTrue(auto.err().contains("chain:N, KxL (e.g. 4x8), dynamic:N or a growmap JSON file"), auto.err());
-        CliRun int8 = CliRun.of("generate", "--model", SharedModels.targetGguf().toString(), "--backend", "cuda", "--int8");
+        CliRun int8 = CliRun.of("generate", "--model", Fixtures.targetGguf().toString(), "--backend", "cuda", "--int8");
         assertEquals(2, int8.exit());
         assertTrue(int8.err().contains("--int8 (int8 activations) runs on the CPU backend only"), int8.err());
     }

@@ -3,7 +3,7 @@ package dev.sequoia.engine.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sequoia.engine.testing.Golden;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -29,8 +29,8 @@ class GenerateCommandTest {
 
     @Test
     void jsonHasPromptTokensTokensTextAndLogprobs() throws Exception {
-        Golden.Case c = Golden.cases(SharedModels.targetGolden()).getFirst();
-        assertEquals(0, run("generate", "--model", SharedModels.targetGguf().toString(), "--prompt", c.prompt(),
+        Golden.Case c = Golden.cases(Fixtures.targetGolden()).getFirst();
+        assertEquals(0, run("generate", "--model", Fixtures.targetGguf().toString(), "--prompt", c.prompt(),
                 "-n", "12", "--logprobs", "3", "--json", "--threads", "1"), err.toString());
         JsonNode json = new ObjectMapper().readTree(out.toString());
         assertArrayEquals(c.promptTokens(), Golden.ints(json.get("prompt_tokens")));
@@ -46,8 +46,8 @@ class GenerateCommandTest {
 
     @Test
     void speculativeJsonReportsTokensPerStep() throws Exception {
-        assertEquals(0, run("generate", "--model", SharedModels.target().toString(), "--tokenizer",
-                SharedModels.tokenizer().toString(), "--draft", SharedModels.draft().toString(), "--tree", "4x4",
+        assertEquals(0, run("generate", "--model", Fixtures.target().toString(), "--tokenizer",
+                Fixtures.tokenizer().toString(), "--draft", Fixtures.draft().toString(), "--tree", "4x4",
                 "--prompt", "Once upon a time", "-n", "24", "--json", "--threads", "1"), err.toString());
         JsonNode stats = new ObjectMapper().readTree(out.toString()).get("stats");
         assertTrue(stats.get("tokens_per_step").asDouble() > 1, stats.toString());
@@ -61,16 +61,16 @@ class GenerateCommandTest {
         assertTrue(err.toString().contains("--model"), err.toString());
 
         Path truncated = dir.resolve("cut.gguf");
-        Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(SharedModels.targetGguf()), 5000));
+        Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(Fixtures.targetGguf()), 5000));
         assertEquals(2, run("generate", "--model", truncated.toString()));
         assertTrue(err.toString().contains(truncated.toString()), err.toString());
 
-        assertEquals(2, run("generate", "--model", SharedModels.targetGguf().toString(), "--temperature", "-1"));
+        assertEquals(2, run("generate", "--model", Fixtures.targetGguf().toString(), "--temperature", "-1"));
         assertTrue(err.toString().contains("temperature"), err.toString());
-        assertEquals(2, run("generate", "--model", SharedModels.targetGguf().toString(), "--top-p", "1.5"));
+        assertEquals(2, run("generate", "--model", Fixtures.targetGguf().toString(), "--top-p", "1.5"));
         assertTrue(err.toString().contains("top-p"), err.toString());
-        assertEquals(2, run("generate", "--model", SharedModels.target().toString(), "--tokenizer",
-                SharedModels.tokenizer().toString(), "--draft", SharedModels.draft().toString(), "--tree", "bogus"));
+        assertEquals(2, run("generate", "--model", Fixtures.target().toString(), "--tokenizer",
+                Fixtures.tokenizer().toString(), "--draft", Fixtures.draft().toString(), "--tree", "bogus"));
         assertTrue(err.toString().contains("unknown tree policy 'bogus'"), err.toString());
         assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
     }

@@ -8,7 +8,7 @@ import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
 import dev.sequoia.engine.speculative.AutoTree;
 import dev.sequoia.engine.speculative.PairProfiles;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.offload.plan.PlanOverrides;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,12 +38,12 @@ class OptimizeCommandTest {
     @Test
     void streamedPairGetsAChoiceAndGenerateFindsTheCachedProfile() throws IOException {
         // Copies: the pair's cache key includes the paths, so this test's measurements stay its own.
-        Path target = Files.copy(SharedModels.target(), dir.resolve("target.bin"));
-        Path draft = Files.copy(SharedModels.draft(), dir.resolve("draft.bin"));
+        Path target = Files.copy(Fixtures.target(), dir.resolve("target.bin"));
+        Path draft = Files.copy(Fixtures.draft(), dir.resolve("draft.bin"));
         Path profiles = new PairProfiles(PairProfiles.defaultRoot(), target, draft).dir();
         try {
             CliRun r = CliRun.of("optimize", "--model", target.toString(), "--draft", draft.toString(), "--tokenizer",
-                    SharedModels.tokenizer().toString(), "--memory-budget", "64MiB", "--resident-layers", "0",
+                    Fixtures.tokenizer().toString(), "--memory-budget", "64MiB", "--resident-layers", "0",
                     "--slots", "2", "--sizes", "1,2,4,8,16", "--repetitions", "1", "--prefix", "8",
                     "--acceptance-steps", "4", "--context", "128", "--threads", "1", "--json");
             assertEquals(0, r.exit(), r.err());
@@ -59,8 +59,8 @@ class OptimizeCommandTest {
             assertEquals(j.get("predicted_s_per_token").asDouble() * j.get("expected_tokens_per_step").asDouble(),
                     j.get("predicted_s_per_step").asDouble(), 1e-12);
 
-            EngineConfig config = new EngineConfig(new ModelSpec(target, SharedModels.tokenizer()),
-                    new ModelSpec(draft, SharedModels.tokenizer()), "auto", 0, 0, 1, 0, 128,
+            EngineConfig config = new EngineConfig(new ModelSpec(target, Fixtures.tokenizer()),
+                    new ModelSpec(draft, Fixtures.tokenizer()), "auto", 0, 0, 1, 0, 128,
                     new OffloadSettings(64L << 20, new PlanOverrides(new TreeSet<>(Set.of(0)), 2), 2, 4L << 20));
             try (Engine engine = Engine.open(config)) {
                 assertEquals(j.get("configuration").asText(), engine.profileConfiguration());
@@ -94,8 +94,8 @@ class OptimizeCommandTest {
 
     @Test
     void budgetTooSmallForTwoSlotsIsAClearError() {
-        CliRun r = CliRun.of("optimize", "--model", SharedModels.target().toString(), "--draft", SharedModels.draft().toString(),
-                "--tokenizer", SharedModels.tokenizer().toString(), "--memory-budget", "512KiB", "--context", "64");
+        CliRun r = CliRun.of("optimize", "--model", Fixtures.target().toString(), "--draft", Fixtures.draft().toString(),
+                "--tokenizer", Fixtures.tokenizer().toString(), "--memory-budget", "512KiB", "--context", "64");
         assertNotEquals(0, r.exit());
         assertTrue(r.err().contains("too small") && r.err().contains("2 slots"), r.err());
     }

@@ -1,6 +1,6 @@
 package dev.sequoia.engine.format;
 
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,17 +30,17 @@ class LoaderFuzzTest {
 
     @Test
     void corruptedGgufGivesOnlyFormatErrors() {
-        fuzz(SharedModels.targetGguf(), null, GGUF_STRUCTURE, 1);
+        fuzz(Fixtures.targetGguf(), null, GGUF_STRUCTURE, 1);
     }
 
     @Test
     void corruptedLlama2cCheckpointGivesOnlyFormatErrors() {
-        fuzz(SharedModels.target(), null, BIN_HEADER, 2);
+        fuzz(Fixtures.target(), null, BIN_HEADER, 2);
     }
 
     @Test
     void corruptedTokenizerGivesOnlyFormatErrors() {
-        byte[] tok = CorruptFiles.read(SharedModels.tokenizer());
+        byte[] tok = CorruptFiles.read(Fixtures.tokenizer());
         fuzzTokenizer(tok, 3);
     }
 
@@ -59,7 +59,7 @@ class LoaderFuzzTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int v = 0; v < VARIANTS; v++) {
             Path tok = CorruptFiles.write(dir, "v" + v + "-tok512.bin", variant(clean, clean.length, rnd));
-            expectCleanLoadOrFormatError(SharedModels.target(), tok, "variant " + v + " of tok512.bin");
+            expectCleanLoadOrFormatError(Fixtures.target(), tok, "variant " + v + " of tok512.bin");
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.sequoia.engine.format;
 
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,7 @@ class LoaderValidationTest {
         for (String w : expectedWords) assertTrue(msg.contains(w), "message mentions '" + w + "': " + msg);
     }
 
-    private byte[] gguf() { return CorruptFiles.read(SharedModels.targetGguf()); }
+    private byte[] gguf() { return CorruptFiles.read(Fixtures.targetGguf()); }
 
     @Test
     void ggufTruncatedInTheMetadata() {
@@ -87,20 +87,20 @@ class LoaderValidationTest {
 
     @Test
     void llama2cTruncated() {
-        byte[] b = CorruptFiles.read(SharedModels.target());
+        byte[] b = CorruptFiles.read(Fixtures.target());
         assertRejected(CorruptFiles.write(dir, "t.bin", Arrays.copyOf(b, b.length - 4)), null, "truncated");
     }
 
     @Test
     void llama2cHeaderThatDoesNotMatchTheSize() {
-        byte[] b = CorruptFiles.read(SharedModels.target());
+        byte[] b = CorruptFiles.read(Fixtures.target());
         CorruptFiles.putInt(b, 20, -512); // claims a separate classifier that is not there
         assertRejected(CorruptFiles.write(dir, "h.bin", b), null, "header");
     }
 
     @Test
     void llama2cAbsurdHeaderDoesNotOverflow() {
-        byte[] b = CorruptFiles.read(SharedModels.target());
+        byte[] b = CorruptFiles.read(Fixtures.target());
         for (int i = 0; i < 3; i++) CorruptFiles.putInt(b, 4 * i, Integer.MAX_VALUE - 1);
         assertRejected(CorruptFiles.write(dir, "a.bin", b), null);
     }
@@ -114,8 +114,8 @@ class LoaderValidationTest {
 
     @Test
     void tokenizerOfTheWrongSize() {
-        byte[] tok = CorruptFiles.read(SharedModels.tokenizer());
+        byte[] tok = CorruptFiles.read(Fixtures.tokenizer());
         Path t = CorruptFiles.write(dir, "tok.bin", Arrays.copyOf(tok, tok.length - 3));
-        assertRejected(SharedModels.target(), t, "tok.bin");
+        assertRejected(Fixtures.target(), t, "tok.bin");
     }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.model.RopeLayout;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -24,7 +24,7 @@ class ModelLoaderTest {
     @Test
     void ggufConfigComesFromLlamaKeys() {
         try (Arena arena = Arena.ofConfined()) {
-            Model m = ModelLoader.load(SharedModels.targetGguf(), null, arena);
+            Model m = ModelLoader.load(Fixtures.targetGguf(), null, arena);
             assertEquals("gguf", m.format());
             assertEquals(new LlamaConfig(64, 172, 5, 8, 4, 512, 2048, 1e-5f, 10000f, 8, RopeLayout.INTERLEAVED, null),
                     m.config());
@@ -33,11 +33,11 @@ class ModelLoaderTest {
 
     @Test
     void ggufVersion2ReadsLikeVersion3(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        byte[] b = CorruptFiles.read(SharedModels.targetGguf());
+        byte[] b = CorruptFiles.read(Fixtures.targetGguf());
         CorruptFiles.putInt(b, 4, 2); // v2 and v3 share the little-endian layout
         try (Arena arena = Arena.ofConfined()) {
             Model v2 = ModelLoader.load(CorruptFiles.write(dir, "v2.gguf", b), null, arena);
-            Model v3 = ModelLoader.load(SharedModels.targetGguf(), null, arena);
+            Model v3 = ModelLoader.load(Fixtures.targetGguf(), null, arena);
             assertEquals(v3.config(), v2.config());
             WeightsAssert.assertSameWeights(v3.weights(), v2.weights());
         }
@@ -46,7 +46,7 @@ class ModelLoaderTest {
     @Test
     void llama2cConfigComesFromHeader() {
         try (Arena arena = Arena.ofConfined()) {
-            Model m = ModelLoader.load(SharedModels.target(), null, arena);
+            Model m = ModelLoader.load(Fixtures.target(), null, arena);
             assertEquals("llama2c", m.format());
             assertEquals(new LlamaConfig(64, 172, 5, 8, 4, 512, 512, 1e-5f, 10000f, 8, RopeLayout.INTERLEAVED, null),
                     m.config());
@@ -58,8 +58,8 @@ class ModelLoaderTest {
     @Test
     void ggufAndLlama2cWeightsAreIdentical() {
         try (Arena arena = Arena.ofConfined()) {
-            Model gguf = ModelLoader.load(SharedModels.targetGguf(), null, arena);
-            Model bin = ModelLoader.load(SharedModels.target(), null, arena);
+            Model gguf = ModelLoader.load(Fixtures.targetGguf(), null, arena);
+            Model bin = ModelLoader.load(Fixtures.target(), null, arena);
             WeightsAssert.assertSameWeights(gguf.weights(), bin.weights());
         }
     }
@@ -67,7 +67,7 @@ class ModelLoaderTest {
     @Test
     void weightsAreViewsOfTheMappedFile() {
         try (Arena arena = Arena.ofConfined()) {
-            Model m = ModelLoader.load(SharedModels.targetGguf(), null, arena);
+            Model m = ModelLoader.load(Fixtures.targetGguf(), null, arena);
             assertTrue(m.weights().layers().get(0).wq().data().isReadOnly(), "read-only view");
             assertTrue(m.weights().tokenEmbedding().data().isMapped(), "a view of the mapping, not a heap copy");
         }
@@ -75,10 +75,10 @@ class ModelLoaderTest {
 
     @Test
     void bothTokenizersEncodeTheGoldenPrompts() throws IOException {
-        JsonNode golden = new ObjectMapper().readTree(SharedModels.targetGolden().toFile());
+        JsonNode golden = new ObjectMapper().readTree(Fixtures.targetGolden().toFile());
         try (Arena arena = Arena.ofConfined()) {
-            Model gguf = ModelLoader.load(SharedModels.targetGguf(), null, arena);
-            Model bin = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            Model gguf = ModelLoader.load(Fixtures.targetGguf(), null, arena);
+            Model bin = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
             for (JsonNode c : golden.get("cases")) {
                 String prompt = c.get("prompt").asText();
                 int[] expected = StreamSupport.stream(c.get("prompt_tokens").spliterator(), false)

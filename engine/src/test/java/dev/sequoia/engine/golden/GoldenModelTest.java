@@ -9,7 +9,7 @@ import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.sampling.Sampler;
 import dev.sequoia.engine.testing.Golden;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,11 +39,11 @@ class GoldenModelTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
     void matchesTheReference(String name, String modelFile, String tokenizerFile, String goldenFile, boolean fast) {
-        Path golden = SharedModels.require(goldenFile);
-        Path tokenizer = tokenizerFile == null ? null : SharedModels.require(tokenizerFile);
+        Path golden = Fixtures.require(goldenFile);
+        Path tokenizer = tokenizerFile == null ? null : Fixtures.require(tokenizerFile);
         double tol = Golden.tolerance(golden);
         try (Arena arena = Arena.ofShared(); VectorMatMul vector = new VectorMatMul(2)) {
-            Model model = ModelLoader.load(SharedModels.require(modelFile), tokenizer, arena);
+            Model model = ModelLoader.load(Fixtures.require(modelFile), tokenizer, arena);
             MatMul kernels = fast ? vector : new ScalarMatMul();
             LlamaTransformer transformer = new LlamaTransformer(model, kernels);
             for (Golden.Case c : Golden.cases(golden)) {

@@ -7,7 +7,7 @@ import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -22,10 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 class FastPathGoldenTest {
     @Test
     void fastAndReferencePathsGenerateTheGoldenGreedyTokens() throws Exception {
-        JsonNode golden = new ObjectMapper().readTree(SharedModels.targetGolden().toFile());
+        JsonNode golden = new ObjectMapper().readTree(Fixtures.targetGolden().toFile());
         int nNew = golden.get("n_new").asInt();
         try (Arena arena = Arena.ofShared(); VectorMatMul fast = new VectorMatMul(2)) {
-            Model model = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            Model model = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
             LlamaConfig c = model.config();
             LlamaTransformer fastPath = new LlamaTransformer(c, model.weights(), fast,
                     new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), fast.pool()));

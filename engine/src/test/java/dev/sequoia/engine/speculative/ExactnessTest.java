@@ -11,7 +11,7 @@ import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.sampling.SamplingParams;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.sample.Distributions;
 import dev.sequoia.testing.ChiSquare;
 import dev.sequoia.tree.AcceptanceVector;
@@ -49,7 +49,7 @@ class ExactnessTest {
     private static final double ALPHA = 1e-4;
     /** Generations started before waiting for them, so the engine thread always has work queued. */
     private static final int IN_FLIGHT = 64;
-    /** The published per-rank acceptance m_k of the draft (../shared/models/README.md) for T = 1 and 0.6. */
+    /** The published per-rank acceptance m_k of the draft (models/stories260K/README.md in the main resources) for T = 1 and 0.6. */
     private static final Map<Double, AcceptanceVector> PUBLISHED = Map.of(
             1.0, AcceptanceVector.of(.6504, .1137, .0547, .0340, .0232, .0174, .0134, .0107),
             0.6, AcceptanceVector.of(.7173, .1027, .0478, .0293, .0197, .0139, .0107, .0084));
@@ -113,8 +113,8 @@ class ExactnessTest {
     // ---- sampling through the sessions API
 
     private static EngineConfig speculative(String tree) {
-        ModelSpec t = new ModelSpec(SharedModels.target(), SharedModels.tokenizer());
-        ModelSpec d = new ModelSpec(SharedModels.draft(), SharedModels.tokenizer());
+        ModelSpec t = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
+        ModelSpec d = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
         return EngineConfig.of(t).withDraft(d, tree.startsWith("sequoia:") ? "auto" : tree).withThreads(2)
                 .withPrefixCacheBytes(1L << 20);
     }

@@ -7,7 +7,7 @@ import dev.sequoia.engine.api.GenerationResult;
 import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.testing.Golden;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.tree.AcceptanceVector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,8 +28,8 @@ class SpeculativeGenerationTest {
 
     @BeforeAll
     static void open() {
-        cases = Golden.cases(SharedModels.targetGolden());
-        plain = Engine.open(EngineConfig.of(new ModelSpec(SharedModels.target(), SharedModels.tokenizer())).withThreads(2));
+        cases = Golden.cases(Fixtures.targetGolden());
+        plain = Engine.open(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).withThreads(2));
     }
 
     @AfterAll
@@ -38,8 +38,8 @@ class SpeculativeGenerationTest {
     }
 
     static EngineConfig speculative(String tree) {
-        ModelSpec target = new ModelSpec(SharedModels.target(), SharedModels.tokenizer());
-        ModelSpec draft = new ModelSpec(SharedModels.draft(), SharedModels.tokenizer());
+        ModelSpec target = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
+        ModelSpec draft = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
         return EngineConfig.of(target).withDraft(draft, tree).withThreads(2);
     }
 

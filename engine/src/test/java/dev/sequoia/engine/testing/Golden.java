@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The golden reference outputs in {@code ../shared/models/golden}, parsed. */
+/** The golden reference outputs in {@code fixtures/golden} (see {@link Fixtures}), parsed. */
 public final class Golden {
     private Golden() {}
 

@@ -1,7 +1,7 @@
 package dev.sequoia.engine.tokenizer;
 
 import dev.sequoia.engine.format.ModelLoader;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +23,8 @@ class GgufVocabularyTest {
     @BeforeAll
     static void load() {
         arena = Arena.ofShared();
-        gguf = ModelLoader.load(SharedModels.targetGguf(), null, arena).tokenizer();
-        tok512 = Llama2cTokenizerFile.read(SharedModels.tokenizer(), 512);
+        gguf = ModelLoader.load(Fixtures.targetGguf(), null, arena).tokenizer();
+        tok512 = Llama2cTokenizerFile.read(Fixtures.tokenizer(), 512);
     }
 
     @AfterAll

@@ -2,7 +2,7 @@ package dev.sequoia.engine.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,7 +33,7 @@ record GoldenTokenization(String text, int[] idsWithBos, String decoded) {
 
     static JsonNode readGolden() {
         try {
-            return new ObjectMapper().readTree(SharedModels.targetGolden().toFile());
+            return new ObjectMapper().readTree(Fixtures.targetGolden().toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

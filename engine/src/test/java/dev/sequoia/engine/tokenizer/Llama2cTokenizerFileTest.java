@@ -1,7 +1,7 @@
 package dev.sequoia.engine.tokenizer;
 
 import dev.sequoia.engine.format.ModelFormatException;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +21,7 @@ class Llama2cTokenizerFileTest {
 
     @Test
     void readsTok512() {
-        SentencePieceTokenizer t = Llama2cTokenizerFile.read(SharedModels.tokenizer(), 512);
+        SentencePieceTokenizer t = Llama2cTokenizerFile.read(Fixtures.tokenizer(), 512);
         assertEquals(512, t.vocabSize());
         assertEquals(1, t.bos());
         assertEquals(2, t.eos());
@@ -35,13 +35,13 @@ class Llama2cTokenizerFileTest {
 
     @Test
     void readsToTheEndWithoutAVocabSize() {
-        SentencePieceTokenizer t = Llama2cTokenizerFile.read(SharedModels.tokenizer());
+        SentencePieceTokenizer t = Llama2cTokenizerFile.read(Fixtures.tokenizer());
         assertEquals(512, t.vocabSize());
     }
 
     @Test
     void rejectsEveryTruncation() throws IOException {
-        byte[] full = Files.readAllBytes(SharedModels.tokenizer());
+        byte[] full = Files.readAllBytes(Fixtures.tokenizer());
         for (int len = 0; len < full.length; len += (len < 64 ? 1 : 37)) {
             Path f = write("cut" + len + ".bin", Arrays.copyOf(full, len));
             var e = assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(f, 512), "length " + len);
@@ -54,7 +54,7 @@ class Llama2cTokenizerFileTest {
     @Test
     void namesTheTokenWhoseLengthIsImpossible() throws IOException {
         // token 0's length field sits after max_token_length (4) and its score (4)
-        byte[] bytes = Files.readAllBytes(SharedModels.tokenizer());
+        byte[] bytes = Files.readAllBytes(Fixtures.tokenizer());
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 1_000_000);
         var e = assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(write("len.bin", bytes), 512));
         assertTrue(e.getMessage().contains("token 0: length 1000000"), e.getMessage());
@@ -62,17 +62,17 @@ class Llama2cTokenizerFileTest {
 
     @Test
     void rejectsAVocabSizeThatDoesNotMatch() {
-        var more = assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(SharedModels.tokenizer(), 513));
+        var more = assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(Fixtures.tokenizer(), 513));
         assertTrue(more.getMessage().contains("token 512"), more.getMessage());
-        var fewer = assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(SharedModels.tokenizer(), 500));
+        var fewer = assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(Fixtures.tokenizer(), 500));
         assertTrue(fewer.getMessage().contains("vocab_size 500"), fewer.getMessage());
-        assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(SharedModels.tokenizer(), 0));
+        assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(Fixtures.tokenizer(), 0));
     }
 
     @Test
     void rejectsPiecesThatAreNotUtf8() throws IOException {
         // token 0 is "<unk>": its first byte sits at 4 + 4 + 4
-        byte[] bytes = Files.readAllBytes(SharedModels.tokenizer());
+        byte[] bytes = Files.readAllBytes(Fixtures.tokenizer());
         bytes[12] = (byte) 0xFF;
         var e = assertThrows(ModelFormatException.class, () -> Llama2cTokenizerFile.read(write("utf.bin", bytes), 512));
         assertTrue(e.getMessage().contains("token 0") && e.getMessage().contains("UTF-8"), e.getMessage());
@@ -85,7 +85,7 @@ class Llama2cTokenizerFileTest {
 
     @Test
     void randomByteFlipsGiveAFormatErrorOrAUsableTokenizer() throws IOException {
-        byte[] full = Files.readAllBytes(SharedModels.tokenizer());
+        byte[] full = Files.readAllBytes(Fixtures.tokenizer());
         Random rnd = new Random(7);
         for (int trial = 0; trial < 200; trial++) {
             byte[] bytes = full.clone();

@@ -1,6 +1,6 @@
 package dev.sequoia.engine.tokenizer;
 
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +21,7 @@ class SentencePieceTokenizerTest {
 
     @BeforeAll
     static void load() {
-        tok512 = Llama2cTokenizerFile.read(SharedModels.tokenizer(), 512);
+        tok512 = Llama2cTokenizerFile.read(Fixtures.tokenizer(), 512);
     }
 
     static List<GoldenTokenization> golden() { return GoldenTokenization.all(); }

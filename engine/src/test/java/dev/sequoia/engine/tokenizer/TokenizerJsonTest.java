@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sequoia.engine.format.ModelFormatException;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,7 +146,7 @@ class TokenizerJsonTest {
     // ---- builders ----
 
     private static SentencePieceTokenizer tok512() {
-        return Llama2cTokenizerFile.read(SharedModels.tokenizer(), 512);
+        return Llama2cTokenizerFile.read(Fixtures.tokenizer(), 512);
     }
 
     /**

@@ -39,7 +39,7 @@ public final class TokensPerStep {
      */
     record Options(Path models, int tokens, int seeds, int threads, long seed) {
         static Options parse(String[] args) {
-            Path models = Path.of("../shared/models");
+            Path models = Path.of("engine/src/main/resources/dev/sequoia/engine/models/stories260K");
             int tokens = 128, seeds = 4, threads = 2;
             long seed = 1;
             for (int i = 0; i < args.length; i += 2) {

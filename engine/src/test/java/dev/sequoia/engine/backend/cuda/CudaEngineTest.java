@@ -12,7 +12,7 @@ import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.testing.Golden;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class CudaEngineTest {
 
     @BeforeAll
     static void open() {
-        cases = Golden.cases(SharedModels.targetGolden());
+        cases = Golden.cases(Fixtures.targetGolden());
         cpu = Engine.open(EngineConfig.of(target()).withThreads(2));
     }
 
@@ -47,12 +47,12 @@ class CudaEngineTest {
         if (cpu != null) cpu.close();
     }
 
-    private static ModelSpec target() { return new ModelSpec(SharedModels.target(), SharedModels.tokenizer()); }
+    private static ModelSpec target() { return new ModelSpec(Fixtures.target(), Fixtures.tokenizer()); }
 
     private static EngineConfig cuda() { return EngineConfig.of(target()).withThreads(2).withBackend(BackendChoice.CUDA); }
 
     private static EngineConfig speculative(String tree) {
-        return cuda().withDraft(new ModelSpec(SharedModels.draft(), SharedModels.tokenizer()), tree);
+        return cuda().withDraft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer()), tree);
     }
 
     @Test
@@ -90,7 +90,7 @@ class CudaEngineTest {
         CudaTestSupport.requireCudaBackend();
         long layer;
         try (Arena arena = Arena.ofConfined()) {
-            Model m = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            Model m = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
             layer = CudaWeights.layerBytes(m.config(), LayerFormat.of(m.weights()))[0];
         }
         // three slots and one resident layer: the other layers stream every pass

@@ -11,7 +11,7 @@ import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.model.RopeLayout;
 import dev.sequoia.engine.tensor.TensorType;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.offload.device.StreamPlan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +42,7 @@ class CudaTransformerTest {
     void residentForwardMatchesTheCpuBackendOnAChainAndATree() {
         CudaTestSupport.requireCudaBackend();
         try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
-            Model m = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            Model m = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
             StreamPlan plan = StreamPlan.fit(layerBytes(m), Long.MAX_VALUE, 2);
             assertEquals(TreeAttentionKernel.NAIVE, TreeAttentionKernel.choose(null, m.config().headDim()));
             compare(ctx, m, plan);
@@ -96,7 +96,7 @@ class CudaTransformerTest {
     void streamedForwardMatchesTheCpuBackend() {
         CudaTestSupport.requireCudaBackend();
         try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
-            Model m = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            Model m = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
             long[] bytes = layerBytes(m);
             StreamPlan plan = StreamPlan.fit(bytes, 2 * bytes[0] + bytes[0], 2); // one resident, four streamed
             assertEquals(4, plan.streamedLayers().size());

@@ -1,7 +1,7 @@
 package dev.sequoia.engine.backend.cuda;
 
 import dev.sequoia.cuda.CudaContext;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.offload.device.StreamPlan;
@@ -18,7 +18,7 @@ class PassTimingTest {
     void aStreamedPassTimesOneWaitPerStreamedLayerAndItsStallsFitInThePass() {
         CudaTestSupport.requireCudaBackend();
         try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
-            Model m = ModelLoader.load(SharedModels.target(), SharedModels.tokenizer(), arena);
+            Model m = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
             long[] bytes = CudaTransformerTest.layerBytes(m);
             StreamPlan streamed = StreamPlan.fit(bytes, 3 * bytes[0], 2); // one resident, four streamed
             PassTiming t = timeTwoPasses(ctx, m, streamed);

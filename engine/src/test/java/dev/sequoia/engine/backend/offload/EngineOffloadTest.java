@@ -8,7 +8,7 @@ import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.tensor.TensorType;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.offload.plan.ImpossibleBudgetException;
 import dev.sequoia.offload.plan.PlanOverrides;
 import dev.sequoia.offload.plan.ResidencyPlan;
@@ -44,7 +44,7 @@ class EngineOffloadTest {
     Path dir;
 
     private static EngineConfig golden() {
-        return EngineConfig.of(new ModelSpec(SharedModels.target(), SharedModels.tokenizer())).withThreads(1)
+        return EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).withThreads(1)
                 .withContextLength(128);
     }
 
@@ -92,7 +92,7 @@ class EngineOffloadTest {
 
     @Test
     void speculativeDecodingVerifiesThroughTheStreamedTarget() {
-        EngineConfig spec = golden().withDraft(new ModelSpec(SharedModels.draft(), SharedModels.tokenizer()), "chain:4");
+        EngineConfig spec = golden().withDraft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer()), "chain:4");
         GenerationResult resident = generate(golden());
         GenerationResult streamed = generate(spec.withOffload(override(Set.of(2), 2)));
         assertArrayEquals(resident.tokens(), streamed.tokens());
@@ -115,9 +115,9 @@ class EngineOffloadTest {
     @Test
     void faultMidStreamFailsThatGenerationAndTheNextSessionWorks() throws IOException {
         Path copy = dir.resolve("stories260K.bin");
-        Files.copy(SharedModels.target(), copy);
+        Files.copy(Fixtures.target(), copy);
         byte[] original = Files.readAllBytes(copy);
-        EngineConfig config = EngineConfig.of(new ModelSpec(copy, SharedModels.tokenizer())).withThreads(1)
+        EngineConfig config = EngineConfig.of(new ModelSpec(copy, Fixtures.tokenizer())).withThreads(1)
                 .withContextLength(128).withOffload(override(Set.of(0), 2));
         int[] expected = generate(golden()).tokens();
         try (Engine engine = Engine.open(config)) {

@@ -9,7 +9,7 @@ import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.model.Model;
-import dev.sequoia.engine.testing.SharedModels;
+import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.offload.plan.PlanInputs;
 import dev.sequoia.offload.plan.PlanOverrides;
 import dev.sequoia.offload.plan.ResidencyPlan;
@@ -63,7 +63,7 @@ class StreamedForwardTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("plans")
     void streamedLogitsAreBitIdenticalToResident(String file, String label, Set<Integer> resident, Integer slots) {
-        assertStreamedEqualsResident(SharedModels.require(file), 64 * 1024, label, resident, slots);
+        assertStreamedEqualsResident(Fixtures.require(file), 64 * 1024, label, resident, slots);
     }
 
     /** Decodes with the plan's streamed layers and fully resident: every logit equal, every buffer freed. */
@@ -110,10 +110,10 @@ class StreamedForwardTest {
     @Test
     void fileTruncatedMidStreamFailsTheForwardAndTheNextForwardWorks() throws IOException {
         Path copy = dir.resolve("stories260K.bin");
-        Files.copy(SharedModels.target(), copy);
+        Files.copy(Fixtures.target(), copy);
         try (Arena arena = Arena.ofShared()) {
             // The model is mapped from the shared file; the streamer reads the copy, which we damage.
-            Model model = ModelLoader.load(SharedModels.target(), null, arena);
+            Model model = ModelLoader.load(Fixtures.target(), null, arena);
             ModelExtents extents = ModelExtents.of(model);
             MemoryLedger ledger = new MemoryLedger();
             DiskTier tier = DiskTier.open(copy, extents.layers(), 2, 16 * 1024);
