@@ -1,6 +1,5 @@
 package dev.sequoia.cuda;
 
-import dev.sequoia.cuda.ffi.NativeLibrary;
 import dev.sequoia.cuda.ffi.cuda_h;
 
 import java.lang.foreign.Arena;
@@ -12,7 +11,10 @@ import java.lang.foreign.ValueLayout;
  * checks that turn a CUresult into a {@link CudaException} carrying its name.
  *
  * <p>{@link #isAvailable()} never throws: on a machine without a driver it answers false and
- * {@link #unavailableReason()} says why. The probe runs once per process.
+ * {@link #unavailableReason()} says why. The probe runs once per process. It is the gate of the generated
+ * bindings: {@code dev.sequoia.cuda.ffi.cuda_h} opens {@code libcuda.so.1} in its static initialiser, so this layer
+ * touches it only after {@link NativeLibrary#isLoadable()} said yes (and everything else only after
+ * {@link #requireAvailable()}); a machine without a driver never initialises it and runs the CPU backend.
  */
 public final class Cuda {
     private Cuda() {}
@@ -52,7 +54,8 @@ public final class Cuda {
 
     /** Throws a {@link CudaException} named after {@code result} unless it is CUDA_SUCCESS. */
     public static void check(int result, String call) {
-        if (result != cuda_h.CUDA_SUCCESS) {
+        requireAvailable();
+        if (result != cuda_h.CUDA_SUCCESS()) {
             throw new CudaException("CUDA driver", call, result, errorName(result), errorString(result));
         }
     }
@@ -71,7 +74,7 @@ public final class Cuda {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             int rc = name ? cuda_h.cuGetErrorName(result, out) : cuda_h.cuGetErrorString(result, out);
-            if (rc != cuda_h.CUDA_SUCCESS) return "unknown CUresult " + result;
+            if (rc != cuda_h.CUDA_SUCCESS()) return "unknown CUresult " + result;
             return out.get(ValueLayout.ADDRESS, 0).reinterpret(512).getString(0);
         }
     }
@@ -82,18 +85,25 @@ public final class Cuda {
         }
         try (Arena arena = Arena.ofConfined()) {
             int rc = cuda_h.cuInit(0);
-            if (rc != cuda_h.CUDA_SUCCESS) {
+            if (rc != cuda_h.CUDA_SUCCESS()) {
                 return new Probe(false, "cuInit failed with " + errorName(rc), 0, 0);
             }
             MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
-            check(cuda_h.cuDriverGetVersion(v), "cuDriverGetVersion");
+            probeCheck(cuda_h.cuDriverGetVersion(v), "cuDriverGetVersion");
             MemorySegment n = arena.allocate(ValueLayout.JAVA_INT);
-            check(cuda_h.cuDeviceGetCount(n), "cuDeviceGetCount");
+            probeCheck(cuda_h.cuDeviceGetCount(n), "cuDeviceGetCount");
             int count = n.get(ValueLayout.JAVA_INT, 0);
             if (count == 0) return new Probe(false, "the driver reports no CUDA device", v.get(ValueLayout.JAVA_INT, 0), 0);
             return new Probe(true, "available", v.get(ValueLayout.JAVA_INT, 0), count);
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            return new Probe(false, "CUDA probe failed: " + e.getMessage(), 0, 0);
+        } catch (RuntimeException | LinkageError e) {
+            return new Probe(false, "CUDA probe failed: " + e, 0, 0);
+        }
+    }
+
+    /** {@link #check} without the availability gate, for the probe that decides availability. */
+    private static void probeCheck(int result, String call) {
+        if (result != cuda_h.CUDA_SUCCESS()) {
+            throw new CudaException("CUDA driver", call, result, errorName(result), errorString(result));
         }
     }
 }

@@ -73,8 +73,8 @@ public final class CudaContext implements AutoCloseable {
 
     /** Compute capability as {@code 10*major + minor} (90 for sm_90). */
     public int computeCapability() {
-        return 10 * attribute(cuda_h.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
-                + attribute(cuda_h.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        return 10 * attribute(cuda_h.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR())
+                + attribute(cuda_h.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR());
     }
 
     /** Free and total device memory in bytes, as the driver sees them now. */
@@ -107,13 +107,13 @@ public final class CudaContext implements AutoCloseable {
 
     public CudaStream createStream() {
         ensureOpen();
-        return CudaStream.create(cuda_h.CU_STREAM_NON_BLOCKING);
+        return CudaStream.create(cuda_h.CU_STREAM_NON_BLOCKING());
     }
 
     /** An event for ordering only ({@code timing=false}, cheaper) or for timing too. */
     public CudaEvent createEvent(boolean timing) {
         ensureOpen();
-        return CudaEvent.create(timing ? cuda_h.CU_EVENT_DEFAULT : cuda_h.CU_EVENT_DISABLE_TIMING);
+        return CudaEvent.create(timing ? cuda_h.CU_EVENT_DEFAULT() : cuda_h.CU_EVENT_DISABLE_TIMING());
     }
 
     public CudaModule loadModule(byte[] image, String what) {

@@ -34,7 +34,7 @@ public final class CudaStream implements AutoCloseable {
 
     /** Work issued to this stream after this call waits until {@code event} has completed (no host wait). */
     public void waitFor(CudaEvent event) {
-        Cuda.check(cuda_h.cuStreamWaitEvent(handle(), event.handle(), cuda_h.CU_EVENT_WAIT_DEFAULT), "cuStreamWaitEvent");
+        Cuda.check(cuda_h.cuStreamWaitEvent(handle(), event.handle(), cuda_h.CU_EVENT_WAIT_DEFAULT()), "cuStreamWaitEvent");
     }
 
     /** Blocks the calling thread until everything issued to this stream is done. */

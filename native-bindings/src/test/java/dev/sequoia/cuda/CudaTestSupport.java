@@ -24,7 +24,7 @@ public final class CudaTestSupport {
     public static void requireCublas() {
         requireCuda();
         if (Cublas.isLoadable()) return;
-        String why = "GPU test needs cuBLAS: " + dev.sequoia.cuda.ffi.NativeLibrary.CUBLAS.describe();
+        String why = "GPU test needs cuBLAS: " + Cublas.describeLibrary();
         if (required()) throw new AssertionError(why + " (SEQUOIA_REQUIRE_CUDA=1)");
         Assumptions.abort(why);
     }

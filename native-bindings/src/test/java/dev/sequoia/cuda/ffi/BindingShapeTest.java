@@ -1,20 +1,18 @@
 package dev.sequoia.cuda.ffi;
 
+import dev.sequoia.cuda.CublasStatusNames;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.foreign.AddressLayout;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,10 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Checks every bound function's descriptor against the prototype in NVIDIA's headers, as the C compiler would
- * see it after macro expansion (so {@code cuMemAlloc} is {@code cuMemAlloc_v2}), and every constant against
- * the header's enumerator or #define. A binding with a wrong argument count or kind fails here, not on a GPU.
- * Skipped, with the reason, only when the headers are not installed.
+ * Checks the generated bindings against NVIDIA's headers, as the C compiler sees them after macro expansion (so
+ * {@code cuMemAlloc} is {@code cuMemAlloc_v2}): every function the argfile requests, through the Java signature of
+ * its wrapper (int, long, MemorySegment: the carriers of the descriptor's layouts), every constant's value, and
+ * the safe layer's status-name table. The generated classes are read without being initialised (they open their
+ * library in their static initialiser), so this runs on a machine without a driver; where the driver is
+ * loadable the descriptors themselves are compared with the wrappers too. Skipped, with the reason, only when
+ * the headers are not installed.
  */
 class BindingShapeTest {
     static final Path CUDA_INCLUDE = Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include");
@@ -35,17 +36,17 @@ class BindingShapeTest {
     void everyDriverBindingMatchesItsPrototypeInCudaH() throws IOException {
         Path cudaH = require(CUDA_INCLUDE.resolve("cuda.h"));
         CHeader header = CHeader.parse(List.of(cudaH));
-        assertMatches(header, cuda_h.boundFunctions(), "cuda.h");
+        assertMatches(header, "cuda_h", "cuda.h");
     }
 
     @Test
     void everyDriverConstantMatchesCudaH() throws IOException {
         CHeader header = CHeader.parse(List.of(require(CUDA_INCLUDE.resolve("cuda.h"))));
-        assertConstants(header, cuda_h.class, "cuda.h");
+        assertConstants(header, "cuda_h", "cuda.h");
     }
 
     @Test
-    void everyCublasBindingAndConstantMatchesCublasApiH() throws IOException {
+    void everyCublasBindingConstantAndStatusNameMatchesCublasApiH() throws IOException {
         Path cublas = require(findCublasHeader());
         List<Path> files = new ArrayList<>();
         Path types = CUDA_INCLUDE.resolve("library_types.h");
@@ -54,8 +55,29 @@ class BindingShapeTest {
         if (Files.exists(driverTypes)) files.add(driverTypes);
         files.add(cublas);
         CHeader header = CHeader.parse(files);
-        assertMatches(header, cublas_api_h.boundFunctions(), cublas.toString());
-        assertConstants(header, cublas_api_h.class, cublas.toString());
+        assertMatches(header, "cublas_api_h", cublas.toString());
+        assertConstants(header, "cublas_api_h", cublas.toString());
+        List<String> problems = new ArrayList<>();
+        CublasStatusNames.get().forEach((value, name) -> {
+            Long want = header.constant(name);
+            if (want == null || want.intValue() != value) problems.add(name + " = " + value + ", the header says " + want);
+        });
+        if (!problems.isEmpty()) fail("Cublas.statusName disagrees with " + cublas + ": " + problems);
+    }
+
+    @Test
+    void whereTheDriverLoadsTheDescriptorsAgreeWithTheWrappers() {
+        Assumptions.assumeTrue(dev.sequoia.cuda.NativeLibrary.CUDA_DRIVER.isLoadable(),
+                "no CUDA driver here: the descriptors cannot be read without initialising cuda_h");
+        for (String f : GeneratedBindings.Argfile.read(GeneratedBindings.argfile("cuda_h")).functions()) {
+            try {
+                FunctionDescriptor d = (FunctionDescriptor) cuda_h.class.getMethod(f + "$descriptor").invoke(null);
+                MethodHandle h = (MethodHandle) cuda_h.class.getMethod(f + "$handle").invoke(null);
+                assertEquals(d.toMethodType(), h.type(), f);
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(f, e);
+            }
+        }
     }
 
     @Test
@@ -71,12 +93,13 @@ class BindingShapeTest {
     }
 
     @Test
-    void aWrongDescriptorIsCaught() throws IOException {
+    void aWrongSignatureIsCaught() throws IOException {
         CHeader header = CHeader.parse(List.of(require(CUDA_INCLUDE.resolve("cuda.h"))));
         // cuMemFree_v2 takes a 64-bit CUdeviceptr, not a pointer-sized address and not an int.
-        FunctionDescriptor wrong = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
-        List<String> problems = compare(header, "cuMemFree_v2", wrong);
-        assertFalse(problems.isEmpty(), "an int where the header has CUdeviceptr must be reported");
+        GeneratedBindings.Signature wrong = new GeneratedBindings.Signature(CHeader.Kind.I32, List.of(CHeader.Kind.I32));
+        assertFalse(compare(header, "cuMemFree_v2", wrong).isEmpty(), "an int where the header has CUdeviceptr must be reported");
+        GeneratedBindings.Signature right = new GeneratedBindings.Signature(CHeader.Kind.I32, List.of(CHeader.Kind.I64));
+        assertTrue(compare(header, "cuMemFree_v2", right).isEmpty());
     }
 
     private static Path findCublasHeader() {
@@ -92,20 +115,23 @@ class BindingShapeTest {
         return header;
     }
 
-    private static void assertMatches(CHeader header, Map<String, FunctionDescriptor> bound, String file) {
+    private static void assertMatches(CHeader header, String headerClass, String file) {
+        Set<String> requested = GeneratedBindings.Argfile.read(GeneratedBindings.argfile(headerClass)).functions();
+        Map<String, GeneratedBindings.Signature> bound =
+                GeneratedBindings.wrappers(GeneratedBindings.uninitialised(headerClass), requested);
+        assertEquals(requested, bound.keySet(), "every requested function has a wrapper in " + headerClass);
         List<String> problems = new ArrayList<>();
-        bound.forEach((symbol, desc) -> problems.addAll(compare(header, symbol, desc)));
+        bound.forEach((symbol, sig) -> problems.addAll(compare(header, symbol, sig)));
         if (!problems.isEmpty()) fail(file + ": " + problems.size() + " binding(s) disagree:\n  " + String.join("\n  ", problems));
     }
 
-    static List<String> compare(CHeader header, String symbol, FunctionDescriptor desc) {
+    static List<String> compare(CHeader header, String symbol, GeneratedBindings.Signature sig) {
         CHeader.Prototype proto = header.prototypes().get(symbol);
         if (proto == null) return List.of(symbol + ": no such function in the header (after macro expansion)");
         List<String> problems = new ArrayList<>();
         CHeader.Kind ret = header.kindOf(proto.returnType());
-        CHeader.Kind boundRet = desc.returnLayout().map(BindingShapeTest::kindOf).orElse(CHeader.Kind.VOID);
-        if (ret != boundRet) problems.add(symbol + ": returns " + ret + " in the header, bound as " + boundRet);
-        List<MemoryLayout> args = desc.argumentLayouts();
+        if (ret != sig.returns()) problems.add(symbol + ": returns " + ret + " in the header, bound as " + sig.returns());
+        List<CHeader.Kind> args = sig.parameters();
         if (args.size() != proto.paramTypes().size()) {
             problems.add(symbol + ": " + proto.paramTypes().size() + " parameter(s) in the header, " + args.size()
                     + " bound; header: " + proto.text());
@@ -113,44 +139,24 @@ class BindingShapeTest {
         }
         for (int i = 0; i < args.size(); i++) {
             CHeader.Kind want = header.kindOf(proto.paramTypes().get(i));
-            CHeader.Kind got = kindOf(args.get(i));
-            if (want != got) {
+            if (want != args.get(i)) {
                 problems.add(symbol + ": parameter " + i + " ('" + proto.paramTypes().get(i) + "') is " + want
-                        + " in the header, bound as " + got);
+                        + " in the header, bound as " + args.get(i));
             }
         }
         return problems;
     }
 
-    private static CHeader.Kind kindOf(MemoryLayout l) {
-        return switch (l) {
-            case AddressLayout ignored -> CHeader.Kind.PTR;
-            case ValueLayout.OfByte ignored -> CHeader.Kind.I8;
-            case ValueLayout.OfShort ignored -> CHeader.Kind.I16;
-            case ValueLayout.OfInt ignored -> CHeader.Kind.I32;
-            case ValueLayout.OfLong ignored -> CHeader.Kind.I64;
-            case ValueLayout.OfFloat ignored -> CHeader.Kind.F32;
-            case ValueLayout.OfDouble ignored -> CHeader.Kind.F64;
-            default -> throw new IllegalArgumentException("unexpected layout in a binding: " + l);
-        };
-    }
-
-    private static void assertConstants(CHeader header, Class<?> bindings, String file) {
+    private static void assertConstants(CHeader header, String headerClass, String file) {
+        Set<String> requested = GeneratedBindings.Argfile.read(GeneratedBindings.argfile(headerClass)).constants();
+        Map<String, Integer> values = GeneratedBindings.intConstants(headerClass);
+        assertEquals(requested, values.keySet(), "every requested constant, and only those, in " + headerClass);
         List<String> problems = new ArrayList<>();
-        int checked = 0;
-        for (Field f : bindings.getFields()) {
-            if (!Modifier.isStatic(f.getModifiers()) || f.getType() != int.class) continue;
-            try {
-                Long want = header.constant(f.getName());
-                int got = f.getInt(null);
-                if (want == null) problems.add(f.getName() + ": not an enumerator or #define in " + file);
-                else if (want.intValue() != got) problems.add(f.getName() + " = " + got + ", the header says " + want);
-                checked++;
-            } catch (IllegalAccessException e) {
-                throw new AssertionError(e);
-            }
-        }
-        assertTrue(checked > 5, "expected constants in " + bindings.getSimpleName());
+        values.forEach((name, got) -> {
+            Long want = header.constant(name);
+            if (want == null) problems.add(name + ": not an enumerator or #define in " + file);
+            else if (want.intValue() != got) problems.add(name + " = " + got + ", the header says " + want);
+        });
         if (!problems.isEmpty()) fail(file + ": " + String.join("; ", problems));
     }
 }

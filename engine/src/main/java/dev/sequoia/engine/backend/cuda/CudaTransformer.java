@@ -9,7 +9,6 @@ import dev.sequoia.cuda.Kernel;
 import dev.sequoia.cuda.PinnedHostBuffer;
 import dev.sequoia.cuda.Kernel.Dim3;
 import dev.sequoia.cuda.SequoiaKernels;
-import dev.sequoia.cuda.ffi.cublas_api_h;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.RopeLayout;
 import dev.sequoia.offload.device.StreamedPass;
@@ -178,7 +177,7 @@ public final class CudaTransformer implements AutoCloseable {
         // logits (n, vocab) = classifier (vocab, dim) @ rmsnorm(x) (n, dim)
         launch("rmsnorm_f32_to_f16", n, s.x.address(), w.finalNorm(), s.xb16.address(), c.dim(), c.rmsEps());
         blas.gemmRowMajor(w.classifier.address(), c.vocabSize(), c.dim(), s.xb16.address(), n, s.logits.address(),
-                cublas_api_h.CUDA_R_32F);
+                Cublas.Out.F32);
         streamDevice.endPass();
     }
 
@@ -196,23 +195,23 @@ public final class CudaTransformer implements AutoCloseable {
         long kRows = keys[l].address(4L * row0 * kvDim), vRows = values[l].address(4L * row0 * kvDim);
         // attention: x += wo . attend(rope(wq.xb), rope(wk.xb), wv.xb), xb = rmsnorm(x)
         launch("rmsnorm_f32_to_f16", n, s.x.address(), w.attnNorm(l), s.xb16.address(), dim, c.rmsEps());
-        blas.gemmRowMajor(base + o.q(), dim, dim, s.xb16.address(), n, s.q.address(), cublas_api_h.CUDA_R_32F);  // (dim,dim)@(n,dim)->(n,dim)
-        blas.gemmRowMajor(base + o.k(), kvDim, dim, s.xb16.address(), n, kRows, cublas_api_h.CUDA_R_32F);        // -> cache rows (n,kvDim)
-        blas.gemmRowMajor(base + o.v(), kvDim, dim, s.xb16.address(), n, vRows, cublas_api_h.CUDA_R_32F);
+        blas.gemmRowMajor(base + o.q(), dim, dim, s.xb16.address(), n, s.q.address(), Cublas.Out.F32);  // (dim,dim)@(n,dim)->(n,dim)
+        blas.gemmRowMajor(base + o.k(), kvDim, dim, s.xb16.address(), n, kRows, Cublas.Out.F32);        // -> cache rows (n,kvDim)
+        blas.gemmRowMajor(base + o.v(), kvDim, dim, s.xb16.address(), n, vRows, Cublas.Out.F32);
         int halves = c.ropeLayout() == RopeLayout.HALVES ? 1 : 0;
         launch("rope_f32", n, s.q.address(), dim, c.heads(), c.headDim(), c.ropeDim(), s.positions.address(), invFreq.address(), halves);
         launch("rope_f32", n, kRows, kvDim, c.kvHeads(), c.headDim(), c.ropeDim(), s.positions.address(), invFreq.address(), halves);
         attention.launch(module, compute, s.q.address(), keys[l].address(), values[l].address(), s.att16.address(),
                 s.mask.address(), n, rows.committed(), s.first + n, c.heads(), c.kvHeads(), c.headDim());
-        blas.gemmRowMajor(base + o.o(), dim, dim, s.att16.address(), n, s.x.address(), cublas_api_h.CUDA_R_32F, true);
+        blas.gemmRowMajor(base + o.o(), dim, dim, s.att16.address(), n, s.x.address(), Cublas.Out.F32, true);
         // feed-forward: x += w2 . (silu(w1.xb) * w3.xb), xb = rmsnorm(x)
         launch("rmsnorm_f32_to_f16", n, s.x.address(), w.ffnNorm(l), s.xb16.address(), dim, c.rmsEps());
-        blas.gemmRowMajor(base + o.gate(), hidden, dim, s.xb16.address(), n, s.gate.address(), cublas_api_h.CUDA_R_32F);
-        blas.gemmRowMajor(base + o.up(), hidden, dim, s.xb16.address(), n, s.up.address(), cublas_api_h.CUDA_R_32F);
+        blas.gemmRowMajor(base + o.gate(), hidden, dim, s.xb16.address(), n, s.gate.address(), Cublas.Out.F32);
+        blas.gemmRowMajor(base + o.up(), hidden, dim, s.xb16.address(), n, s.up.address(), Cublas.Out.F32);
         long count = (long) n * hidden;
         module.kernel("swiglu_f32_to_f16").launch(Dim3.of((int) Math.min(65535, (count + BLOCK - 1) / BLOCK)), Dim3.of(BLOCK), 0,
                 compute, s.gate.address(), s.up.address(), s.h16.address(), count);
-        blas.gemmRowMajor(base + o.down(), dim, hidden, s.h16.address(), n, s.x.address(), cublas_api_h.CUDA_R_32F, true);
+        blas.gemmRowMajor(base + o.down(), dim, hidden, s.h16.address(), n, s.x.address(), Cublas.Out.F32, true);
     }
 
     private void launch(String kernel, int gridX, Object... args) {

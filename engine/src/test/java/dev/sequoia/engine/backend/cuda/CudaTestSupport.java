@@ -15,7 +15,7 @@ final class CudaTestSupport {
     static void requireCudaBackend() {
         String why = null;
         if (!Cuda.isAvailable()) why = Cuda.unavailableReason();
-        else if (!Cublas.isLoadable()) why = dev.sequoia.cuda.ffi.NativeLibrary.CUBLAS.describe();
+        else if (!Cublas.isLoadable()) why = Cublas.describeLibrary();
         else if (!SequoiaKernels.isBundled()) why = "no CUDA kernels in this build (nvcc was absent)";
         if (why == null) return;
         if ("1".equals(System.getenv("SEQUOIA_REQUIRE_CUDA"))) throw new AssertionError("GPU test needs CUDA: " + why + " (SEQUOIA_REQUIRE_CUDA=1)");
