@@ -53,6 +53,7 @@ public final class CudaTransformer implements AutoCloseable {
     private final Scratch s;
     private final TreeAttentionKernel attention;
     private final LayerDequantizer dequantizer; // null for fp16 images
+    private final StagedInputs<DeviceBuffer> inputs; // per-pass inputs, ordered on the compute stream
 
     public CudaTransformer(CudaContext ctx, CudaWeights weights, int cacheRows, int maxBatch) {
         this(ctx, weights, cacheRows, maxBatch, TreeAttentionKernel.forModel(weights.config));
@@ -85,7 +86,11 @@ public final class CudaTransformer implements AutoCloseable {
             invFreq.copyFrom(a.allocateFrom(ValueLayout.JAVA_FLOAT, inverseFrequencies(c)), 0);
         }
         s = new Scratch(ctx, c, maxBatch, cacheRows);
+        inputs = new StagedInputs<>(new CudaStagingDevice(ctx, compute, 2, StagedInputs.slotBytes(maxBatch, cacheRows)));
         dequantizer = weights.format.isQuantized() ? new LayerDequantizer(ctx, weights.format, weights.fp16Offsets) : null;
+        // the synchronous uploads so far (weights, inverse frequencies) may return before their DMA lands and do
+        // not order the non-blocking compute stream: wait for all of them once, before the first kernel
+        ctx.synchronize();
     }
 
     /** Pair j of ropeDim/2 rotates by pos * theta^(-2j/ropeDim), Llama 3 scaling applied (as Rope does). */
@@ -144,8 +149,8 @@ public final class CudaTransformer implements AutoCloseable {
         int base = rows.committed();
         int[] src = rows.keep(path);
         if (path.length == 0) return;
-        try (Arena a = Arena.ofConfined()) {
-            s.rowIndex.copyFrom(a.allocateFrom(ValueLayout.JAVA_INT, src), 0);
+        try (StagedInputs<DeviceBuffer>.Upload up = inputs.begin()) {
+            up.ints(src, s.rowIndex);
         }
         long rowBytes = 4L * c.kvDim();
         for (int l = 0; l < c.layers(); l++) {
@@ -163,10 +168,8 @@ public final class CudaTransformer implements AutoCloseable {
         int[] pos = new int[n];
         for (int t = 0; t < n; t++) pos[t] = rows.position(first + t);
         byte[] mask = rows.visibility(first, n);
-        try (Arena a = Arena.ofConfined()) {
-            s.tokens.copyFrom(a.allocateFrom(ValueLayout.JAVA_INT, tokens), 0);
-            s.positions.copyFrom(a.allocateFrom(ValueLayout.JAVA_INT, pos), 0);
-            s.mask.copyFrom(a.allocateFrom(ValueLayout.JAVA_BYTE, mask), 0);
+        try (StagedInputs<DeviceBuffer>.Upload up = inputs.begin()) {
+            up.ints(tokens, s.tokens).ints(pos, s.positions).bytes(mask, s.mask);
         }
         s.n = n;
         s.first = first;
@@ -235,6 +238,7 @@ public final class CudaTransformer implements AutoCloseable {
     @Override
     public void close() {
         compute.synchronize();
+        inputs.close();
         if (dequantizer != null) dequantizer.close();
         s.close();
         invFreq.close();

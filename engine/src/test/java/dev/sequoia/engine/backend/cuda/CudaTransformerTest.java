@@ -92,6 +92,69 @@ class CudaTransformerTest {
         }
     }
 
+    /**
+     * The per-pass inputs race: many steps of random dynamic trees (a new mask every step, several roots, random
+     * sizes) each followed by keeping a random root-to-node path, against the CPU backend step by step. Inputs that
+     * reach the device unordered with the compute stream show up as a step computed with the previous step's
+     * tokens, mask or kept rows, and the logits drift from the CPU's. Logits only (no argmax: over a thousand rows
+     * an fp16 near-tie is likely and says nothing about ordering).
+     */
+    @Test
+    void manyDynamicTreeStepsWithChangingMasksAndKeptPathsMatchTheCpuBackend() {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
+            StreamPlan plan = StreamPlan.fit(layerBytes(m), Long.MAX_VALUE, 2);
+            LlamaTransformer cpu = new LlamaTransformer(m, new ScalarMatMul());
+            int rows = 512, vocab = m.config().vocabSize();
+            KvCache cache = cpu.newCache(rows);
+            java.util.Random r = new java.util.Random(16);
+            try (CudaWeights w = CudaWeights.fromModel(ctx, m.config(), m.weights(), plan);
+                 CudaTransformer gpu = new CudaTransformer(ctx, w, rows, 32)) {
+                int[] chain = new int[PROMPT.length];
+                for (int i = 0; i < chain.length; i++) chain[i] = i - 1;
+                assertLogitsClose(cpu.forward(cache, PROMPT, chain), gpu.forward(PROMPT, chain), "prompt");
+                cache.keep(new int[]{0, 1, 2, 3, 4});
+                gpu.keep(new int[]{0, 1, 2, 3, 4});
+                int steps = 0;
+                while (gpu.committed() + 32 < rows && steps < 120) {
+                    int n = 1 + r.nextInt(32);
+                    int[] tokens = new int[n], parents = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        tokens[i] = 3 + r.nextInt(vocab - 3);
+                        parents[i] = i == 0 ? -1 : r.nextInt(i + 1) - 1; // -1: another root
+                    }
+                    assertLogitsClose(cpu.forward(cache, tokens, parents), gpu.forward(tokens, parents), "step " + steps);
+                    int[] path = pathTo(r.nextInt(n), parents);
+                    cache.keep(path);
+                    gpu.keep(path);
+                    steps++;
+                }
+                assertTrue(steps >= 60, "enough steps ran: " + steps);
+            }
+        }
+    }
+
+    /** The chain of tree indices from {@code node}'s root down to {@code node}. */
+    private static int[] pathTo(int node, int[] parents) {
+        java.util.ArrayDeque<Integer> path = new java.util.ArrayDeque<>();
+        for (int v = node; v >= 0; v = parents[v]) path.addFirst(v);
+        return path.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static void assertLogitsClose(float[][] want, float[][] got, String where) {
+        for (int t = 0; t < want.length; t++) {
+            float scale = 0;
+            for (float v : want[t]) scale = Math.max(scale, Math.abs(v));
+            for (int i = 0; i < want[t].length; i++) {
+                float err = Math.abs(want[t][i] - got[t][i]);
+                if (!(err <= 1e-2 * Math.max(1, scale))) {
+                    throw new AssertionError(where + ", token " + t + " logit " + i + ": cpu " + want[t][i] + " cuda " + got[t][i]);
+                }
+            }
+        }
+    }
+
     @Test
     void streamedForwardMatchesTheCpuBackend() {
         CudaTestSupport.requireCudaBackend();
