@@ -9,7 +9,7 @@ dist=$root/experiments/device/dist
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 cd "$root"
 flock /tmp/sequoia-build.lock ./mvnw -B -q -pl engine -am package -DskipTests
-flock /tmp/sequoia-build.lock ./mvnw -B -q -pl native-bindings,engine test-compile
+flock /tmp/sequoia-build.lock ./mvnw -B -q -pl native-bindings,engine -am test-compile
 rm -rf "$dist"; mkdir -p "$dist/lib" "$dist/classes" "$dist/models"
 cp engine/target/sequoia-engine.jar engine/target/lib/*.jar "$dist/lib/"
 # grep reads the whole listing (no -q): an early exit would kill unzip with SIGPIPE and fail under pipefail
