@@ -138,7 +138,7 @@ public final class Engine implements AutoCloseable {
      * configuration's tree policy (which must then name a speculative policy, not "none").
      */
     public static Engine open(EngineConfig config, TreeProvider trees) {
-        BackendChoice backend = resolveBackend(config, trees != null);
+        BackendChoice backend = resolveBackend(config);
         Arena arena = Arena.ofShared();
         try {
             Model target = ModelLoader.load(config.target().model(), config.target().tokenizer(), arena);
@@ -159,25 +159,20 @@ public final class Engine implements AutoCloseable {
      * configuration using what the CUDA backend does not support fails naming it (for {@code cuda} even before
      * the driver is probed, for {@code auto} once it resolves to CUDA).
      */
-    static BackendChoice resolveBackend(EngineConfig config, boolean treesGiven) {
-        if (config.backend() == BackendChoice.CUDA) requireCudaSupports(config, treesGiven);
+    static BackendChoice resolveBackend(EngineConfig config) {
+        if (config.backend() == BackendChoice.CUDA) requireCudaSupports(config);
         BackendChoice resolved = config.backend().resolve();
         if (config.backend() == BackendChoice.AUTO && resolved == BackendChoice.CUDA) {
-            requireCudaSupports(config, treesGiven);
+            requireCudaSupports(config);
         }
         return resolved;
     }
 
-    private static void requireCudaSupports(EngineConfig config, boolean treesGiven) {
+    private static void requireCudaSupports(EngineConfig config) {
         String name = "--backend " + config.backend().name().toLowerCase(java.util.Locale.ROOT);
         if (config.int8Activations()) {
             throw new IllegalArgumentException(name + ": --int8 (int8 activations) runs on the CPU backend only;"
                     + " drop --int8 or use --backend cpu");
-        }
-        if (config.draft() != null && config.tree().equals("auto") && !treesGiven) {
-            throw new IllegalArgumentException(name + ": --tree auto is not supported on the CUDA backend (its profiler"
-                    + " and acceptance measurement run CPU transformers); give a tree: chain:N, KxL (e.g. 4x8),"
-                    + " dynamic:N or a growmap JSON file, or use --backend cpu");
         }
         if (!config.offload().overrides().equals(dev.sequoia.offload.plan.PlanOverrides.NONE)) {
             throw new IllegalArgumentException(name + ": --resident-layers and --slots override the CPU residency plan;"
@@ -239,6 +234,7 @@ public final class Engine implements AutoCloseable {
 
     /** The name t(n) profiles of this engine's hardware configuration are cached under. */
     public String profileConfiguration() {
+        if (cuda != null) return cuda.profileConfiguration();
         String name = streamed == null ? "cpu-resident-threads" + config.threads()
                 : TargetOffload.configurationName(config.threads(), streamed.plan());
         return config.int8Activations() ? name + "-int8" : name; // int8 t(n) differs: its own cache entry
@@ -255,6 +251,14 @@ public final class Engine implements AutoCloseable {
     private TreeProvider treeProvider() {
         if (!config.tree().equals("auto")) return TreeProvider.fixed(TreeSpec.parse(config.tree(), config.depth()));
         PairProfiles profiles = new PairProfiles(PairProfiles.defaultRoot(), target.source(), draft.source());
+        if (backend == BackendChoice.CUDA) {
+            // t(n) and the draft's level times measured on the GPU, cached per device, budget and device plan;
+            // asked for on the engine thread (decoder creation, tree building), where the context is current.
+            // The acceptance vector is the pair's, measured once on the CPU transformers and cached.
+            return new AutoTree(targetModel, targetLayers, draftModel, tokenizer(), profiles,
+                    () -> cuda.profileConfiguration(), config.budget(), config.depth(),
+                    () -> cuda.profile(AutoTree.BUDGETS));
+        }
         return new AutoTree(targetModel, targetLayers, draftModel, tokenizer(), profiles, profileConfiguration(),
                 config.budget(), config.depth());
     }

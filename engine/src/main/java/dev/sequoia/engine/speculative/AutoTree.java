@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The {@code auto} tree policy: Sequoia's DP tree over the pair's acceptance vector, measured on-policy for
@@ -35,7 +36,8 @@ public final class AutoTree implements TreeProvider {
     private final LayerSource targetLayers;
     private final Tokenizer tokenizer;
     private final PairProfiles profiles;
-    private final String configuration;
+    private final Supplier<String> configuration;
+    private final Supplier<VerificationProfiler.Profile> measurer;
     private final int budget;
     private final int depth;
     private final Map<String, TreeSpec> resolved = new ConcurrentHashMap<>();
@@ -49,12 +51,28 @@ public final class AutoTree implements TreeProvider {
      */
     public AutoTree(LlamaTransformer target, LayerSource targetLayers, LlamaTransformer draft, Tokenizer tokenizer,
                     PairProfiles profiles, String configuration, int budget, int depth) {
+        this(target, targetLayers, draft, tokenizer, profiles, () -> configuration, budget, depth,
+                () -> VerificationProfiler.measure(target, targetLayers, draft, BUDGETS, 64, 3));
+    }
+
+    /**
+     * With the hardware configuration's name and its t(n) measurement given: the CUDA backend measures on the
+     * GPU ({@code CudaModels.profile}) under a name made of the device, the budget and the device plan. Both
+     * are asked for only when no given size makes the profile unnecessary, on the thread that builds the tree.
+     *
+     * @param configuration the name the profile is cached under (per model pair, in {@code profiles})
+     * @param measurer      measures the profile when the cache has none
+     */
+    public AutoTree(LlamaTransformer target, LayerSource targetLayers, LlamaTransformer draft, Tokenizer tokenizer,
+                    PairProfiles profiles, Supplier<String> configuration, int budget, int depth,
+                    Supplier<VerificationProfiler.Profile> measurer) {
         this.target = target;
         this.targetLayers = targetLayers;
         this.draft = draft;
         this.tokenizer = tokenizer;
         this.profiles = profiles;
         this.configuration = configuration;
+        this.measurer = measurer;
         this.budget = budget;
         this.depth = depth;
     }
@@ -91,10 +109,10 @@ public final class AutoTree implements TreeProvider {
     public VerificationProfiler.Profile profile() {
         VerificationProfiler.Profile p = profile;
         if (p != null) return p;
-        p = profiles.profile(configuration);
+        p = profiles.profile(configuration.get());
         if (p == null) {
-            p = VerificationProfiler.measure(target, targetLayers, draft, BUDGETS, 64, 3);
-            profiles.saveProfile(configuration, p);
+            p = measurer.get();
+            profiles.saveProfile(configuration.get(), p);
         }
         profile = p;
         return p;
@@ -123,7 +141,7 @@ public final class AutoTree implements TreeProvider {
      * is cached and times that size; else null (nothing is measured for a prediction alone).
      */
     private TreeChoice predicted(AcceptanceVector p, Tree tree) {
-        VerificationProfiler.Profile cached = profile != null ? profile : profiles.profile(configuration);
+        VerificationProfiler.Profile cached = profile != null ? profile : profiles.profile(configuration.get());
         if (cached == null || !cached.times().byBudget().containsKey(tree.size())) return null;
         double g = tree.expectedTokens(p);
         double perToken = (cached.draftSecondsFor(tree) + cached.times().at(tree.size())) / g;

@@ -20,7 +20,7 @@ public final class VerificationProfiler {
     private VerificationProfiler() {}
 
     /** Level widths at which the draft's forward is timed. */
-    static final int[] DRAFT_WIDTHS = {1, 8, 32};
+    public static final int[] DRAFT_WIDTHS = {1, 8, 32};
 
     /**
      * The profile: verification seconds per budget; the draft's forward seconds by level width (tokens in one

@@ -44,14 +44,19 @@ class GenerateCommandBackendTest {
     }
 
     @Test
-    void cudaWithTreeAutoOrInt8IsRefusedWithTheAlternatives() {
-        CliRun auto = CliRun.of("generate", "--model", Fixtures.target().toString(), "--tokenizer",
-                Fixtures.tokenizer().toString(), "--draft", Fixtures.draft().toString(), "--backend", "cuda");
-        assertEquals(2, auto.exit());
-        assertTrue(auto.err().contains("--tree auto is not supported on the CUDA backend"), auto.err());
-        assertTrue(auto.err().contains("chain:N, KxL (e.g. 4x8), dynamic:N or a growmap JSON file"), auto.err());
+    void cudaWithInt8IsRefusedWithTheAlternative() {
         CliRun int8 = CliRun.of("generate", "--model", Fixtures.targetGguf().toString(), "--backend", "cuda", "--int8");
         assertEquals(2, int8.exit());
         assertTrue(int8.err().contains("--int8 (int8 activations) runs on the CPU backend only"), int8.err());
+    }
+
+    @Test
+    void cudaWithTreeAutoIsAcceptedAndWithoutADriverFailsOnlyForTheDriver() {
+        assumeFalse(Cuda.isAvailable(), "this machine has CUDA");
+        CliRun auto = CliRun.of("generate", "--model", Fixtures.target().toString(), "--tokenizer",
+                Fixtures.tokenizer().toString(), "--draft", Fixtures.draft().toString(), "--backend", "cuda");
+        assertEquals(2, auto.exit());
+        assertFalse(auto.err().contains("--tree auto is not supported"), auto.err());
+        assertTrue(auto.err().contains("--backend cuda: " + Cuda.unavailableReason()), auto.err());
     }
 }

@@ -5,6 +5,7 @@ import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
 import dev.sequoia.engine.session.StepDecoder;
 import dev.sequoia.engine.speculative.TreeProvider;
+import dev.sequoia.engine.speculative.VerificationProfiler;
 import dev.sequoia.offload.device.StreamPlan;
 
 /**
@@ -25,12 +26,15 @@ public final class CudaModels implements AutoCloseable {
     private final Model target;
     private final CudaWeights targetWeights;
     private final CudaWeights draftWeights;
+    private final long layerBudgetBytes;
 
-    private CudaModels(CudaContext ctx, Model target, CudaWeights targetWeights, CudaWeights draftWeights) {
+    private CudaModels(CudaContext ctx, Model target, CudaWeights targetWeights, CudaWeights draftWeights,
+                       long layerBudgetBytes) {
         this.ctx = ctx;
         this.target = target;
         this.targetWeights = targetWeights;
         this.draftWeights = draftWeights;
+        this.layerBudgetBytes = layerBudgetBytes;
     }
 
     /**
@@ -46,7 +50,7 @@ public final class CudaModels implements AutoCloseable {
         try {
             t = upload(ctx, target, layerBudgetBytes);
             CudaWeights d = draft == null ? null : upload(ctx, draft, 0);
-            return new CudaModels(ctx, target, t, d);
+            return new CudaModels(ctx, target, t, d, layerBudgetBytes);
         } catch (RuntimeException e) {
             if (t != null) t.close();
             ctx.close();
@@ -92,6 +96,28 @@ public final class CudaModels implements AutoCloseable {
             t.close();
             throw e;
         }
+    }
+
+    /**
+     * t(n) and the draft's time per level width measured on this GPU in the target's device plan, for
+     * {@code --tree auto}. On the engine thread (the context is current there).
+     */
+    public VerificationProfiler.Profile profile(int[] budgets) {
+        if (draftWeights == null) throw new IllegalStateException("profiling speculation needs a draft model");
+        return CudaProfiler.measure(ctx, targetWeights, draftWeights, budgets, 64, 3);
+    }
+
+    /** The name the profile of this device, budget and device plan is cached under (per model pair). */
+    public String profileConfiguration() {
+        return profileConfiguration(ctx.deviceName(), targetWeights.format.toString(), layerBudgetBytes, targetWeights.plan);
+    }
+
+    /** {@code cuda-<device>-<format>-budget<bytes>-resident<k>of<layers>-R<slots>}, file-name safe. */
+    static String profileConfiguration(String device, String format, long budgetBytes, StreamPlan plan) {
+        int resident = plan.layers() - plan.streamedLayers().size();
+        String name = "cuda-" + device + "-" + format + "-budget" + (budgetBytes > 0 ? budgetBytes : "all")
+                + "-resident" + resident + "of" + plan.layers() + "-R" + plan.slots();
+        return name.replaceAll("[^A-Za-z0-9_.-]+", "_");
     }
 
     @Override

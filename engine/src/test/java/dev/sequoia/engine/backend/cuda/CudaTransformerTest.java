@@ -135,6 +135,29 @@ class CudaTransformerTest {
         }
     }
 
+    /** --tree auto on CUDA: the GPU profiler times every budget and draft width, in the device plan. */
+    @Test
+    void theGpuProfilerTimesEveryBudgetAndDraftWidth() {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
+            Model d = ModelLoader.load(Fixtures.draft(), Fixtures.tokenizer(), arena);
+            StreamPlan plan = StreamPlan.fit(layerBytes(m), Long.MAX_VALUE, 2);
+            StreamPlan draftPlan = StreamPlan.fit(layerBytes(d), Long.MAX_VALUE, 2);
+            try (CudaWeights tw = CudaWeights.fromModel(ctx, m.config(), m.weights(), plan);
+                 CudaWeights dw = CudaWeights.fromModel(ctx, d.config(), d.weights(), draftPlan)) {
+                var profile = CudaProfiler.measure(ctx, tw, dw, new int[]{1, 8, 64}, 16, 3);
+                for (int n : new int[]{1, 8, 64}) {
+                    double t = profile.times().at(n);
+                    assertTrue(t > 0 && t < 1, "t(" + n + ") = " + t);
+                }
+                for (int w : dev.sequoia.engine.speculative.VerificationProfiler.DRAFT_WIDTHS) {
+                    assertTrue(profile.draftSeconds(w) > 0, "draft width " + w);
+                }
+            }
+        }
+    }
+
     /** The chain of tree indices from {@code node}'s root down to {@code node}. */
     private static int[] pathTo(int node, int[] parents) {
         java.util.ArrayDeque<Integer> path = new java.util.ArrayDeque<>();
