@@ -85,4 +85,31 @@ class CudaDeviceTest {
             assertTrue(e.statusName().startsWith("CUDA_ERROR_"), e.getMessage());
         }
     }
+
+    @Test
+    void aCapturedGraphDoesNotRunWhenCapturedAndReplaysTheSameWorkOnEachLaunch() {
+        CudaTestSupport.requireCuda();
+        int n = 4096;
+        try (CudaContext ctx = CudaContext.open(0); CudaStream s = ctx.createStream();
+             DeviceBuffer a = ctx.allocate(n); DeviceBuffer b = ctx.allocate(n); DeviceBuffer c = ctx.allocate(n);
+             PinnedHostBuffer in = ctx.allocatePinned(n); PinnedHostBuffer out = ctx.allocatePinned(n)) {
+            c.fill((byte) 0);
+            try (CudaGraph graph = CudaGraph.capture(s, () -> {
+                b.copyFromDeviceAsync(a, 0, 0, n, s);
+                c.copyFromDeviceAsync(b, 0, 0, n, s);
+            })) {
+                c.copyToAsync(0, out.segment(), s);
+                s.synchronize();
+                assertEquals(0, out.segment().get(ValueLayout.JAVA_BYTE, 17), "capturing runs nothing");
+                for (int round = 1; round <= 3; round++) {
+                    for (int i = 0; i < n; i++) in.segment().set(ValueLayout.JAVA_BYTE, i, (byte) (i * round + round));
+                    a.copyFromAsync(in.segment(), 0, s);
+                    graph.launch(s);
+                    c.copyToAsync(0, out.segment(), s);
+                    s.synchronize();
+                    assertEquals(-1L, in.segment().mismatch(out.segment()), "replay " + round);
+                }
+            }
+        }
+    }
 }
