@@ -37,7 +37,9 @@ public final class DiskStagedLayers implements AutoCloseable {
     private final Thread loaderThread;
     private int next;          // index into fileLayers of the next layer take() expects
     private Filled current;    // taken, copy not queued yet
+    private final Object state = new Object();
     private volatile boolean stopping;
+    private boolean loading;   // guarded by state: the loader is inside a read
 
     public DiskStagedLayers(LayerLoader loader, List<Integer> fileLayers, PinnedHostPool pool) {
         if (fileLayers.isEmpty()) throw new IllegalArgumentException("no layer is read from disk");
@@ -55,6 +57,13 @@ public final class DiskStagedLayers implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+            synchronized (state) {
+                if (stopping) {
+                    pool.give(buffer);
+                    return;
+                }
+                loading = true; // from here close() must not interrupt: the reader's threads write into the buffer
+            }
             try {
                 long bytes = loader.load(layer, pool.buffer(buffer));
                 filled.add(new Filled(layer, buffer, bytes, null));
@@ -62,6 +71,10 @@ public final class DiskStagedLayers implements AutoCloseable {
                 pool.give(buffer);
                 filled.add(new Filled(layer, -1, 0, e));
                 return;
+            } finally {
+                synchronized (state) {
+                    loading = false;
+                }
             }
         }
     }
@@ -115,8 +128,10 @@ public final class DiskStagedLayers implements AutoCloseable {
     /** Stops the loader and waits for every queued copy, so the caller may free the pool. */
     @Override
     public void close() {
-        stopping = true;
-        loaderThread.interrupt();
+        synchronized (state) {
+            stopping = true;
+            if (!loading) loaderThread.interrupt(); // only a wait for a free buffer is interrupted, never a read
+        }
         try {
             loaderThread.join();
         } catch (InterruptedException e) {
