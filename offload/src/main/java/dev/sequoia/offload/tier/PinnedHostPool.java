@@ -9,8 +9,9 @@ import java.util.Deque;
  * (page-locked for CUDA, so that a {@link dev.sequoia.offload.device.StreamDevice}'s copies from them can be
  * asynchronous) in one tracked arena that {@link #close()} frees. It serves layers that stream from the file
  * rather than staying pinned whole: the loader takes a free buffer, fills it from the file, and gives it back
- * once the device copy that reads it has completed. The CUDA backend does not use it yet (its weights keep
- * every streamed layer's image pinned whole).
+ * once the device copy that reads it has completed ({@link dev.sequoia.offload.device.DiskStagedLayers}, the
+ * disk leg of a three-tier plan). The CUDA backend's weights do not use it yet: they keep every streamed layer's
+ * image pinned whole.
  *
  * <p>Threading: take/give are synchronized (loader thread and engine thread).
  */
