@@ -5,13 +5,15 @@
 # synthetic models (one larger than free GPU memory, one on a 48 GiB card beside a 7B draft): achieved PCIe GB/s
 # vs pinned peak, event-timed stalls, t(n), AR s/token, the optimizer's predicted speedup. JSON to $OUT.
 # Results so far: experiments/device/RESULTS.md.
-# Needs experiments/device/dist from prepare.sh, carried with the call. GPU_CHECK_SECTIONS=a,b limits GpuCheck to some
+# Needs experiments/device/dist.tar.xz (or dist/) from prepare.sh, carried with the call. GPU_CHECK_SECTIONS=a,b limits GpuCheck to some
 # sections (golden_logits, attention_kernels, stream_bench) for a rerun; GPU_TESTS_TIMEOUT / GPU_CHECK_TIMEOUT bound each part.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dist=$root/experiments/device/dist
 out=${OUT:-/tmp/gpu-check-out}; mkdir -p "$out"
 java=$dist/jdk/bin/java
+# prepare.sh leaves dist/ packed as dist.tar.xz (the form a device call carries)
+[[ -x $java || ! -f $dist.tar.xz ]] || xz -dc "$dist.tar.xz" | tar -C "$root/experiments/device" -xf -
 [[ -x $java ]] || { echo "gpu-check: $dist/jdk missing: run experiments/device/prepare.sh first and carry experiments/device/dist" >&2; exit 2; }
 nvidia-smi --query-gpu=name,driver_version,memory.total,memory.free,pcie.link.gen.current,pcie.link.width.current --format=csv | tee "$out/nvidia-smi.csv"
 # cuBLAS: system library, or the nvidia-cublas wheel of the image's Python.
@@ -24,7 +26,7 @@ if [[ -z "${SEQUOIA_LIBCUBLAS:-}" ]]; then
 fi
 echo "cuBLAS: ${SEQUOIA_LIBCUBLAS:-none found}"
 flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
-cp="$dist/classes:$dist/lib/*"
+cp="$dist/classes:$dist/lib/*:$root/engine/src/test/resources" # test fixtures travel with the tree
 export SEQUOIA_REQUIRE_CUDA=1
 echo "== GPU tests"
 timeout ${GPU_TESTS_TIMEOUT:-150} "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda dev.sequoia.engine.backend.cuda 2>&1 | tee "$out/gpu-tests.txt"

@@ -74,6 +74,29 @@ class ArgfileTest {
         assertEquals(List.of(), offenders, "outside dev.sequoia.cuda, code goes through the safe layer");
     }
 
+    /**
+     * On a machine with the libraries (the device check runs this): every requested function resolves in the real
+     * library, and its descriptor's method type is its downcall handle's.
+     */
+    @Test
+    void withTheLibrariesEveryRequestedFunctionResolvesWithItsDescriptor() {
+        dev.sequoia.cuda.CudaTestSupport.requireCublas(); // the driver and cuBLAS, or skipped (failed when required)
+        for (String header : List.of("cuda_h", "cublas_api_h")) {
+            Class<?> c = GeneratedBindings.uninitialised(header);
+            for (String f : GeneratedBindings.Argfile.read(GeneratedBindings.argfile(header)).functions()) {
+                try {
+                    var d = (java.lang.foreign.FunctionDescriptor) c.getMethod(f + "$descriptor").invoke(null);
+                    var h = (java.lang.invoke.MethodHandle) c.getMethod(f + "$handle").invoke(null);
+                    var a = (java.lang.foreign.MemorySegment) c.getMethod(f + "$address").invoke(null);
+                    assertEquals(d.toMethodType(), h.type(), header + "." + f);
+                    assertTrue(a.address() != 0, header + "." + f + " resolved");
+                } catch (ReflectiveOperationException e) {
+                    throw new AssertionError(header + "." + f, e);
+                }
+            }
+        }
+    }
+
     /** Every public static member of the header class and its $shared superclass is requested, and vice versa. */
     private static void assertGeneratedMatchesArgfile(String headerClass) {
         GeneratedBindings.Argfile argfile = GeneratedBindings.Argfile.read(GeneratedBindings.argfile(headerClass));
