@@ -205,12 +205,20 @@ public final class Engine implements AutoCloseable {
         return source;
     }
 
-    /** Tokens that end a generation: EOS, and for llama2.c checkpoints BOS (run.c's story separator). */
+    /**
+     * Tokens that end a generation: every end-of-generation token the vocabulary declares (EOS, and end of
+     * turn / message such as Llama 3's {@code <|eot_id|>} and {@code <|eom_id|>}), and for llama2.c
+     * checkpoints BOS (run.c's story separator).
+     */
     private static int[] stopTokens(Model model) {
         Tokenizer t = model.tokenizer();
         boolean llama2c = model.format().equals("llama2c");
-        return java.util.stream.IntStream.of(t.eos(), llama2c ? t.bos() : -1).filter(id -> id >= 0).distinct().toArray();
+        return java.util.stream.IntStream.concat(java.util.Arrays.stream(t.endOfGeneration()),
+                java.util.stream.IntStream.of(llama2c ? t.bos() : -1)).filter(id -> id >= 0).distinct().toArray();
     }
+
+    /** The tokens that end a generation in this engine's sessions. */
+    public int[] stopTokens() { return stopTokens.clone(); }
 
     public EngineConfig config() { return config; }
 

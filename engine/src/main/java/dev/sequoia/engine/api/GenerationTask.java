@@ -63,7 +63,7 @@ final class GenerationTask {
         streamedBefore = streaming.get();
         StepDecoder decoder = session.decoder;
         boolean first = session.isEmpty();
-        promptTokens = tokenizer.encode(request.prompt(), first && tokenizer.bos() >= 0, false);
+        promptTokens = encodePrompt(first);
         if (first && promptTokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty and the tokenizer has no BOS token to start from");
         }
@@ -83,6 +83,17 @@ final class GenerationTask {
             throw e;
         }
         prefillNanos = System.nanoTime() - startNanos;
+    }
+
+    /** BOS first in a session, unless a prompt whose special tokens are parsed already starts with it. */
+    private int[] encodePrompt(boolean first) {
+        int bos = tokenizer.bos();
+        boolean addBos = first && bos >= 0;
+        int[] tokens = tokenizer.encode(request.prompt(), addBos, false, request.parseSpecial());
+        if (addBos && tokens.length > 1 && tokens[1] == bos && request.parseSpecial()) {
+            tokens = java.util.Arrays.copyOfRange(tokens, 1, tokens.length);
+        }
+        return tokens;
     }
 
     /**
