@@ -2,10 +2,16 @@ package dev.sequoia.engine.format.gguf;
 
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.TensorNames;
+import dev.sequoia.engine.format.TensorSlice;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.RopeLayout;
 import dev.sequoia.engine.model.RopeScaling;
 import dev.sequoia.engine.tensor.TensorType;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Reads a {@link LlamaConfig} from the {@code llama.*} metadata keys of a GGUF file. GGUF "NORM" rope
@@ -26,6 +32,14 @@ public final class GgufLlamaConfig {
     private GgufLlamaConfig() {}
 
     public static LlamaConfig read(GgufFile f) {
+        return read(f, GgufReader.slices(f));
+    }
+
+    /**
+     * The config from the metadata of {@code f} (a model's only or first part) and the model's tensors (of
+     * every part, for a split model).
+     */
+    public static LlamaConfig read(GgufFile f, Map<String, TensorSlice> tensors) {
         GgufMetadata m = f.metadata();
         String arch = m.string("general.architecture");
         if (!ARCH.equals(arch)) {
@@ -36,21 +50,22 @@ public final class GgufLlamaConfig {
         int headDim = heads > 0 && dim % heads == 0 ? dim / heads : 1;
         try {
             LlamaConfig config = new LlamaConfig(dim, m.intValue("llama.feed_forward_length"), m.intValue("llama.block_count"),
-                    heads, m.intValue("llama.attention.head_count_kv", heads), vocabSize(f),
+                    heads, m.intValue("llama.attention.head_count_kv", heads), vocabSize(f, tensors),
                     m.intValue("llama.context_length"),
                     (float) m.doubleValue("llama.attention.layer_norm_rms_epsilon", 1e-5),
                     (float) m.doubleValue("llama.rope.freq_base", 10000.0),
                     m.intValue("llama.rope.dimension_count", headDim), RopeLayout.INTERLEAVED, ropeScaling(f));
-            return f.tensors().containsKey(ROPE_FREQS) ? config.withRopeFreqFactors(ropeFreqs(f, config)) : config;
+            TensorSlice freqs = tensors.get(ROPE_FREQS);
+            return freqs != null ? config.withRopeFreqFactors(ropeFreqs(f.path(), freqs, config)) : config;
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(f.path(), e.getMessage(), e);
         }
     }
 
     /** Rows of the embedding (the truth), else llama.vocab_size, else the tokenizer's length. */
-    private static int vocabSize(GgufFile f) {
-        GgufTensorInfo emb = f.tensors().get(TensorNames.GGUF.embedding());
-        if (emb != null && emb.ne().length == 2 && emb.ne()[1] <= Integer.MAX_VALUE) return (int) emb.ne()[1];
+    private static int vocabSize(GgufFile f, Map<String, TensorSlice> tensors) {
+        TensorSlice emb = tensors.get(TensorNames.GGUF.embedding());
+        if (emb != null && emb.shape().length == 2 && emb.shape()[0] <= Integer.MAX_VALUE) return (int) emb.shape()[0];
         GgufMetadata m = f.metadata();
         if (m.has("llama.vocab_size")) return m.intValue("llama.vocab_size");
         if (m.has("tokenizer.ggml.tokens")) return m.array("tokenizer.ggml.tokens").size();
@@ -72,23 +87,21 @@ public final class GgufLlamaConfig {
     }
 
     /** The per-pair factors of {@code rope_freqs.weight}: F32, one per rotary pair. */
-    private static float[] ropeFreqs(GgufFile f, LlamaConfig config) {
-        GgufTensorInfo t = f.tensors().get(ROPE_FREQS);
+    private static float[] ropeFreqs(Path file, TensorSlice t, LlamaConfig config) {
         int pairs = config.ropeDim() / 2;
         if (config.ropeScaling() != null) {
-            throw new ModelFormatException(f.path(), "both " + SCALING_TYPE + " = 'llama3' and tensor '" + ROPE_FREQS
+            throw new ModelFormatException(file, "both " + SCALING_TYPE + " = 'llama3' and tensor '" + ROPE_FREQS
                     + "' are given; they are two forms of the same scaling, a file holds one");
         }
-        if (t.ggmlType() != TensorType.F32.ggmlId() || t.ne().length != 1 || t.ne()[0] != pairs) {
-            throw new ModelFormatException(f.path(), "tensor '" + ROPE_FREQS + "' is " + GgmlTypeNames.name(t.ggmlType())
-                    + " ne=" + java.util.Arrays.toString(t.ne()) + ", expected F32 [" + pairs + "] (one factor per rotary"
-                    + " pair of llama.rope.dimension_count " + config.ropeDim() + ")");
+        if (t.type() != TensorType.F32 || t.shape().length != 1 || t.shape()[0] != pairs) {
+            throw new ModelFormatException(file, "tensor '" + ROPE_FREQS + "' is " + t.type() + " " + t.shapeString()
+                    + ", expected F32 [" + pairs + "] (one factor per rotary pair of llama.rope.dimension_count "
+                    + config.ropeDim() + ")");
         }
-        float[] out = f.mapping().asSlice(f.dataStart() + t.offset(), 4L * pairs)
-                .toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+        float[] out = t.data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
         for (int j = 0; j < pairs; j++) {
             if (!(out[j] > 0) || !Float.isFinite(out[j])) {
-                throw new ModelFormatException(f.path(), "tensor '" + ROPE_FREQS + "'[" + j + "] = " + out[j]
+                throw new ModelFormatException(file, "tensor '" + ROPE_FREQS + "'[" + j + "] = " + out[j]
                         + ", expected a positive finite factor");
             }
         }

@@ -47,7 +47,7 @@ public final class SafetensorsModelReader {
         LlamaWeights weights = new LlamaTensorMapper(dir, config, tensors, TensorNames.HF).map();
         Path tokenizerFile = dir.resolve(TOKENIZER);
         Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? TokenizerJson.read(tokenizerFile) : null;
-        return new Model(dir, "safetensors", config, weights, tokenizer);
+        return new Model(dir, "safetensors", config, weights, tokenizer, TensorSlice.locations(tensors));
     }
 
     private static Map<String, TensorSlice> tensors(Path dir, Arena arena) {
