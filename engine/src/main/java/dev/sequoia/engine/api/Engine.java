@@ -4,6 +4,8 @@ import dev.sequoia.engine.backend.cuda.BackendChoice;
 import dev.sequoia.engine.backend.cuda.CudaModels;
 import dev.sequoia.engine.backend.offload.StreamedLayerSource;
 import dev.sequoia.engine.backend.offload.TargetOffload;
+import dev.sequoia.engine.chat.ChatMessage;
+import dev.sequoia.engine.chat.ChatTemplate;
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.kernel.Int8ActivationMatMul;
@@ -80,6 +82,7 @@ public final class Engine implements AutoCloseable {
     private final TreeProvider trees;
     private final EngineLoop loop;
     private final Set<SessionState> open = ConcurrentHashMap.newKeySet();
+    private volatile ChatTemplate chatTemplate;
 
     private Engine(EngineConfig config, BackendChoice backend, Arena arena, Model target, Model draft,
                    TreeProvider givenTrees) {
@@ -304,6 +307,26 @@ public final class Engine implements AutoCloseable {
             else loop.startGeneration(task);
         });
         return handle;
+    }
+
+    /** Renders and tokenizes the conversation here, then continues the session from the common prefix. */
+    Generation startChat(SessionState state, List<ChatMessage> messages, GenerateRequest settings, TokenListener listener) {
+        int[] conversation = ChatTemplate.encode(tokenizer(), chatTemplate().render(messages, true));
+        Generation handle = new Generation();
+        GenerationTask task = new GenerationTask(state, settings, handle, listener, tokenizer(), stopTokens,
+                this::streamingTotals, conversation);
+        loop.submit(() -> {
+            if (state.closed) handle.fail(new IllegalStateException("the session is closed"));
+            else loop.startGeneration(task);
+        });
+        return handle;
+    }
+
+    /** The target's chat template (the file's, else a built-in one for its vocabulary). */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = chatTemplate;
+        if (t == null) chatTemplate = t = ChatTemplate.forModel(target);
+        return t;
     }
 
     void closeSession(SessionState state) {

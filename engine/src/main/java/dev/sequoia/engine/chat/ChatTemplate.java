@@ -6,6 +6,8 @@ import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.sequoia.engine.model.Model;
+import dev.sequoia.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,6 +74,29 @@ public final class ChatTemplate {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The template a model is chatted with: the one its file carries, else the built-in Llama 3 header
+     * template when its vocabulary has {@code <|start_header_id|>} as a special token, else Llama 2's [INST].
+     */
+    public static ChatTemplate forModel(Model model) {
+        Tokenizer t = model.tokenizer();
+        String bos = t.bos() >= 0 ? t.piece(t.bos()) : "", eos = t.eos() >= 0 ? t.piece(t.eos()) : "";
+        if (model.chatTemplate() != null && !model.chatTemplate().isBlank()) {
+            return new ChatTemplate(model.chatTemplate(), model.source().getFileName() + " chat template", bos, eos);
+        }
+        boolean header = t.encode("<|start_header_id|>", false, false, true).length == 1;
+        return builtIn(header ? LLAMA3 : LLAMA2, bos, eos);
+    }
+
+    /**
+     * Tokens of a rendered conversation: special-token text parsed, BOS prepended unless the template wrote it.
+     */
+    public static int[] encode(Tokenizer tokenizer, String rendered) {
+        int bos = tokenizer.bos();
+        boolean hasBos = bos >= 0 && rendered.startsWith(tokenizer.piece(bos));
+        return tokenizer.encode(rendered, bos >= 0 && !hasBos, false, true);
     }
 
     public String source() { return source; }

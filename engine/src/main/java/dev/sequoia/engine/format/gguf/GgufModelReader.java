@@ -29,6 +29,7 @@ public final class GgufModelReader {
         for (GgufFile part : parts) tensors.putAll(GgufReader.slices(part));
         LlamaConfig config = GgufLlamaConfig.read(first, tensors);
         var weights = new LlamaTensorMapper(file, config, tensors, TensorNames.GGUF).map();
-        return new Model(file, "gguf", config, weights, GgufTokenizers.read(first), TensorSlice.locations(tensors));
+        return new Model(file, "gguf", config, weights, GgufTokenizers.read(first), TensorSlice.locations(tensors),
+                first.metadata().has(GgufTokenizers.CHAT_TEMPLATE) ? first.metadata().string(GgufTokenizers.CHAT_TEMPLATE) : null);
     }
 }

@@ -62,7 +62,7 @@ public final class Llama2cReader {
         offset += 4L * h.seqLen() * h.headDim(); // freq_cis_real and freq_cis_imag: (seq_len, hs/2) each, unused
         if (!h.sharedClassifier()) add(n.classifier(), h.vocabSize(), dim);
         var weights = new LlamaTensorMapper(file, config, tensors, n).map();
-        return new Model(file, "llama2c", config, weights, null, TensorSlice.locations(tensors));
+        return new Model(file, "llama2c", config, weights, null, TensorSlice.locations(tensors), null);
     }
 
     private LlamaConfig config() {
