@@ -142,6 +142,23 @@ class PublishedIdsTest {
     }
 
     @Test
+    void modelsWithoutATemplateGetTheBuiltInOfTheirVocabulary() {
+        var llama3 = new dev.sequoia.engine.model.Model(dir.resolve("l3.gguf"), "gguf", null, null, llama3Gguf);
+        var llama2 = new dev.sequoia.engine.model.Model(dir.resolve("l2.gguf"), "gguf", null, null, llama2Gguf);
+        var chat = List.of(dev.sequoia.engine.chat.ChatMessage.user("hello"));
+        String rendered = dev.sequoia.engine.chat.ChatTemplate.forModel(llama3).render(chat, true);
+        assertEquals("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhello<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n", rendered);
+        // the published chat-format ids (distributed-llama), BOS from the template, not added twice
+        assertArrayEquals(new int[] {128000, 128006, 882, 128007, 271, 15339, 128009, 128006, 78191, 128007, 271},
+                dev.sequoia.engine.chat.ChatTemplate.encode(llama3Gguf, rendered));
+        String inst = dev.sequoia.engine.chat.ChatTemplate.forModel(llama2).render(chat, true);
+        assertEquals("<s>[INST] hello [/INST]", inst);
+        assertArrayEquals(new int[] {1, 518, 25580, 29962, 22172, 518, 29914, 25580, 29962},
+                dev.sequoia.engine.chat.ChatTemplate.encode(llama2Gguf, inst));
+    }
+
+    @Test
     void generationEndsAtEveryEndOfTurnTokenTheVocabularyDeclares() {
         // Llama 3.1: <|end_of_text|> 128001, <|eom_id|> 128008, <|eot_id|> 128009
         assertArrayEquals(new int[] {128001, 128008, 128009}, llama31Json.endOfGeneration());
