@@ -113,6 +113,20 @@ class PublishedIdsTest {
         assertEncodes("llama-bpe", llama3Gguf, "llama3 GGUF");
     }
 
+    @Test
+    void llama2GivesLlama2cTestIds() throws IOException {
+        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Fixtures.fixture("tokenizers/expected/llama2c-test-prompts.json").toFile());
+        assertEquals(5, root.get("cases").size());
+        for (var c : root.get("cases")) {
+            int[] ids = new int[c.get("ids").size()];
+            for (int i = 0; i < ids.length; i++) ids[i] = c.get("ids").get(i).asInt();
+            for (Tokenizer t : List.of(llama2Bin, llama2Json, llama2Gguf)) {
+                assertArrayEquals(ids, t.encode(c.get("text").asText(), true, false), c.get("text").asText());
+            }
+        }
+    }
+
     /**
      * Llama 3 chat format, ids published by distributed-llama's tokenizer test (b4rtaz/distributed-llama,
      * src/tokenizer-test.cpp) and llama3-tokenizer-js's README ("Hello world!").
