@@ -189,6 +189,21 @@ public final class ChatTemplate {
         return out.toString();
     }
 
+    /**
+     * Jinja's {@code is iterable} as Python answers it: strings, sequences and mappings are iterable (Jinjava
+     * says no for strings, and Llama 3.1's template renders a tool result as JSON only when it is).
+     */
+    static final class PythonIterable implements com.hubspot.jinjava.lib.exptest.ExpTest {
+        @Override
+        public String getName() { return "iterable"; }
+
+        @Override
+        public boolean evaluate(Object var, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter, Object... args) {
+            return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+                    || (var != null && var.getClass().isArray());
+        }
+    }
+
     /** What raise_exception throws; its message reaches the caller. */
     static final class RaisedException extends RuntimeException {
         static final String PREFIX = "raise_exception: ";
@@ -210,6 +225,7 @@ public final class ChatTemplate {
                 "raiseException", String.class));
         j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class,
                 "strftimeNow", String.class));
+        j.getGlobalContext().registerExpTest(new PythonIterable());
         return j;
     }
 }

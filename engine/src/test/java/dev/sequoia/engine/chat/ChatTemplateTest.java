@@ -87,6 +87,20 @@ class ChatTemplateTest {
     }
 
     @Test
+    void llama31ToolResultsAndToolErrorsRenderAsPythonJinjaDoes() throws IOException {
+        ChatTemplate t = new ChatTemplate(fixture("llama3.1-instruct.jinja"), "llama3.1", "<|begin_of_text|>", "<|eot_id|>");
+        String out = t.render(List.of(ChatMessage.user("Weather?"), new ChatMessage("tool", "72 degrees")), false);
+        // a string is iterable in Python's Jinja, so the tool result goes through tojson: quoted
+        assertTrue(out.endsWith("<|start_header_id|>ipython<|end_header_id|>\n\n\"72 degrees\"<|eot_id|>"), out);
+        // tools given but no user message to put them in: the template's own raise_exception, with its line
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.render(
+                List.of(ChatMessage.system("s")), true, Map.of("tools", List.of(Map.of("name", "f")))));
+        assertTrue(e.getMessage().startsWith("chat template (llama3.1) line "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(": Cannot put tools in the first user message when there's no first user message!"),
+                e.getMessage());
+    }
+
+    @Test
     void strftimeFollowsPython() {
         ZonedDateTime t = ZonedDateTime.of(2024, 7, 6, 9, 5, 3, 0, ZoneId.of("UTC"));
         assertEquals("06 Jul 2024", ChatTemplate.strftime(t, "%d %b %Y"));
