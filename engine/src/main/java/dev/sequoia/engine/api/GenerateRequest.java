@@ -35,9 +35,4 @@ public record GenerateRequest(String prompt, int maxTokens, SamplingParams sampl
     public static GenerateRequest greedy(String prompt, int maxTokens) {
         return new GenerateRequest(prompt, maxTokens, SamplingParams.greedy(), List.of(), 0);
     }
-
-    /** The same request with another prompt, special-token text parsed or not. */
-    public GenerateRequest withPrompt(String newPrompt, boolean parse) {
-        return new GenerateRequest(newPrompt, maxTokens, sampling, stopStrings, logprobs, parse);
-    }
 }
