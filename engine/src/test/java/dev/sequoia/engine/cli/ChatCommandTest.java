@@ -49,6 +49,22 @@ class ChatCommandTest {
     }
 
     @Test
+    void specialTokenTextInAPromptIsParsedOnlyWhenAsked() throws Exception {
+        String model = Fixtures.targetGguf().toString();
+        JsonNode plain = new ObjectMapper().readTree(CliRun.of("generate", "--model", model, "--prompt",
+                "Once upon a time", "-n", "1", "--json", "--threads", "1").out());
+        JsonNode parsed = new ObjectMapper().readTree(CliRun.of("generate", "--model", model, "--prompt",
+                "<s>Once upon a time", "--parse-special", "-n", "1", "--json", "--threads", "1").out());
+        assertArrayEquals(ids(plain.get("prompt_tokens")), ids(parsed.get("prompt_tokens")),
+                "<s> parsed is the BOS, not a second one");
+        JsonNode text = new ObjectMapper().readTree(CliRun.of("generate", "--model", model, "--prompt",
+                "<s>Once upon a time", "-n", "1", "--json", "--threads", "1").out());
+        int[] t = ids(text.get("prompt_tokens"));
+        assertEquals(1, t[0]);
+        assertTrue(java.util.Arrays.stream(t).skip(1).noneMatch(id -> id == 1), "<s> as plain text: " + java.util.Arrays.toString(t));
+    }
+
+    @Test
     void badChatInputIsAOneLineErrorWithExitCode2() throws Exception {
         Path file = dir.resolve("bad.json");
         Files.writeString(file, "[{\"role\": \"narrator\", \"content\": \"x\"}]");
