@@ -26,11 +26,11 @@ import java.util.zip.GZIPInputStream;
  * Hugging Face tokenizer.json (gunzipped beside its tokenizer_config.json), from llama2.c's tokenizer.bin,
  * and written into GGUF tokenizer metadata the way llama.cpp's converter writes it.
  */
-final class RealVocabularies {
+public final class RealVocabularies {
     private RealVocabularies() {}
 
     /** {@code tokenizers/<name>/tokenizer.json.gz} unpacked with its tokenizer_config.json into {@code dir}. */
-    static Path tokenizerJson(String name, Path dir) {
+    public static Path tokenizerJson(String name, Path dir) {
         try {
             Path folder = Files.createDirectories(dir.resolve(name));
             Path json = folder.resolve("tokenizer.json");
@@ -53,6 +53,11 @@ final class RealVocabularies {
      * token_type 1 for normal tokens and 3 for added special ones, pre "llama-bpe").
      */
     static Tokenizer llama3Gguf(Path tokenizerJson, int eos, Path dir, Arena arena) {
+        return readGguf(llama3Metadata(tokenizerJson, eos), dir.resolve("llama3-vocab.gguf"), arena);
+    }
+
+    /** The Llama 3 vocabulary's GGUF tokenizer keys, as {@link #llama3Gguf} writes them. */
+    public static Map<String, Object> llama3Metadata(Path tokenizerJson, int eos) {
         JsonNode root = read(tokenizerJson);
         Map<Integer, String> byId = new java.util.TreeMap<>();
         Map<Integer, Integer> types = new java.util.HashMap<>();
@@ -80,7 +85,7 @@ final class RealVocabularies {
         meta.put(GgufTokenizers.MERGES, merges.toArray(String[]::new));
         meta.put(GgufTokenizers.BOS, 128000);
         meta.put(GgufTokenizers.EOS, eos);
-        return readGguf(meta, dir.resolve("llama3-vocab.gguf"), arena);
+        return meta;
     }
 
     /**
