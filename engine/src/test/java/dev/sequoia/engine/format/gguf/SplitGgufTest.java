@@ -89,6 +89,27 @@ class SplitGgufTest {
         }
     }
 
+    /** Parts written by llama.cpp's gguf-py (fixtures/split/README.md): same weights and logits as the single file. */
+    @Test
+    void partsWrittenByLlamaCppsWriterLoadAsTheSingleFile() {
+        Path first = Fixtures.fixture("split/stories260K-00001-of-00003.gguf");
+        Fixtures.fixture("split/stories260K-00002-of-00003.gguf"); // (extracted beside it when tests run from a jar)
+        Fixtures.fixture("split/stories260K-00003-of-00003.gguf");
+        try (Arena arena = Arena.ofConfined()) {
+            Model single = ModelLoader.load(Fixtures.targetGguf(), null, arena);
+            Model three = ModelLoader.load(first, null, arena);
+            assertEquals(single.config(), three.config());
+            assertEquals(3, three.locations().values().stream().map(TensorLocation::file).distinct().count());
+            assertArrayEquals(single.tokenizer().encode("Once upon a time", true, false),
+                    three.tokenizer().encode("Once upon a time", true, false));
+            var a = new dev.sequoia.engine.model.LlamaTransformer(single, new dev.sequoia.engine.kernel.ScalarMatMul());
+            var b = new dev.sequoia.engine.model.LlamaTransformer(three, new dev.sequoia.engine.kernel.ScalarMatMul());
+            int[] tokens = {1, 403, 407, 261, 378}, parents = {-1, 0, 1, 2, 3};
+            float[][] la = a.forward(a.newCache(8), tokens, parents), lb = b.forward(b.newCache(8), tokens, parents);
+            for (int i = 0; i < la.length; i++) assertArrayEquals(la[i], lb[i], "position " + i);
+        }
+    }
+
     @Test
     void openingALaterPartNamesTheFirst() throws IOException {
         List<Path> parts = split(Fixtures.targetGguf(), "stories", 3);
