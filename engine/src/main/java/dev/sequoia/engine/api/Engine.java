@@ -4,6 +4,8 @@ import dev.sequoia.engine.backend.cuda.BackendChoice;
 import dev.sequoia.engine.backend.cuda.CudaModels;
 import dev.sequoia.engine.backend.offload.StreamedLayerSource;
 import dev.sequoia.engine.backend.offload.TargetOffload;
+import dev.sequoia.engine.chat.ChatMessage;
+import dev.sequoia.engine.chat.ChatTemplate;
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.kernel.Int8ActivationMatMul;
@@ -80,6 +82,7 @@ public final class Engine implements AutoCloseable {
     private final TreeProvider trees;
     private final EngineLoop loop;
     private final Set<SessionState> open = ConcurrentHashMap.newKeySet();
+    private volatile ChatTemplate chatTemplate;
 
     private Engine(EngineConfig config, BackendChoice backend, Arena arena, Model target, Model draft,
                    TreeProvider givenTrees) {
@@ -200,12 +203,20 @@ public final class Engine implements AutoCloseable {
         return source;
     }
 
-    /** Tokens that end a generation: EOS, and for llama2.c checkpoints BOS (run.c's story separator). */
+    /**
+     * Tokens that end a generation: every end-of-generation token the vocabulary declares (EOS, and end of
+     * turn / message such as Llama 3's {@code <|eot_id|>} and {@code <|eom_id|>}), and for llama2.c
+     * checkpoints BOS (run.c's story separator).
+     */
     private static int[] stopTokens(Model model) {
         Tokenizer t = model.tokenizer();
         boolean llama2c = model.format().equals("llama2c");
-        return java.util.stream.IntStream.of(t.eos(), llama2c ? t.bos() : -1).filter(id -> id >= 0).distinct().toArray();
+        return java.util.stream.IntStream.concat(java.util.Arrays.stream(t.endOfGeneration()),
+                java.util.stream.IntStream.of(llama2c ? t.bos() : -1)).filter(id -> id >= 0).distinct().toArray();
     }
+
+    /** The tokens that end a generation in this engine's sessions. */
+    public int[] stopTokens() { return stopTokens.clone(); }
 
     public EngineConfig config() { return config; }
 
@@ -300,6 +311,26 @@ public final class Engine implements AutoCloseable {
             else loop.startGeneration(task);
         });
         return handle;
+    }
+
+    /** Renders and tokenizes the conversation here, then continues the session from the common prefix. */
+    Generation startChat(SessionState state, List<ChatMessage> messages, GenerateRequest settings, TokenListener listener) {
+        int[] conversation = ChatTemplate.encode(tokenizer(), chatTemplate().render(messages, true));
+        Generation handle = new Generation();
+        GenerationTask task = new GenerationTask(state, settings, handle, listener, tokenizer(), stopTokens,
+                this::streamingTotals, conversation);
+        loop.submit(() -> {
+            if (state.closed) handle.fail(new IllegalStateException("the session is closed"));
+            else loop.startGeneration(task);
+        });
+        return handle;
+    }
+
+    /** The target's chat template (the file's, else a built-in one for its vocabulary). */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = chatTemplate;
+        if (t == null) chatTemplate = t = ChatTemplate.forModel(target);
+        return t;
     }
 
     void closeSession(SessionState state) {

@@ -26,6 +26,8 @@ final class GenerationTask {
     private final Tokenizer tokenizer;
     private final int[] stopTokens;
     private final Supplier<PassTelemetry> streaming;
+    /** A chat turn: the whole rendered conversation, of which only what the session lacks is fed; else null. */
+    private final int[] conversation;
     private final RandomGenerator random;
     private final List<Integer> generated = new ArrayList<>();
     private final List<TokenLogprob[]> logprobs = new ArrayList<>();
@@ -38,6 +40,12 @@ final class GenerationTask {
 
     GenerationTask(SessionState session, GenerateRequest request, Generation handle, TokenListener listener,
                    Tokenizer tokenizer, int[] stopTokens, Supplier<PassTelemetry> streaming) {
+        this(session, request, handle, listener, tokenizer, stopTokens, streaming, null);
+    }
+
+    GenerationTask(SessionState session, GenerateRequest request, Generation handle, TokenListener listener,
+                   Tokenizer tokenizer, int[] stopTokens, Supplier<PassTelemetry> streaming, int[] conversation) {
+        this.conversation = conversation;
         this.session = session;
         this.request = request;
         this.handle = handle;
@@ -62,8 +70,10 @@ final class GenerationTask {
         startNanos = System.nanoTime();
         streamedBefore = streaming.get();
         StepDecoder decoder = session.decoder;
+        if (conversation != null) keepCommonPrefix(decoder);
         boolean first = session.isEmpty();
-        promptTokens = tokenizer.encode(request.prompt(), first && tokenizer.bos() >= 0, false);
+        promptTokens = conversation != null ? java.util.Arrays.copyOfRange(conversation, session.length(),
+                conversation.length) : encodePrompt(first);
         if (first && promptTokens.length == 0) {
             throw new IllegalArgumentException("the prompt is empty and the tokenizer has no BOS token to start from");
         }
@@ -83,6 +93,28 @@ final class GenerationTask {
             throw e;
         }
         prefillNanos = System.nanoTime() - startNanos;
+    }
+
+    /**
+     * A chat turn keeps the session's longest common prefix with the rendered conversation (at least one token
+     * of the conversation stays new, to be the next step's root) and drops the rest from the session and caches.
+     */
+    private void keepCommonPrefix(StepDecoder decoder) {
+        int keep = 0, max = Math.min(session.length(), conversation.length - 1);
+        while (keep < max && session.at(keep) == conversation[keep]) keep++;
+        session.truncate(keep);
+        decoder.truncate(Math.min(decoder.committed(), keep));
+    }
+
+    /** BOS first in a session, unless a prompt whose special tokens are parsed already starts with it. */
+    private int[] encodePrompt(boolean first) {
+        int bos = tokenizer.bos();
+        boolean addBos = first && bos >= 0;
+        int[] tokens = tokenizer.encode(request.prompt(), addBos, false, request.parseSpecial());
+        if (addBos && tokens.length > 1 && tokens[1] == bos && request.parseSpecial()) {
+            tokens = java.util.Arrays.copyOfRange(tokens, 1, tokens.length);
+        }
+        return tokens;
     }
 
     /**

@@ -25,6 +25,8 @@ final class SessionState {
 
     int last() { return tokens[length - 1]; }
 
+    int at(int index) { return tokens[index]; }
+
     void append(int token) {
         if (length == tokens.length) tokens = Arrays.copyOf(tokens, length * 2);
         tokens[length++] = token;

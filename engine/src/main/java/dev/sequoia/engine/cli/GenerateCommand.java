@@ -12,6 +12,7 @@ import dev.sequoia.engine.api.GenerationStats;
 import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.backend.cuda.BackendChoice;
+import dev.sequoia.engine.chat.ChatMessage;
 import dev.sequoia.engine.sampling.Sampler.TokenLogprob;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.speculative.AutoTree;
@@ -88,6 +89,23 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
     boolean json;
 
+    @Option(names = "--chat", description = "Chat: --prompt is a user message; the conversation is rendered with the"
+            + " model's chat template (tokenizer.chat_template, else the built-in Llama 3 or Llama 2 one) and the"
+            + " assistant's reply is generated.")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message of the chat (implies --chat).")
+    String system;
+
+    @Option(names = "--messages", paramLabel = "FILE", description = "Earlier turns of the chat as a JSON array of"
+            + " {\"role\": system|user|assistant|tool|ipython, \"content\": text} (implies --chat); --prompt, when"
+            + " given, is appended as the next user message.")
+    Path messages;
+
+    @Option(names = "--parse-special", description = "Without --chat: special-token text in --prompt (<|eot_id|>, </s>)"
+            + " becomes those tokens (default: plain text).")
+    boolean parseSpecial;
+
     @Spec
     CommandSpec spec;
 
@@ -105,20 +123,25 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
-        GenerateRequest request = new GenerateRequest(prompt, maxTokens, sampling, stop, logprobs);
+        boolean chatting = chat || system != null || messages != null;
+        List<ChatMessage> conversation = chatting ? ChatFiles.conversation(messages, system, prompt) : null;
+        GenerateRequest request = new GenerateRequest(chatting ? "" : prompt, maxTokens, sampling, stop, logprobs,
+                parseSpecial);
         EngineConfig config = engineConfig();
         PrintWriter out = spec.commandLine().getOut();
         try (Engine engine = Engine.open(config); Session session = engine.openSession()) {
             engine.offloadReport().forEach(spec.commandLine().getErr()::println);
             if (json) {
-                GenerationResult result = session.generate(request);
+                GenerationResult result = chatting ? session.chat(conversation, request) : session.generate(request);
                 out.println(toJson(result, engine));
             } else {
-                out.print(prompt);
-                GenerationResult result = session.generate(request, (token, text) -> {
+                if (!chatting) out.print(prompt);
+                dev.sequoia.engine.api.TokenListener print = (token, text) -> {
                     out.print(text);
                     out.flush();
-                }).await();
+                };
+                GenerationResult result = (chatting ? session.chat(conversation, request, print)
+                        : session.generate(request, print)).await();
                 out.println();
                 spec.commandLine().getErr().println(summary(result.stats()));
                 if (prediction(engine, result.stats()) != null) spec.commandLine().getErr().println(prediction(engine, result.stats()));

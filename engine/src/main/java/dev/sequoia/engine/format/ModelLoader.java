@@ -34,7 +34,7 @@ public final class ModelLoader {
             throw new ModelFormatException(tokenizerOrNull, "tokenizer has " + tokenizer.vocabSize()
                     + " tokens, more than the model's vocabulary of " + model.config().vocabSize());
         }
-        return new Model(model.source(), model.format(), model.config(), model.weights(), tokenizer);
+        return model.withTokenizer(tokenizer);
     }
 
     /** llama2.c files have no magic: say so when one does not parse, since it may be a damaged GGUF. */

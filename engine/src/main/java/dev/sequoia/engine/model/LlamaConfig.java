@@ -15,10 +15,20 @@ package dev.sequoia.engine.model;
  * @param ropeDim         dimensions of each head that RoPE rotates (usually headDim)
  * @param ropeLayout      which pairs rotate together
  * @param ropeScaling     Llama 3 frequency scaling, or null
+ * @param ropeFreqFactors per rotary pair (ropeDim/2 of them), the factor its frequency is divided by: GGUF's
+ *                        {@code rope_freqs.weight}, llama.cpp's form of the Llama 3.1 scaling; or null
  */
 public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize,
                           int contextLength, float rmsEps, float ropeTheta, int ropeDim,
-                          RopeLayout ropeLayout, RopeScaling ropeScaling) {
+                          RopeLayout ropeLayout, RopeScaling ropeScaling, float[] ropeFreqFactors) {
+    /** A config without per-pair rope factors. */
+    public LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize,
+                       int contextLength, float rmsEps, float ropeTheta, int ropeDim,
+                       RopeLayout ropeLayout, RopeScaling ropeScaling) {
+        this(dim, hiddenDim, layers, heads, kvHeads, vocabSize, contextLength, rmsEps, ropeTheta, ropeDim, ropeLayout,
+                ropeScaling, null);
+    }
+
     public LlamaConfig {
         require(dim > 0, "dim", dim);
         require(hiddenDim > 0, "hiddenDim", hiddenDim);
@@ -31,6 +41,28 @@ public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvH
         require(ropeTheta > 0, "ropeTheta", ropeTheta);
         require(ropeDim > 0 && ropeDim % 2 == 0 && ropeDim <= dim / heads, "ropeDim (even, at most headDim)", ropeDim);
         if (ropeLayout == null) throw new IllegalArgumentException("ropeLayout is required");
+        if (ropeFreqFactors != null) {
+            ropeFreqFactors = ropeFreqFactors.clone();
+            require(ropeFreqFactors.length == ropeDim / 2, "ropeFreqFactors length (one per rotary pair, "
+                    + ropeDim / 2 + ")", ropeFreqFactors.length);
+            if (ropeScaling != null) {
+                throw new IllegalArgumentException("invalid model config: both llama3 rope scaling and per-pair rope"
+                        + " factors given; they are two forms of the same scaling, give one");
+            }
+            for (int j = 0; j < ropeFreqFactors.length; j++) {
+                require(ropeFreqFactors[j] > 0 && Float.isFinite(ropeFreqFactors[j]),
+                        "ropeFreqFactors[" + j + "] (positive, finite)", ropeFreqFactors[j]);
+            }
+        }
+    }
+
+    @Override
+    public float[] ropeFreqFactors() { return ropeFreqFactors == null ? null : ropeFreqFactors.clone(); }
+
+    /** The same model with per-pair rope frequency factors (GGUF {@code rope_freqs.weight}). */
+    public LlamaConfig withRopeFreqFactors(float[] factors) {
+        return new LlamaConfig(dim, hiddenDim, layers, heads, kvHeads, vocabSize, contextLength, rmsEps, ropeTheta,
+                ropeDim, ropeLayout, ropeScaling, factors);
     }
 
     private static void require(boolean ok, String field, Object value) {
@@ -44,6 +76,6 @@ public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvH
     /** The same model with its q/k rotary pairs laid out the other way. */
     public LlamaConfig withRopeLayout(RopeLayout layout) {
         return new LlamaConfig(dim, hiddenDim, layers, heads, kvHeads, vocabSize, contextLength, rmsEps, ropeTheta,
-                ropeDim, layout, ropeScaling);
+                ropeDim, layout, ropeScaling, ropeFreqFactors);
     }
 }

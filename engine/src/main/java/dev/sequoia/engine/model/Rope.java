@@ -3,7 +3,8 @@ package dev.sequoia.engine.model;
 /**
  * Rotary position embedding for one model: precomputed inverse frequencies (Llama 3 scaling applied) and
  * the pair layout. Pair j (of ropeDim/2) rotates by {@code pos * invFreq[j]}, where
- * {@code invFreq[j] = theta^(-2j/ropeDim)}; in the INTERLEAVED layout pair j is dims (2j, 2j+1) of each head,
+ * {@code invFreq[j] = theta^(-2j/ropeDim)}, scaled by the llama3 rule or divided by the file's per-pair
+ * factor ({@code rope_freqs.weight}, as ggml's rope does); in the INTERLEAVED layout pair j is dims (2j, 2j+1) of each head,
  * in the HALVES layout it is dims (j, j + ropeDim/2).
  */
 public final class Rope {
@@ -16,11 +17,20 @@ public final class Rope {
         this.headDim = c.headDim();
         this.ropeDim = c.ropeDim();
         this.layout = c.ropeLayout();
-        this.invFreq = new double[ropeDim / 2];
-        for (int j = 0; j < invFreq.length; j++) {
-            double f = Math.pow(c.ropeTheta(), -2.0 * j / ropeDim);
-            invFreq[j] = c.ropeScaling() == null ? f : c.ropeScaling().scale(f);
+        this.invFreq = inverseFrequencies(c);
+    }
+
+    /** Every pair's inverse frequency with the config's scaling applied (CPU and CUDA share it). */
+    public static double[] inverseFrequencies(LlamaConfig c) {
+        double[] out = new double[c.ropeDim() / 2];
+        float[] factors = c.ropeFreqFactors();
+        for (int j = 0; j < out.length; j++) {
+            double f = Math.pow(c.ropeTheta(), -2.0 * j / c.ropeDim());
+            if (c.ropeScaling() != null) f = c.ropeScaling().scale(f);
+            if (factors != null) f /= factors[j];
+            out[j] = f;
         }
+        return out;
     }
 
     /** Rotates every head of {@code vec[offset .. offset + heads*headDim)} for position {@code pos}. */

@@ -3,13 +3,11 @@ package dev.sequoia.engine.tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * GPT-2 style byte-level BPE by merge rank: Llama 3's tokenizer.json and GGUF {@code gpt2} vocabularies.
@@ -17,7 +15,8 @@ import java.util.stream.Collectors;
  *
  * <p><b>Encode</b>:
  * <ol>
- *   <li>special (added) tokens are found verbatim in the text, longest first, and emitted as themselves;</li>
+ *   <li>when the caller allows it, special (added) tokens are found verbatim in the text, longest first, and
+ *       emitted as themselves (otherwise their text is ordinary text);</li>
  *   <li>the text between them is split into pre-tokens by the pre-tokenizer regex (Llama 3's by default);</li>
  *   <li>each pre-token's UTF-8 bytes are spelled with {@link ByteLevel}'s table, one symbol per byte;</li>
  *   <li>when {@code ignoreMerges} is set and the whole spelling is a token, that token is taken (Llama 3);
@@ -39,9 +38,9 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final int eos;
     private final boolean ignoreMerges;
     private final Pattern split;
-    private final Pattern specials;
+    private final SpecialTokens specials;
+    private final int[] endOfGeneration;
     private final Map<String, Integer> idOfToken;
-    private final Map<String, Integer> specialIds;
     private final Map<Long, PairMerger.Merge> mergeOfPair;
     private final int[] byteToken;
     private final byte[][] decoded;
@@ -61,6 +60,16 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
      */
     public ByteLevelBpeTokenizer(String[] tokens, List<String> merges, Map<String, Integer> specialTokens,
                                  int bos, int eos, String splitRegex, boolean ignoreMerges) {
+        this(tokens, merges, specialTokens, bos, eos, splitRegex, ignoreMerges, new int[0]);
+    }
+
+    /**
+     * As above, with the ids a file declares as ending a generation besides EOS (GGUF
+     * {@code tokenizer.ggml.eot_token_id}, {@code eom_token_id}); special tokens named like an end of turn
+     * ({@link SpecialTokens#END_OF_TURN_NAMES}) end it too.
+     */
+    public ByteLevelBpeTokenizer(String[] tokens, List<String> merges, Map<String, Integer> specialTokens,
+                                 int bos, int eos, String splitRegex, boolean ignoreMerges, int[] endOfGeneration) {
         if (tokens == null || tokens.length == 0) throw new IllegalArgumentException("tokens: empty vocabulary");
         this.tokens = tokens.clone();
         this.bos = checkSpecialId("bos", bos, tokens.length);
@@ -68,13 +77,14 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         this.ignoreMerges = ignoreMerges;
         this.split = Pattern.compile(splitRegex, Pattern.UNICODE_CHARACTER_CLASS);
         this.idOfToken = indexTokens(this.tokens);
-        this.specialIds = Map.copyOf(specialTokens);
-        this.specials = specialPattern(specialIds, tokens.length);
+        this.specials = new SpecialTokens(specialTokens, tokens.length);
+        for (int id : endOfGeneration) checkSpecialId("end-of-generation", id, tokens.length);
+        this.endOfGeneration = specials.endOfGeneration(this.eos, endOfGeneration);
         this.byteToken = byteTokens(idOfToken);
         this.mergeOfPair = indexMerges(merges, idOfToken);
         this.decoded = new byte[tokens.length][];
         for (int id = 0; id < tokens.length; id++) decoded[id] = decodeToken(this.tokens[id]);
-        specialIds.forEach((text, id) -> decoded[id] = text.getBytes(StandardCharsets.UTF_8));
+        specials.ids().forEach((text, id) -> decoded[id] = text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override public int vocabSize() { return tokens.length; }
@@ -84,21 +94,22 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     @Override
     public String piece(int token) { return tokens[checkToken(token)]; }
 
+    @Override
+    public int[] endOfGeneration() { return endOfGeneration.clone(); }
+
     /** {@inheritDoc} BOS/EOS are added only when the vocabulary has them. */
     @Override
-    public int[] encode(String text, boolean addBos, boolean addEos) {
+    public int[] encode(String text, boolean addBos, boolean addEos, boolean parseSpecial) {
         List<Integer> out = new ArrayList<>();
         if (addBos && bos >= 0) out.add(bos);
-        int from = 0;
-        if (specials != null) {
-            Matcher m = specials.matcher(text);
-            while (m.find()) {
-                encodeOrdinary(text.substring(from, m.start()), out);
-                out.add(specialIds.get(m.group()));
-                from = m.end();
+        if (parseSpecial) {
+            for (SpecialTokens.Fragment f : specials.split(text)) {
+                if (f.special()) out.add(f.id());
+                else encodeOrdinary(f.text(), out);
             }
+        } else {
+            encodeOrdinary(text, out);
         }
-        encodeOrdinary(text.substring(from), out);
         if (addEos && eos >= 0) out.add(eos);
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
@@ -179,21 +190,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             map.putIfAbsent(tokens[i], i);
         }
         return map;
-    }
-
-    /** Alternation of the special tokens, longest first so that a longer one wins over its prefix. */
-    private static Pattern specialPattern(Map<String, Integer> specials, int vocab) {
-        specials.forEach((text, id) -> {
-            if (text.isEmpty()) throw new IllegalArgumentException("special token " + id + " has empty text");
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException("special token '" + text + "' has id " + id + " outside vocabulary");
-            }
-        });
-        if (specials.isEmpty()) return null;
-        return Pattern.compile(specials.keySet().stream()
-                .sorted(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()))
-                .map(Pattern::quote)
-                .collect(Collectors.joining("|")));
     }
 
     /** byte -> id of its one-character token; a byte-level vocabulary must spell all 256. */

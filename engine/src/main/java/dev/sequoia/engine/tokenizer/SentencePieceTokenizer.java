@@ -18,6 +18,9 @@ import java.util.Map;
  *       winning ties, until none is left (scores at or below -1e10 never merge, as in llama2.c);</li>
  *   <li>BOS/EOS are added on request.</li>
  * </ol>
+ * When the caller allows special tokens, the text of a control or user-defined token (BOS/EOS when types are
+ * unknown) becomes that token, and each stretch of plain text between them is encoded as above, dummy prefix
+ * included (llama.cpp's and Hugging Face's legacy Llama 2 behaviour: {@code <s>[INST]} gives "▁[").
  * Vocabularies that write space as U+2581 ("▁", GGUF and Hugging Face) are detected: the text's spaces
  * become "▁" before step 1, and decoding turns them back.
  *
@@ -40,6 +43,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final int[] byteToken;
     private final byte[][] decoded;
     private final byte[][] decodedAfterBos;
+    private final SpecialTokens specials;
+    private final int[] endOfGeneration;
 
     /**
      * @param pieces     the vocabulary, indexed by token id
@@ -49,6 +54,12 @@ public final class SentencePieceTokenizer implements Tokenizer {
      * @param eos        end-of-sequence id, or -1
      */
     public SentencePieceTokenizer(String[] pieces, float[] scores, int[] tokenTypes, int bos, int eos) {
+        this(pieces, scores, tokenTypes, bos, eos, new int[0]);
+    }
+
+    /** As above, with the ids a file declares as ending a generation besides EOS (GGUF eot/eom ids). */
+    public SentencePieceTokenizer(String[] pieces, float[] scores, int[] tokenTypes, int bos, int eos,
+                                  int[] endOfGeneration) {
         validate(pieces, scores, tokenTypes, bos, eos);
         this.pieces = pieces.clone();
         this.scores = scores.clone();
@@ -66,6 +77,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
             // llama2.c tests the piece, not its bytes: the byte token <0x20> keeps its space after BOS
             decodedAfterBos[id] = isByteToken(this.pieces[id], type) ? decoded[id] : dropLeadingSpace(decoded[id]);
         }
+        this.specials = new SpecialTokens(specialPieces(this.pieces, types, bos, eos), this.pieces.length);
+        for (int id : endOfGeneration) {
+            if (id < -1 || id >= this.pieces.length) { // -1: not declared
+                throw new IllegalArgumentException("end-of-generation id " + id + " outside vocabulary");
+            }
+        }
+        this.endOfGeneration = specials.endOfGeneration(eos, endOfGeneration);
     }
 
     @Override public int vocabSize() { return pieces.length; }
@@ -81,10 +99,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
     @Override
     public String piece(int token) { return pieces[checkToken(token)]; }
 
+    @Override
+    public int[] endOfGeneration() { return endOfGeneration.clone(); }
+
     /** {@inheritDoc} BOS/EOS are added only when the vocabulary has them. */
     @Override
-    public int[] encode(String text, boolean addBos, boolean addEos) {
-        int[] merged = PairMerger.merge(symbols(text), this::bestMerge);
+    public int[] encode(String text, boolean addBos, boolean addEos, boolean parseSpecial) {
+        int[] merged = parseSpecial ? encodeFragments(text) : PairMerger.merge(symbols(text), this::bestMerge);
         int extra = (addBos && bos >= 0 ? 1 : 0) + (addEos && eos >= 0 ? 1 : 0);
         int[] out = new int[merged.length + extra];
         int k = 0;
@@ -99,6 +120,30 @@ public final class SentencePieceTokenizer implements Tokenizer {
         checkToken(token);
         byte[] bytes = previous == bos && bos >= 0 ? decodedAfterBos[token] : decoded[token];
         return bytes.clone();
+    }
+
+    /** Special tokens as themselves, each plain stretch between them encoded on its own. */
+    private int[] encodeFragments(String text) {
+        java.util.List<int[]> parts = new java.util.ArrayList<>();
+        for (SpecialTokens.Fragment f : specials.split(text)) {
+            parts.add(f.special() ? new int[] {f.id()} : PairMerger.merge(symbols(f.text()), this::bestMerge));
+        }
+        return parts.stream().flatMapToInt(Arrays::stream).toArray();
+    }
+
+    /** Control and user-defined pieces by their text; BOS and EOS when the types are unknown (llama2.c). */
+    private static Map<String, Integer> specialPieces(String[] pieces, GgufTokenType[] types, int bos, int eos) {
+        Map<String, Integer> out = new HashMap<>();
+        if (types == null) {
+            for (int id : new int[] {bos, eos}) if (id >= 0 && !pieces[id].isEmpty()) out.putIfAbsent(pieces[id], id);
+            return out;
+        }
+        for (int id = 0; id < pieces.length; id++) {
+            if ((types[id] == GgufTokenType.CONTROL || types[id] == GgufTokenType.USER_DEFINED) && !pieces[id].isEmpty()) {
+                out.putIfAbsent(pieces[id], id);
+            }
+        }
+        return out;
     }
 
     /** Steps 1 and 2 of encode: dummy prefix, then one piece per code point or its byte-fallback tokens. */

@@ -13,8 +13,27 @@ public interface Tokenizer {
     /** End-of-sequence id, or -1 when the vocabulary has none. */
     int eos();
 
-    /** Encodes text; {@code addBos} prepends BOS, {@code addEos} appends EOS. */
-    int[] encode(String text, boolean addBos, boolean addEos);
+    /**
+     * Encodes text as plain text: a special token's text in it (say {@code <|eot_id|>}) is spelled with
+     * ordinary tokens, as user text must be. {@code addBos} prepends BOS, {@code addEos} appends EOS.
+     */
+    default int[] encode(String text, boolean addBos, boolean addEos) {
+        return encode(text, addBos, addEos, false);
+    }
+
+    /**
+     * Encodes text; with {@code parseSpecial} the text of a special (control or user-defined) token becomes
+     * that token, as a rendered chat template needs ({@code <|start_header_id|>}, {@code </s>}...).
+     */
+    int[] encode(String text, boolean addBos, boolean addEos, boolean parseSpecial);
+
+    /**
+     * The tokens that end a generation: EOS and the end-of-turn / end-of-message tokens the vocabulary
+     * declares ({@code <|eot_id|>}, {@code <|eom_id|>}...). Never empty when the vocabulary has an EOS.
+     */
+    default int[] endOfGeneration() {
+        return eos() >= 0 ? new int[] {eos()} : new int[0];
+    }
 
     /** The bytes token {@code token} contributes after {@code previous} (-1 at the start). */
     byte[] decode(int previous, int token);

@@ -71,9 +71,17 @@ class ByteLevelBpeTokenizerTest {
         Map<String, Integer> specials = Map.of("<|begin_of_text|>", 256, "<|x|>", 257, "<|x|>y", 258);
         String[] tokens = byteTokens(List.of(), List.of("<|begin_of_text|>", "<|x|>", "<|x|>y"));
         var t = new ByteLevelBpeTokenizer(tokens, List.of(), specials, 256, 257);
-        assertArrayEquals(new int[] {256, 258, 'h', 'i', 257, 257}, t.encode("<|x|>yhi<|x|>", true, true));
+        assertArrayEquals(new int[] {256, 258, 'h', 'i', 257, 257}, t.encode("<|x|>yhi<|x|>", true, true, true));
         assertEquals("<|x|>y", new String(t.decode(-1, 258), StandardCharsets.UTF_8));
-        assertArrayEquals(new int[] {'<', '|'}, t.encode("<|", false, false));
+        assertArrayEquals(new int[] {'<', '|'}, t.encode("<|", false, false, true));
+    }
+
+    @Test
+    void specialTokenTextIsPlainTextUnlessTheCallerAllowsIt() {
+        Map<String, Integer> specials = Map.of("<|x|>", 256);
+        var t = new ByteLevelBpeTokenizer(byteTokens(List.of(), List.of("<|x|>")), List.of(), specials, -1, -1);
+        assertArrayEquals(new int[] {'<', '|', 'x', '|', '>'}, t.encode("<|x|>", false, false));
+        assertArrayEquals(new int[] {256}, t.encode("<|x|>", false, false, true));
     }
 
     @Test
@@ -97,6 +105,7 @@ class ByteLevelBpeTokenizerTest {
             for (int i = rnd.nextInt(12); i > 0; i--) sb.append(parts[rnd.nextInt(parts.length)]);
             String text = sb.toString();
             assertEquals(text, t.decodeAll(-1, t.encode(text, false, false)), "text: " + text);
+            assertEquals(text, t.decodeAll(-1, t.encode(text, false, false, true)), "text: " + text);
         }
     }
 

@@ -59,7 +59,7 @@ class TokenizerJsonTest {
         assertEquals(end, t.eos(), "no tokenizer_config.json: the usual name <|end_of_text|>");
         // "the" is no token and no rule merges "t he": [t, he]; " then" -> Ġt he n -> Ġthe n
         String text = "the then<|eot_id|>";
-        assertArrayEquals(new int[] {bot, 't', 257, 258, 'n', eot}, t.encode(text, true, false));
+        assertArrayEquals(new int[] {bot, 't', 257, 258, 'n', eot}, t.encode(text, true, false, true));
         assertEquals(text, t.decodeAll(-1, t.encode(text, false, false)));
     }
 

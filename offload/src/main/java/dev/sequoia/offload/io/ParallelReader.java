@@ -15,26 +15,34 @@ import java.util.concurrent.Future;
  * thread the chunks are read in order on the caller's thread.
  *
  * <p>Owns its reader threads (daemon, named {@code sequoia-reader-N}); {@link #close()} stops them. The
- * {@link DirectFile} belongs to the caller. {@link #read} may be called by one thread at a time.
+ * {@link DirectFile}s belong to the caller. A read's {@code file} indexes the list of files given (a split
+ * model has one per part). {@link #read} may be called by one thread at a time.
  */
 public final class ParallelReader implements AutoCloseable {
-    private final DirectFile file;
+    private final List<DirectFile> files;
     private final long chunkBytes;
     private final ExecutorService pool;
 
     public ParallelReader(DirectFile file, int threads, long chunkBytes) {
+        this(List.of(file), threads, chunkBytes);
+    }
+
+    /** A reader over several files, which reads name by their index in {@code files}. */
+    public ParallelReader(List<DirectFile> files, int threads, long chunkBytes) {
+        if (files.isEmpty()) throw new IllegalArgumentException("a reader needs at least one file");
         if (threads < 1) throw new IllegalArgumentException("reader threads must be >= 1, got " + threads);
         if (chunkBytes < DirectFile.ALIGNMENT || chunkBytes % DirectFile.ALIGNMENT != 0) {
             throw new IllegalArgumentException("read chunk must be a positive multiple of " + DirectFile.ALIGNMENT
                     + " bytes, got " + chunkBytes);
         }
-        this.file = file;
+        this.files = List.copyOf(files);
         this.chunkBytes = chunkBytes;
         this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon()
                 .name("sequoia-reader-", 0).factory());
     }
 
-    public DirectFile file() { return file; }
+    /** The first (or only) file. */
+    public DirectFile file() { return files.getFirst(); }
 
     /**
      * Reads every read of {@code layout} into {@code slot} (at least {@code layout.slotBytes()} long and
@@ -54,17 +62,20 @@ public final class ParallelReader implements AutoCloseable {
         List<Chunk> chunks = chunks(layout);
         if (pool == null) {
             long total = 0;
-            for (Chunk c : chunks) total += c.readInto(file, slot);
+            for (Chunk c : chunks) total += c.readInto(files, slot);
             return total;
         }
         List<Future<Long>> futures = new ArrayList<>(chunks.size());
-        for (Chunk c : chunks) futures.add(pool.submit(() -> c.readInto(file, slot)));
+        for (Chunk c : chunks) futures.add(pool.submit(() -> c.readInto(files, slot)));
         return await(futures);
     }
 
-    private record Chunk(long fileOffset, long length, long slotOffset, long required) {
-        long readInto(DirectFile file, MemorySegment slot) {
-            return file.read(fileOffset, slot.asSlice(slotOffset, length), required);
+    private record Chunk(int file, long fileOffset, long length, long slotOffset, long required) {
+        long readInto(List<DirectFile> files, MemorySegment slot) {
+            if (file >= files.size()) {
+                throw new IllegalArgumentException("read of file #" + file + " but the reader has " + files.size());
+            }
+            return files.get(file).read(fileOffset, slot.asSlice(slotOffset, length), required);
         }
     }
 
@@ -74,7 +85,7 @@ public final class ParallelReader implements AutoCloseable {
             for (long at = 0; at < r.length(); at += chunkBytes) {
                 long len = Math.min(chunkBytes, r.length() - at);
                 long required = Math.clamp(r.required() - at, 0, len);
-                out.add(new Chunk(r.fileOffset() + at, len, r.slotOffset() + at, required));
+                out.add(new Chunk(r.file(), r.fileOffset() + at, len, r.slotOffset() + at, required));
             }
         }
         return out;

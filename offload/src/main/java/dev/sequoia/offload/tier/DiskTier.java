@@ -11,23 +11,24 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The CPU tier's loader: each layer is a list of extents of the model file, read with direct I/O (several
+ * The CPU tier's loader: each layer is a list of extents of the model's files (one, or one per part of a
+ * split model), read with direct I/O (several
  * reads in flight) into one contiguous, aligned slot in RAM. Also makes the one-time copies of resident
  * layers, through the same path, so nothing depends on the page cache.
  *
- * <p>Owns the {@link DirectFile} and the {@link ParallelReader}; closing the tier closes both. The memory
+ * <p>Owns the {@link DirectFile}s and the {@link ParallelReader}; closing the tier closes them. The memory
  * it reads into belongs to the caller.
  */
 public final class DiskTier implements LayerLoader, AutoCloseable {
     /** Covering ranges closer than this are read as one (the norm vectors between a layer's tensors). */
     public static final long MERGE_GAP = 64 * 1024;
 
-    private final DirectFile file;
+    private final List<DirectFile> files;
     private final ParallelReader reader;
     private final List<AlignedLayout> layouts;
 
-    private DiskTier(DirectFile file, ParallelReader reader, List<AlignedLayout> layouts) {
-        this.file = file;
+    private DiskTier(List<DirectFile> files, ParallelReader reader, List<AlignedLayout> layouts) {
+        this.files = files;
         this.reader = reader;
         this.layouts = layouts;
     }
@@ -40,18 +41,39 @@ public final class DiskTier implements LayerLoader, AutoCloseable {
      * @param chunkBytes   bytes per read
      */
     public static DiskTier open(Path path, List<List<Extent>> layerExtents, int readers, long chunkBytes) {
+        return open(List.of(path), layerExtents, readers, chunkBytes);
+    }
+
+    /**
+     * Opens the model's files (an extent's {@code file} indexes {@code paths}) for direct reads of the given
+     * layers; a layer may span files.
+     */
+    public static DiskTier open(List<Path> paths, List<List<Extent>> layerExtents, int readers, long chunkBytes) {
+        for (List<Extent> layer : layerExtents) {
+            for (Extent e : layer) {
+                if (e.file() >= paths.size()) {
+                    throw new IllegalArgumentException("extent of file #" + e.file() + " but the model has "
+                            + paths.size() + " file(s)");
+                }
+            }
+        }
         List<AlignedLayout> layouts = layerExtents.stream()
                 .map(e -> AlignedLayout.of(e, DirectFile.ALIGNMENT, MERGE_GAP)).toList();
-        DirectFile file = DirectFile.open(path);
+        List<DirectFile> files = new java.util.ArrayList<>();
         try {
-            return new DiskTier(file, new ParallelReader(file, readers, chunkBytes), layouts);
+            for (Path p : paths) files.add(DirectFile.open(p));
+            return new DiskTier(List.copyOf(files), new ParallelReader(files, readers, chunkBytes), layouts);
         } catch (RuntimeException e) {
-            file.close();
+            files.forEach(DirectFile::close);
             throw e;
         }
     }
 
-    public DirectFile file() { return file; }
+    /** The first (or only) file: what the bandwidth probe reads. */
+    public DirectFile file() { return files.getFirst(); }
+
+    /** Every file, in extent-index order. */
+    public List<DirectFile> files() { return files; }
 
     public int layers() { return layouts.size(); }
 
@@ -76,7 +98,10 @@ public final class DiskTier implements LayerLoader, AutoCloseable {
 
     @Override
     public void close() {
-        reader.close();
-        file.close();
+        try {
+            reader.close();
+        } finally {
+            files.forEach(DirectFile::close);
+        }
     }
 }

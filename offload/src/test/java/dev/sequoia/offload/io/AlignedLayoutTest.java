@@ -30,6 +30,18 @@ class AlignedLayoutTest {
     }
 
     @Test
+    void extentsOfDifferentFilesAreNeverMergedAndKeepTheirFile() {
+        // a layer spanning two parts of a split model: the same offsets in two files are two reads
+        var layout = AlignedLayout.of(List.of(new Extent(1, 4096, 100), new Extent(0, 4196, 100),
+                new Extent(0, 4096, 100)), 4096, 64 * 1024);
+        assertEquals(List.of(new AlignedLayout.Read(0, 4096, 4096, 0, 200), new AlignedLayout.Read(1, 4096, 4096, 4096, 100)),
+                layout.reads());
+        assertEquals(4096, layout.extentSlotOffsets()[0]);
+        assertEquals(100, layout.extentSlotOffsets()[1]);
+        assertEquals(0, layout.extentSlotOffsets()[2]);
+    }
+
+    @Test
     void everyReadIsAligned() {
         var layout = AlignedLayout.of(List.of(new Extent(4097, 9000), new Extent(70_001, 5), new Extent(300_000, 4096)), 4096, 1000);
         for (var r : layout.reads()) {

@@ -93,13 +93,11 @@ public final class CudaTransformer implements AutoCloseable {
         ctx.synchronize();
     }
 
-    /** Pair j of ropeDim/2 rotates by pos * theta^(-2j/ropeDim), Llama 3 scaling applied (as Rope does). */
+    /** Pair j of ropeDim/2 rotates by pos * invFreq[j], scaling and per-pair factors applied as {@link dev.sequoia.engine.model.Rope} does. */
     static float[] inverseFrequencies(LlamaConfig c) {
-        float[] f = new float[c.ropeDim() / 2];
-        for (int j = 0; j < f.length; j++) {
-            double v = Math.pow(c.ropeTheta(), -2.0 * j / c.ropeDim());
-            f[j] = (float) (c.ropeScaling() == null ? v : c.ropeScaling().scale(v));
-        }
+        double[] d = dev.sequoia.engine.model.Rope.inverseFrequencies(c);
+        float[] f = new float[d.length];
+        for (int j = 0; j < f.length; j++) f[j] = (float) d[j];
         return f;
     }
 

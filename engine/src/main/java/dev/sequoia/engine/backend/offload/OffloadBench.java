@@ -71,7 +71,7 @@ public final class OffloadBench {
                     new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), kernels.pool()));
             int capacity = PREFIX + Math.max(Arrays.stream(cfg.sizes()).max().orElse(1), cfg.arTokens()) + 1;
             long fixed = fixedBytes(model, capacity);
-            DiskTier probeTier = DiskTier.open(extents.file(), extents.layers(), cfg.readers(), cfg.chunkBytes());
+            DiskTier probeTier = DiskTier.open(extents.files(), extents.layers(), cfg.readers(), cfg.chunkBytes());
             DiskProbe.Measurement disk = probeDisk(probeTier, cfg, log);
             long[] layerBytes = probeTier.slotBytesPerLayer();
             // First plan without a compute time; one warm-up pass measures it, then plan again.
@@ -83,7 +83,7 @@ public final class OffloadBench {
             }
             plan = ResidencyPlanner.plan(new PlanInputs(cfg.budgetBytes(), fixed, layerBytes, disk.gbps() * 1e9, computeNs), cfg.overrides());
             log.accept(plan.describe());
-            DiskTier tier = DiskTier.open(extents.file(), extents.layers(), cfg.readers(), cfg.chunkBytes());
+            DiskTier tier = DiskTier.open(extents.files(), extents.layers(), cfg.readers(), cfg.chunkBytes());
             try (StreamedLayerSource src = new StreamedLayerSource(model.weights(), tier, plan, ledger)) {
                 Map<Integer, SizeResult> sizes = new LinkedHashMap<>();
                 for (int n : cfg.sizes()) {
@@ -96,7 +96,7 @@ public final class OffloadBench {
                 log.accept(String.format("autoregressive: %.3f s/token  %s", ar, arTelemetry[0]));
                 // the disk's speed drifts on a shared machine: probe again after the passes, keep the faster
                 DiskProbe.Measurement after;
-                try (DiskTier again = DiskTier.open(extents.file(), extents.layers(), cfg.readers(), cfg.chunkBytes())) {
+                try (DiskTier again = DiskTier.open(extents.files(), extents.layers(), cfg.readers(), cfg.chunkBytes())) {
                     after = probeDisk(again, cfg, log); // the first probe's tier went to the warm-up pass, which closed it
                 }
                 return new Result(plan, List.of(disk, after), computeNs / 1e6,

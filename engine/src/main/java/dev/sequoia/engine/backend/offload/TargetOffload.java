@@ -93,7 +93,7 @@ public final class TargetOffload {
     }
 
     private static DiskTier openTier(ModelExtents extents, OffloadSettings s) {
-        return DiskTier.open(extents.file(), extents.layers(), s.readers(), s.chunkBytes());
+        return DiskTier.open(extents.files(), extents.layers(), s.readers(), s.chunkBytes());
     }
 
     /** Bytes per second of sequential direct reads, in layer-sized blocks as streamed. */

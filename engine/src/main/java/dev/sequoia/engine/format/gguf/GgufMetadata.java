@@ -2,6 +2,7 @@ package dev.sequoia.engine.format.gguf;
 
 import dev.sequoia.engine.format.ModelFormatException;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +14,30 @@ import java.util.Map;
 public final class GgufMetadata {
     private final Path file;
     private final Map<String, Object> values;
+    private final List<String> keys;
+    private final Map<String, MemorySegment> encoded;
 
     public GgufMetadata(Path file, Map<String, Object> values) {
-        this.file = file;
-        this.values = Map.copyOf(values);
+        this(file, values, Map.of());
     }
+
+    /**
+     * @param values  key -> value as read (in file order when the map keeps order)
+     * @param encoded key -> the entry's bytes as stored in the file (key, type and value), for writers that copy
+     *                entries verbatim (split parts); may be empty
+     */
+    public GgufMetadata(Path file, Map<String, Object> values, Map<String, MemorySegment> encoded) {
+        this.file = file;
+        this.keys = List.copyOf(values.keySet());
+        this.values = Map.copyOf(values);
+        this.encoded = Map.copyOf(encoded);
+    }
+
+    /** The keys in file order. */
+    public List<String> keys() { return keys; }
+
+    /** The entry of {@code key} exactly as the file stores it (key, value type, value), or null when unknown. */
+    public MemorySegment encoded(String key) { return encoded.get(key); }
 
     public Map<String, Object> asMap() { return values; }
     public boolean has(String key) { return values.containsKey(key); }

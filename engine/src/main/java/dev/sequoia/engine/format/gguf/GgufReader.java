@@ -3,6 +3,7 @@ package dev.sequoia.engine.format.gguf;
 import dev.sequoia.engine.format.BinaryCursor;
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.TensorSlice;
+import dev.sequoia.engine.tensor.TensorLocation;
 import dev.sequoia.engine.tensor.TensorType;
 
 import java.lang.foreign.MemorySegment;
@@ -52,7 +53,8 @@ public final class GgufReader {
         in.requireCount(tensorCount, MIN_TENSOR_INFO_BYTES, "tensor_count");
         long kvCount = in.i64("metadata_kv_count");
         in.requireCount(kvCount, MIN_KV_BYTES, "metadata_kv_count");
-        GgufMetadata metadata = new GgufMetadata(in.file(), readMetadata(kvCount));
+        Map<String, MemorySegment> encoded = new LinkedHashMap<>();
+        GgufMetadata metadata = new GgufMetadata(in.file(), readMetadata(kvCount, encoded), encoded);
         long alignment = alignment(metadata);
         List<GgufTensorInfo> infos = new ArrayList<>();
         for (long i = 0; i < tensorCount; i++) infos.add(readTensorInfo(i));
@@ -67,13 +69,16 @@ public final class GgufReader {
         return new GgufFile(in.file(), version, metadata, tensors, alignment, dataStart, in.data());
     }
 
-    private Map<String, Object> readMetadata(long count) {
+    /** The key/values in file order; {@code encoded} receives each entry's bytes as stored. */
+    private Map<String, Object> readMetadata(long count, Map<String, MemorySegment> encoded) {
         Map<String, Object> kv = new LinkedHashMap<>();
         for (long i = 0; i < count; i++) {
+            long start = in.position();
             String key = string("metadata key #" + i);
             GgufValueType type = valueType(in.u32("type of '" + key + "'"), key);
             Object value = value(type, key, 0);
             if (kv.put(key, value) != null) throw in.error("metadata key '" + key + "' appears twice");
+            encoded.put(key, in.data().asSlice(start, in.position() - start));
         }
         return kv;
     }
@@ -193,8 +198,10 @@ public final class GgufReader {
             TensorType type = TensorType.fromGgmlId(t.ggmlType());
             long elements = 1;
             for (long d : t.ne()) elements *= d;
-            MemorySegment data = f.mapping().asSlice(f.dataStart() + t.offset(), type.byteSize(elements));
-            out.put(t.name(), new TensorSlice(t.name(), type, t.shapeOuterFirst(), data));
+            long offset = f.dataStart() + t.offset(), bytes = type.byteSize(elements);
+            MemorySegment data = f.mapping().asSlice(offset, bytes);
+            out.put(t.name(), new TensorSlice(t.name(), type, t.shapeOuterFirst(), data,
+                    new TensorLocation(f.path(), offset, bytes)));
         }
         return out;
     }

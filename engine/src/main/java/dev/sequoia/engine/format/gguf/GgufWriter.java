@@ -18,9 +18,13 @@ import java.util.Map;
  * Writes a GGUF v3 file: header, metadata, tensor infos (dims inner-first, offsets aligned), then each
  * tensor's data streamed row by row. Metadata values map to GGUF types as llama.cpp expects them:
  * Integer -> UINT32, Long -> UINT64, Float -> FLOAT32, Boolean -> BOOL, String -> STRING,
- * String[] / float[] / int[] -> arrays of STRING / FLOAT32 / INT32.
+ * String[] / float[] / int[] -> arrays of STRING / FLOAT32 / INT32, and a {@link Typed} integer as its
+ * stated type (llama.cpp checks some keys' types strictly: {@code split.no} is UINT16, say).
  */
 public final class GgufWriter {
+    /** An integer metadata value written as {@code type} (UINT8..INT64). */
+    public record Typed(GgufValueType type, long value) {}
+
     private final int alignment;
 
     public GgufWriter(int alignment) {
@@ -83,6 +87,7 @@ public final class GgufWriter {
             case Long l -> { le.i32(GgufValueType.UINT64.id()); le.i64(l); }
             case Float f -> { le.i32(GgufValueType.FLOAT32.id()); le.f32(f); }
             case Boolean b -> { le.i32(GgufValueType.BOOL.id()); le.out.write(b ? 1 : 0); }
+            case Typed t -> typed(le, key, t);
             case String s -> { le.i32(GgufValueType.STRING.id()); le.string(s); }
             case String[] a -> {
                 le.array(GgufValueType.STRING, a.length);
@@ -98,6 +103,47 @@ public final class GgufWriter {
             }
             default -> throw new IllegalArgumentException("metadata '" + key + "': cannot write a " + v.getClass());
         }
+    }
+
+    private static void typed(Le le, String key, Typed t) {
+        le.i32(t.type().id());
+        switch (t.type()) {
+            case UINT8, INT8 -> le.out.write((int) t.value());
+            case UINT16, INT16 -> le.out.writeBytes(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN)
+                    .putShort((short) t.value()).array());
+            case UINT32, INT32 -> le.i32((int) t.value());
+            case UINT64, INT64 -> le.i64(t.value());
+            default -> throw new IllegalArgumentException("metadata '" + key + "': " + t.type() + " is not an integer type");
+        }
+    }
+
+    /** One metadata entry (key, type, value) encoded as a GGUF file stores it. */
+    public static byte[] encodeEntry(String key, Object value) {
+        Le le = new Le(new ByteArrayOutputStream());
+        le.string(key);
+        value(le, key, value);
+        return le.out.toByteArray();
+    }
+
+    /** One tensor-info entry: name, dims inner-first (ggml ne), type and data offset. */
+    public static byte[] encodeTensorInfo(String name, long[] ne, int ggmlType, long offset) {
+        Le le = new Le(new ByteArrayOutputStream());
+        le.string(name);
+        le.i32(ne.length);
+        for (long d : ne) le.i64(d);
+        le.i32(ggmlType);
+        le.i64(offset);
+        return le.out.toByteArray();
+    }
+
+    /** The fixed start of a GGUF v3 file: magic, version, tensor count, metadata count. */
+    public static byte[] encodeStart(long tensors, long metadataEntries) {
+        Le le = new Le(new ByteArrayOutputStream());
+        le.i32(GgufReader.MAGIC);
+        le.i32(3);
+        le.i64(tensors);
+        le.i64(metadataEntries);
+        return le.out.toByteArray();
     }
 
     /** Little-endian primitives onto a byte stream. */

@@ -9,6 +9,7 @@ import dev.sequoia.engine.format.TensorSlice;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.model.RopeLayout;
+import dev.sequoia.engine.tensor.TensorLocation;
 import dev.sequoia.engine.tensor.TensorType;
 
 import java.lang.foreign.Arena;
@@ -61,7 +62,7 @@ public final class Llama2cReader {
         offset += 4L * h.seqLen() * h.headDim(); // freq_cis_real and freq_cis_imag: (seq_len, hs/2) each, unused
         if (!h.sharedClassifier()) add(n.classifier(), h.vocabSize(), dim);
         var weights = new LlamaTensorMapper(file, config, tensors, n).map();
-        return new Model(file, "llama2c", config, weights, null);
+        return new Model(file, "llama2c", config, weights, null, TensorSlice.locations(tensors), null);
     }
 
     private LlamaConfig config() {
@@ -97,7 +98,8 @@ public final class Llama2cReader {
         long elements = 1;
         for (long d : shape) elements *= d;
         long bytes = 4 * elements;
-        tensors.put(name, new TensorSlice(name, TensorType.F32, shape, mapping.asSlice(offset, bytes)));
+        tensors.put(name, new TensorSlice(name, TensorType.F32, shape, mapping.asSlice(offset, bytes),
+                new TensorLocation(file, offset, bytes)));
         offset += bytes;
     }
 

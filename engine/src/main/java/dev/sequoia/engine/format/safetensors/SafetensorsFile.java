@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sequoia.engine.format.BinaryCursor;
 import dev.sequoia.engine.format.ModelFormatException;
 import dev.sequoia.engine.format.TensorSlice;
+import dev.sequoia.engine.tensor.TensorLocation;
 import dev.sequoia.engine.tensor.TensorType;
 
 import java.lang.foreign.MemorySegment;
@@ -80,7 +81,7 @@ public final class SafetensorsFile {
                     + (end - begin) + " bytes, but " + type + " " + shapeNode + " needs " + bytes);
         }
         MemorySegment data = in.slice(dataStart + begin, bytes, "data of tensor '" + name + "'");
-        return new TensorSlice(name, type, shape, data);
+        return new TensorSlice(name, type, shape, data, new TensorLocation(file, dataStart + begin, bytes));
     }
 
     private static TensorType dtype(Path file, String name, String dtype) {

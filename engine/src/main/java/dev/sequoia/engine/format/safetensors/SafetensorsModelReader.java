@@ -47,7 +47,16 @@ public final class SafetensorsModelReader {
         LlamaWeights weights = new LlamaTensorMapper(dir, config, tensors, TensorNames.HF).map();
         Path tokenizerFile = dir.resolve(TOKENIZER);
         Tokenizer tokenizer = Files.isRegularFile(tokenizerFile) ? TokenizerJson.read(tokenizerFile) : null;
-        return new Model(dir, "safetensors", config, weights, tokenizer);
+        return new Model(dir, "safetensors", config, weights, tokenizer, TensorSlice.locations(tensors),
+                chatTemplate(dir));
+    }
+
+    /** The {@code chat_template} of a {@code tokenizer_config.json} beside the model, or null. */
+    private static String chatTemplate(Path dir) {
+        Path config = dir.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(config)) return null;
+        JsonNode t = json(config).path("chat_template");
+        return t.isTextual() ? t.asText() : null;
     }
 
     private static Map<String, TensorSlice> tensors(Path dir, Arena arena) {

@@ -1,6 +1,7 @@
 package dev.sequoia.engine.backend.offload;
 
 import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.format.gguf.GgufSplitWriter;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.kernel.MatMul;
@@ -29,6 +30,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -73,7 +75,7 @@ class StreamedForwardTest {
             Model model = ModelLoader.load(file, null, arena);
             ModelExtents extents = ModelExtents.of(model);
             MemoryLedger ledger = new MemoryLedger();
-            DiskTier tier = DiskTier.open(extents.file(), extents.layers(), 2, readChunk);
+            DiskTier tier = DiskTier.open(extents.files(), extents.layers(), 2, readChunk);
             ResidencyPlan plan = plan(tier, resident, slots);
             LlamaTransformer transformer = new LlamaTransformer(model, kernels);
             try (StreamedLayerSource streamed = new StreamedLayerSource(model.weights(), tier, plan, ledger)) {
@@ -105,6 +107,35 @@ class StreamedForwardTest {
         Path file = dir.resolve("tiny-" + type + ".gguf");
         SyntheticModels.ofPreset("tiny-test", type, 99).writeGguf(file);
         assertStreamedEqualsResident(file, 8 * 1024, label, resident, slots);
+    }
+
+    static Stream<Arguments> splitPlans() {
+        return Stream.of(
+                Arguments.of("none resident, R=2", Set.of(), 2),
+                Arguments.of("some resident, R=3", Set.of(1, 2, 4), 3),
+                Arguments.of("all resident", Set.of(0, 1, 2, 3, 4), null));
+    }
+
+    /**
+     * stories260K.gguf written as 3 parts: layers span parts, each projection is read from its own part, and the
+     * streamed logits equal the resident ones, which equal the single file's.
+     */
+    @ParameterizedTest(name = "split in 3: {0}")
+    @MethodSource("splitPlans")
+    void splitModelStreamsEachLayerFromItsParts(String label, Set<Integer> resident, Integer slots) throws IOException {
+        List<Path> parts = GgufSplitWriter.split(Fixtures.targetGguf(), dir.resolve("stories"), 3);
+        try (Arena arena = Arena.ofShared()) {
+            Model model = ModelLoader.load(parts.getFirst(), null, arena);
+            ModelExtents extents = ModelExtents.of(model);
+            assertEquals(parts, extents.files(), "the streamed projections come from all three parts");
+            LlamaTransformer single = new LlamaTransformer(ModelLoader.load(Fixtures.targetGguf(), null, arena), kernels);
+            float[][][] expected = decode(single, LayerSource.resident(single.weights()));
+            float[][][] resident3 = decode(new LlamaTransformer(model, kernels), LayerSource.resident(model.weights()));
+            for (int step = 0; step < expected.length; step++) {
+                for (int t = 0; t < expected[step].length; t++) assertArrayEquals(expected[step][t], resident3[step][t]);
+            }
+        }
+        assertStreamedEqualsResident(parts.getFirst(), 16 * 1024, label, resident, slots);
     }
 
     @Test
