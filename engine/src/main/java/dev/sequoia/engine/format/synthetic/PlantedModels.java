@@ -145,7 +145,8 @@ public final class PlantedModels {
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         requireSpace(out, fileSize(), Files.getFileStore(dir).getUsableSpace());
-        Path partial = Files.createTempFile(dir, out.getFileName().toString(), ".partial");
+        // a partial file of this process (not createTempFile, whose owner-only permissions the model would keep)
+        Path partial = dir.resolve(out.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
         try {
             new GgufWriter(32).write(partial, metadata(), tensors(), progress);
             Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
