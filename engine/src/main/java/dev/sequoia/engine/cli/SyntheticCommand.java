@@ -1,8 +1,11 @@
 package dev.sequoia.engine.cli;
 
+import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.format.synthetic.PlantedModels;
 import dev.sequoia.engine.format.synthetic.ShapePresets;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.model.LlamaConfig;
+import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tensor.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,11 +13,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code sequoia synthetic}: writes a seeded synthetic Llama model of a named shape to GGUF or safetensors. */
+/**
+ * {@code sequoia synthetic}: writes a seeded synthetic Llama model of a named shape to GGUF or safetensors, or
+ * with {@code --plant} a planted model (the shape computing a small real model's function, {@link PlantedModels}).
+ */
 @Command(name = "synthetic", mixinStandardHelpOptions = true,
         description = "Write a seeded synthetic Llama model of a named shape (configs/models) as GGUF or safetensors.")
 public final class SyntheticCommand implements Callable<Integer> {
@@ -41,9 +48,19 @@ public final class SyntheticCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--plant", paramLabel = "SMALL_MODEL",
+            description = "Plant this small real model (any format the engine loads) in the shape: the output is the"
+                    + " small model's, every byte and FLOP the shape's. A benchmark and demonstration model, not a trained"
+                    + " large model. GGUF only.")
+    Path plant;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer of the --plant model when its file has none (llama2.c tokenizer.bin).")
+    Path tokenizer;
+
     @Override
     public Integer call() throws IOException {
         LlamaConfig config = ShapePresets.load(shape);
+        if (plant != null) return writePlanted(config);
         SyntheticModels models = new SyntheticModels(config, type, seed);
         long start = System.nanoTime();
         switch (format) {
@@ -54,6 +71,23 @@ public final class SyntheticCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("wrote %s %s %s (%d layers, dim %d, vocab %d): %.1f MB in %.1f s%n",
                 shape, type, out, config.layers(), config.dim(), config.vocabSize(), bytes / 1e6,
                 (System.nanoTime() - start) / 1e9);
+        return 0;
+    }
+
+    private int writePlanted(LlamaConfig shapeConfig) throws IOException {
+        if (format != Format.gguf) throw new IllegalArgumentException("--plant writes GGUF only, not " + format);
+        long start = System.nanoTime();
+        try (Arena arena = Arena.ofConfined()) {
+            Model small = ModelLoader.load(plant, tokenizer, arena);
+            PlantedModels planted = new PlantedModels(shapeConfig, small, type, seed);
+            planted.writeGguf(out, new Progress("writing " + out.getFileName(), planted.fileSize()));
+            LlamaConfig c = planted.config();
+            spec.commandLine().getOut().printf("wrote %s: %s %s shape (%d layers, dim %d, heads %d/%d, hidden %d) planted with"
+                            + " %s (vocab %d): %.1f MB in %.1f s%n"
+                            + "This is a benchmark and demonstration model, not a trained large model: its output is %s's.%n",
+                    out, shape, type, c.layers(), c.dim(), c.heads(), c.kvHeads(), c.hiddenDim(), plant.getFileName(),
+                    c.vocabSize(), Files.size(out) / 1e6, (System.nanoTime() - start) / 1e9, plant.getFileName());
+        }
         return 0;
     }
 

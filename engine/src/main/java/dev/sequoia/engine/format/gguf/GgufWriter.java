@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Writes a GGUF v3 file: header, metadata, tensor infos (dims inner-first, offsets aligned), then each
@@ -32,7 +33,14 @@ public final class GgufWriter {
     }
 
     public void write(Path file, Map<String, Object> metadata, List<TensorPlan> tensors) throws IOException {
+        write(file, metadata, tensors, bytes -> {});
+    }
+
+    /** As {@link #write(Path, Map, List)}, telling {@code progress} the bytes written after each tensor. */
+    public void write(Path file, Map<String, Object> metadata, List<TensorPlan> tensors, LongConsumer progress)
+            throws IOException {
         byte[] h = header(metadata, tensors);
+        long written = GgufReader.alignUp(h.length, alignment);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(ByteBuffer.wrap(h));
@@ -41,6 +49,8 @@ public final class GgufWriter {
             for (TensorPlan t : tensors) {
                 rows.write(t);
                 rows.pad(GgufReader.alignUp(t.byteSize(), alignment) - t.byteSize());
+                written += GgufReader.alignUp(t.byteSize(), alignment);
+                progress.accept(written);
             }
             rows.flush();
         }

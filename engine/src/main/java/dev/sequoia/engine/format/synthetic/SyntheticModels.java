@@ -122,9 +122,23 @@ public final class SyntheticModels {
     }
 
     private Map<String, Object> ggufMetadata() {
+        Map<String, Object> m = configMetadata(config, "sequoia-synthetic");
+        SyntheticVocabulary v = SyntheticVocabulary.generate(config.vocabSize());
+        m.put(GgufTokenizers.MODEL, "llama");
+        m.put(GgufTokenizers.TOKENS, v.pieces());
+        m.put(GgufTokenizers.SCORES, v.scores());
+        m.put(GgufTokenizers.TOKEN_TYPE, v.tokenTypes());
+        m.put(GgufTokenizers.BOS, SyntheticVocabulary.BOS);
+        m.put(GgufTokenizers.EOS, SyntheticVocabulary.EOS);
+        m.put(GgufTokenizers.UNK, SyntheticVocabulary.UNK);
+        return m;
+    }
+
+    /** The GGUF metadata of a Llama configuration (architecture, shape, rope, epsilon), without a tokenizer. */
+    static Map<String, Object> configMetadata(LlamaConfig config, String name) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("general.architecture", GgufLlamaConfig.ARCH);
-        m.put("general.name", "sequoia-synthetic");
+        m.put("general.name", name);
         m.put("llama.context_length", config.contextLength());
         m.put("llama.embedding_length", config.dim());
         m.put("llama.block_count", config.layers());
@@ -142,14 +156,6 @@ public final class SyntheticModels {
             m.put(GgufLlamaConfig.SCALING_HIGH, (float) s.highFreqFactor());
             m.put(GgufLlamaConfig.SCALING_ORIGINAL_CONTEXT, s.originalContextLength());
         }
-        SyntheticVocabulary v = SyntheticVocabulary.generate(config.vocabSize());
-        m.put(GgufTokenizers.MODEL, "llama");
-        m.put(GgufTokenizers.TOKENS, v.pieces());
-        m.put(GgufTokenizers.SCORES, v.scores());
-        m.put(GgufTokenizers.TOKEN_TYPE, v.tokenTypes());
-        m.put(GgufTokenizers.BOS, SyntheticVocabulary.BOS);
-        m.put(GgufTokenizers.EOS, SyntheticVocabulary.EOS);
-        m.put(GgufTokenizers.UNK, SyntheticVocabulary.UNK);
         return m;
     }
 }
