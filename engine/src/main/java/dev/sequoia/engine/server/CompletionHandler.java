@@ -132,7 +132,7 @@ final class CompletionHandler {
             if (result != null) {
                 keep = result.text();
                 if (firstTokenAt.get() != 0) metrics.firstToken(firstTokenAt.get() - reply.arrivalNanos());
-                metrics.generation(result.stats(), treeNodes);
+                metrics.generation(result, treeNodes);
             }
         } finally {
             running.remove(generation);
@@ -167,6 +167,7 @@ final class CompletionHandler {
             } catch (IOException clientLeft) {
                 gone = true;
                 generation.cancel(); // ends before the engine's next step
+                metrics.disconnected();
             }
         }
         GenerationResult r;

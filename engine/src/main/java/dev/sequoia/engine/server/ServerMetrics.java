@@ -1,6 +1,7 @@
 package dev.sequoia.engine.server;
 
 import dev.sequoia.engine.api.Engine;
+import dev.sequoia.engine.api.GenerationResult;
 import dev.sequoia.engine.api.GenerationStats;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -28,6 +29,8 @@ final class ServerMetrics {
     private final Counter generated;
     private final Counter drafted;
     private final Counter accepted;
+    private final Counter generations;
+    private final Counter disconnects;
 
     ServerMetrics(Engine engine, Admission admission) {
         requests = Counter.builder().name("sequoia_requests_total").help("HTTP requests answered, by endpoint and status")
@@ -46,6 +49,10 @@ final class ServerMetrics {
                 .help("Draft tokens proposed for verification (tree nodes past the root, per target step)").register(registry);
         accepted = Counter.builder().name("sequoia_accepted_tokens_total")
                 .help("Draft tokens the target accepted (generated tokens beyond one per step)").register(registry);
+        generations = Counter.builder().name("sequoia_generations_total").help("Generations ended, by why they stopped")
+                .labelNames("stop_reason").register(registry);
+        disconnects = Counter.builder().name("sequoia_client_disconnects_total")
+                .help("Streaming clients that went away mid-stream (their generations were cancelled)").register(registry);
         GaugeWithCallback.builder().name("sequoia_requests_running").help("Generations running on the engine")
                 .callback(cb -> cb.call(admission.running())).register(registry);
         GaugeWithCallback.builder().name("sequoia_requests_waiting").help("Requests queued for a running slot")
@@ -68,8 +75,14 @@ final class ServerMetrics {
         timeToFirstToken.observe(sinceArrivalNanos / 1e9);
     }
 
-    /** A finished generation: its tokens, speed and speculation; {@code treeNodes} 0 for plain decoding. */
-    void generation(GenerationStats s, int treeNodes) {
+    void disconnected() {
+        disconnects.inc();
+    }
+
+    /** A finished generation: why it stopped, its tokens, speed and speculation; {@code treeNodes} 0 for plain decoding. */
+    void generation(GenerationResult r, int treeNodes) {
+        GenerationStats s = r.stats();
+        generations.labelValues(r.stopReason().name().toLowerCase()).inc();
         generated.inc(s.tokens());
         if (s.tokens() > 0 && s.tokensPerSecond() > 0) tokensPerSecond.observe(s.tokensPerSecond());
         if (s.targetForwards() > 0) tokensPerStep.observe(s.tokensPerStep());
