@@ -125,36 +125,65 @@ final class CompletionHandler {
         // completes on the engine thread after every piece was added: END comes last
         generation.result().whenComplete((r, e) -> pieces.add(END));
         running.add(generation);
-        String keep = null;
+        Ending ending = new Ending(lease, generation, firstTokenAt, reply.arrivalNanos());
         try {
-            GenerationResult result = reply.request().stream() ? stream(exchange, generation, pieces, reply)
-                    : whole(exchange, generation, reply);
-            if (result != null) {
-                keep = result.text();
-                if (firstTokenAt.get() != 0) metrics.firstToken(firstTokenAt.get() - reply.arrivalNanos());
-                metrics.generation(result, treeNodes);
-            }
+            if (reply.request().stream()) stream(exchange, generation, pieces, reply, ending);
+            else whole(exchange, generation, reply, ending);
         } finally {
-            running.remove(generation);
-            lease.release(keep);
+            ending.end(null); // no-op when the generation ended normally
         }
     }
 
-    private GenerationResult whole(HttpExchange exchange, Generation generation, Reply reply) throws IOException {
-        GenerationResult r = await(generation);
+    /**
+     * What a finished generation sets free, once: the session goes back to its conversation (or is closed) before
+     * the client sees the end of the reply, so a client that got its answer finds the session freed.
+     */
+    private final class Ending {
+        private final Conversations.Lease lease;
+        private final Generation generation;
+        private final AtomicLong firstTokenAt;
+        private final long arrivalNanos;
+        private boolean ended;
+
+        Ending(Conversations.Lease lease, Generation generation, AtomicLong firstTokenAt, long arrivalNanos) {
+            this.lease = lease;
+            this.generation = generation;
+            this.firstTokenAt = firstTokenAt;
+            this.arrivalNanos = arrivalNanos;
+        }
+
+        /** {@code result} null: the generation failed (or the request did), and the conversation is forgotten. */
+        void end(GenerationResult result) {
+            if (ended) return;
+            ended = true;
+            running.remove(generation);
+            lease.release(result == null ? null : result.text());
+            if (result != null) {
+                if (firstTokenAt.get() != 0) metrics.firstToken(firstTokenAt.get() - arrivalNanos);
+                metrics.generation(result, treeNodes);
+            }
+        }
+    }
+
+    private void whole(HttpExchange exchange, Generation generation, Reply reply, Ending ending) throws IOException {
+        GenerationResult r;
+        try {
+            r = await(generation);
+        } finally {
+            ending.end(generation.result().isCompletedExceptionally() ? null : generation.result().getNow(null));
+        }
         StopFilter filter = new StopFilter(reply.request().stop());
         String text = filter.add(r.text()) + filter.flush();
         ObjectNode logprobs = reply.json().logprobs(r, reply.request().logprobs(), engine.tokenizer());
         HttpIo.sendJson(exchange, 200, reply.json().response(text, r, logprobs, reply.promptTokens(), treeNodes));
-        return r;
     }
 
     /**
      * Streams the reply; the response starts with the first piece (or the end), so a generation that fails before
      * producing anything is still answered with an error status.
      */
-    private GenerationResult stream(HttpExchange exchange, Generation generation, BlockingQueue<String> pieces,
-                                    Reply reply) throws IOException, InterruptedException {
+    private void stream(HttpExchange exchange, Generation generation, BlockingQueue<String> pieces, Reply reply,
+                        Ending ending) throws IOException, InterruptedException {
         StopFilter filter = new StopFilter(reply.request().stop());
         OutputStream out = null;
         boolean gone = false;
@@ -174,11 +203,13 @@ final class CompletionHandler {
         try {
             r = await(generation);
         } catch (ApiException e) {
+            ending.end(null);
             if (out == null) throw e;
             if (!gone) endWithError(out, e);
-            return null;
+            return;
         }
-        if (gone) return r;
+        ending.end(r);
+        if (gone) return;
         try {
             if (out == null) out = open(exchange, reply);
             String tail = filter.flush();
@@ -191,7 +222,6 @@ final class CompletionHandler {
         } catch (IOException clientLeftAtTheEnd) {
             // the generation is over; nothing to cancel
         }
-        return r;
     }
 
     private OutputStream open(HttpExchange exchange, Reply reply) throws IOException {
