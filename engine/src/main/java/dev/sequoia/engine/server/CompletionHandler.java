@@ -91,7 +91,7 @@ final class CompletionHandler {
                     generate.stopStrings(), generate.logprobs());
             Reply reply = new Reply(request, new OpenAiJson(chat, (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID(),
                     System.currentTimeMillis() / 1000, settings.modelName()), promptTokens, arrivalNanos);
-            run(exchange, lease, turn, reply);
+            run(exchange, slot, lease, turn, reply);
         }
     }
 
@@ -114,7 +114,7 @@ final class CompletionHandler {
     /** What one request answers with, beside the generation itself. */
     private record Reply(CompletionRequest request, OpenAiJson json, int promptTokens, long arrivalNanos) {}
 
-    private void run(HttpExchange exchange, Conversations.Lease lease, GenerateRequest turn, Reply reply)
+    private void run(HttpExchange exchange, Admission.Slot slot, Conversations.Lease lease, GenerateRequest turn, Reply reply)
             throws IOException, InterruptedException {
         BlockingQueue<String> pieces = new LinkedBlockingQueue<>();
         AtomicLong firstTokenAt = new AtomicLong();
@@ -125,7 +125,7 @@ final class CompletionHandler {
         // completes on the engine thread after every piece was added: END comes last
         generation.result().whenComplete((r, e) -> pieces.add(END));
         running.add(generation);
-        Ending ending = new Ending(lease, generation, firstTokenAt, reply.arrivalNanos());
+        Ending ending = new Ending(slot, lease, generation, firstTokenAt, reply.arrivalNanos());
         try {
             if (reply.request().stream()) stream(exchange, generation, pieces, reply, ending);
             else whole(exchange, generation, reply, ending);
@@ -135,17 +135,21 @@ final class CompletionHandler {
     }
 
     /**
-     * What a finished generation sets free, once: the session goes back to its conversation (or is closed) before
-     * the client sees the end of the reply, so a client that got its answer finds the session freed.
+     * What a finished generation sets free, once: its running slot, and its session, which goes back to its
+     * conversation (or is closed); before the client sees the end of the reply, so a client that got its answer
+     * finds both freed.
      */
     private final class Ending {
+        private final Admission.Slot slot;
         private final Conversations.Lease lease;
         private final Generation generation;
         private final AtomicLong firstTokenAt;
         private final long arrivalNanos;
         private boolean ended;
 
-        Ending(Conversations.Lease lease, Generation generation, AtomicLong firstTokenAt, long arrivalNanos) {
+        Ending(Admission.Slot slot, Conversations.Lease lease, Generation generation, AtomicLong firstTokenAt,
+               long arrivalNanos) {
+            this.slot = slot;
             this.lease = lease;
             this.generation = generation;
             this.firstTokenAt = firstTokenAt;
@@ -158,6 +162,7 @@ final class CompletionHandler {
             ended = true;
             running.remove(generation);
             lease.release(result == null ? null : result.text());
+            slot.close();
             if (result != null) {
                 if (firstTokenAt.get() != 0) metrics.firstToken(firstTokenAt.get() - arrivalNanos);
                 metrics.generation(result, treeNodes);

@@ -26,7 +26,7 @@ final class TestServers {
     static final int REQUEST_TIMEOUT_SECONDS = 3;
     static final String MODEL = "stories260K";
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     static {
         OpenAiServer.configureJdkHttpServer(REQUEST_TIMEOUT_SECONDS);
