@@ -236,7 +236,7 @@ public final class OpenAiServer implements AutoCloseable {
         completions.running().forEach(Generation::cancel);
         long cancelDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (admission.running() > 0 && System.nanoTime() < cancelDeadline) sleep(10);
-        http.stop(0);
+        http.stop(5); // returns once the exchanges in flight have written their last bytes (at most 5 s)
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) LOG.log(Level.WARNING, "request threads still running after shutdown");
