@@ -193,7 +193,10 @@ final class CompletionHandler {
         OutputStream out = null;
         boolean gone = false;
         for (String piece; (piece = pieces.take()) != END; ) {
-            String shown = filter.add(piece);
+            // a speculative step emits several tokens at once: send what has arrived as one event
+            StringBuilder arrived = new StringBuilder(piece);
+            for (String more; (more = pieces.peek()) != null && more != END; ) arrived.append(pieces.poll());
+            String shown = filter.add(arrived.toString());
             if (gone || shown.isEmpty()) continue;
             try {
                 if (out == null) out = open(exchange, reply);
