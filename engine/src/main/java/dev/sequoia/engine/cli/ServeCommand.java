@@ -59,12 +59,12 @@ public final class ServeCommand implements Callable<Integer> {
         String name = modelName != null ? modelName : defaultName();
         ServerSettings settings = new ServerSettings(host, port, key, name, maxRunning, maxWaiting, maxConversations,
                 ServerSettings.ONE_MIB, drainSeconds);
-        OpenAiServer.configureJdkHttpServer(requestTimeout);
         CountDownLatch stopped = new CountDownLatch(1);
         Engine opened = Engine.open(engine.config());
         OpenAiServer server;
         try {
             opened.offloadReport().forEach(spec.commandLine().getErr()::println);
+            OpenAiServer.configureJdkHttpServer(requestTimeout); // JVM-wide: only once a server really starts
             server = OpenAiServer.start(opened, settings);
         } catch (IOException | RuntimeException e) {
             opened.close();
