@@ -171,12 +171,8 @@ final class CompletionHandler {
     }
 
     private void whole(HttpExchange exchange, Generation generation, Reply reply, Ending ending) throws IOException {
-        GenerationResult r;
-        try {
-            r = await(generation);
-        } finally {
-            ending.end(generation.result().isCompletedExceptionally() ? null : generation.result().getNow(null));
-        }
+        GenerationResult r = await(generation); // on failure run() ends it with nothing to keep
+        ending.end(r);
         StopFilter filter = new StopFilter(reply.request().stop());
         String text = filter.add(r.text()) + filter.flush();
         ObjectNode logprobs = reply.json().logprobs(r, reply.request().logprobs(), engine.tokenizer());
