@@ -25,6 +25,8 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The server's numbers on the tiny real pair: requests per second and time to first token (client side, from
@@ -83,24 +85,27 @@ public final class ServerBench {
                 generated[0] / seconds, ttft.get(ttft.size() / 2) / 1e6, ttft.get((int) (ttft.size() * 0.9)) / 1e6);
     }
 
-    /** One streamed completion: {nanoseconds to the first content event, content events, total nanoseconds}. */
+    private static final Pattern COMPLETION_TOKENS = Pattern.compile("\"completion_tokens\":(\\d+)");
+
+    /** One streamed completion: {nanoseconds to the first event, tokens generated (its usage), total nanoseconds}. */
     private static long[] stream(HttpClient http, OpenAiServer server, int k, int tokens) throws IOException, InterruptedException {
         String body = "{\"prompt\": \"" + PROMPTS[k % PROMPTS.length] + "\", \"max_tokens\": " + tokens
-                + ", \"temperature\": 0, \"stream\": true}";
+                + ", \"temperature\": 0, \"stream\": true, \"stream_options\": {\"include_usage\": true}}";
         HttpRequest request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build();
         long start = System.nanoTime();
         HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        long first = 0, events = 0;
+        long first = 0, generated = 0;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (!line.startsWith("data: {")) continue;
                 if (first == 0) first = System.nanoTime() - start;
-                events++;
+                Matcher usage = COMPLETION_TOKENS.matcher(line);
+                if (usage.find()) generated = Long.parseLong(usage.group(1));
             }
         }
         if (response.statusCode() != 200) throw new IllegalStateException("status " + response.statusCode());
-        return new long[]{first, events, System.nanoTime() - start};
+        return new long[]{first, generated, System.nanoTime() - start};
     }
 
     /** Seconds per generated token: engine alone vs through the server, alternated, medians of the repeats. */
