@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sequoia", mixinStandardHelpOptions = true, version = "sequoia 0.1.0",
         description = "Offloading LLM inference with Sequoia speculative decoding.",
         subcommands = {CommandLine.HelpCommand.class, GenerateCommand.class, OptimizeCommand.class, DemoCommand.class, AcceptCommand.class, BenchCommand.class,
-                SyntheticCommand.class, OffloadBenchCommand.class, TreeCommand.class, SplitCommand.class})
+                SyntheticCommand.class, OffloadBenchCommand.class, TreeCommand.class, SplitCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

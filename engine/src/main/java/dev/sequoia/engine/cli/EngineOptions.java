@@ -1,0 +1,56 @@
+package dev.sequoia.engine.cli;
+
+import dev.sequoia.engine.api.EngineConfig;
+import dev.sequoia.engine.api.ModelSpec;
+import dev.sequoia.engine.backend.cuda.BackendChoice;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The options that open an engine: target, draft and tree, threads, context, backend, int8 and offloading. */
+final class EngineOptions {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
+            description = "Target model: GGUF file, llama2.c .bin, or Hugging Face safetensors folder.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file when the model has none (llama2.c tokenizer.bin).")
+    Path tokenizer;
+
+    @Option(names = "--draft", paramLabel = "PATH", description = "Draft model for speculative decoding.")
+    Path draft;
+
+    @Option(names = "--draft-tokenizer", paramLabel = "PATH", description = "Tokenizer of the draft when its file has none (default: --tokenizer).")
+    Path draftTokenizer;
+
+    @Option(names = "--tree", paramLabel = "POLICY", description = "auto | chain:N | KxL | dynamic:N | none | growmap FILE (default: auto with --draft, else none).")
+    String tree;
+
+    @Option(names = "--budget", defaultValue = "0", description = "Tree size in nodes, root included, for --tree auto (0: optimizer's choice).")
+    int budget;
+
+    @Option(names = "--depth", defaultValue = "0", description = "Most tree levels, root included, for --tree auto (0: optimizer's choice).")
+    int depth;
+
+    @Option(names = "--threads", description = "Compute threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--context", defaultValue = "0", description = "Most tokens per session (default: the model's context length).")
+    int context;
+
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (default) | cuda | auto.")
+    String backend;
+
+    @Mixin
+    Int8Option int8 = new Int8Option();
+
+    @Mixin
+    OffloadOptions offload = new OffloadOptions();
+
+    EngineConfig config() {
+        ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
+        return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
+                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(),
+                int8.enabled, BackendChoice.parse(backend));
+    }
+}
