@@ -51,38 +51,40 @@ class SpeculativeDecoderTest {
         }
     }
 
-    /** Order-1 Markov pair over 4 tokens: the first three emitted tokens must follow the target's chain law. */
+    /**
+     * Runs of the joint-law test: 10^6 for the Sequoia tree at T = 1 (the design notes' figure; about 20 s), 120,000
+     * for the other three settings; {@code -Dsequoia.jointLawRuns=1000000} runs every setting at 10^6 (nightly).
+     */
+    private static final int JOINT_LAW_RUNS = Integer.getInteger("sequoia.jointLawRuns", 120_000);
+    private static final int HEADLINE_JOINT_LAW_RUNS = Math.max(JOINT_LAW_RUNS, 1_000_000);
+    /** The Markov target with its first row off by 0.02 (0.5, 0.3 -> 0.48, 0.32): a law the test must reject. */
+    private static final double[][] SLIGHTLY_WRONG_TARGET = {{.48, .32, .15, .05}, {.1, .6, .2, .1}, {.25, .25, .25, .25}, {.7, .1, .1, .1}};
+
+    /**
+     * Order-1 Markov pair over 4 tokens: the first three emitted tokens must follow the target's chain law, and
+     * the same counts must reject the law of a target 0.02 off in one row (the test's power).
+     */
     @Test
     void jointLawOfTheFirstThreeTokensIsTheTargetsOverAWholeTree() {
         double[][] target = {{.5, .3, .15, .05}, {.1, .6, .2, .1}, {.25, .25, .25, .25}, {.7, .1, .1, .1}};
         double[][] draft = {{.1, .2, .3, .4}, {.4, .4, .1, .1}, {.05, .05, .85, .05}, {.3, .3, .2, .2}};
         Tree tree = UnboundedTreeDp.solve(AcceptanceVector.of(.6, .2, .1), 8).tree(8);
-        checkJointLaw(target, draft, new StaticTreePolicy(tree), new SamplingParams(1, 1, 1), null, 1);
+        checkJointLaw(target, draft, new StaticTreePolicy(tree), new SamplingParams(1, 1, 1), null, 1,
+                HEADLINE_JOINT_LAW_RUNS);
         checkJointLaw(target, draft, new StaticTreePolicy(TreeShapes.chain(3)), new SamplingParams(0.8, 0.9, 1.3),
-                null, 2);
-        checkJointLaw(target, draft, new DynamicTreePolicy(8, 4, 3, 2), new SamplingParams(1, 1, 1), null, 3);
+                null, 2, JOINT_LAW_RUNS);
+        checkJointLaw(target, draft, new DynamicTreePolicy(8, 4, 3, 2), new SamplingParams(1, 1, 1), null, 3,
+                JOINT_LAW_RUNS);
         checkJointLaw(target, draft, new DynamicTreePolicy(8, 4, 3, 2), new SamplingParams(1, 1, 1),
-                new TopKVerifier(), 4);
+                new TopKVerifier(), 4, JOINT_LAW_RUNS);
     }
 
     private static void checkJointLaw(double[][] target, double[][] draft, TreePolicy policy, SamplingParams params,
-                                      dev.sequoia.verify.Verifier verifier, long seed) {
+                                      dev.sequoia.verify.Verifier verifier, long seed, int runs) {
         int v = target.length;
-        double[][] p = new double[v][];
-        for (int a = 0; a < v; a++) {
-            p[a] = params.targetDistribution(SyntheticModel.logitsOf(target[a]));
-        }
-        double[] expected = new double[v * v * v];
-        for (int a = 0; a < v; a++) {
-            for (int b = 0; b < v; b++) {
-                for (int c = 0; c < v; c++) {
-                    expected[(a * v + b) * v + c] = p[0][a] * p[a][b] * p[b][c];
-                }
-            }
-        }
-        long[] counts = new long[expected.length];
+        long[] counts = new long[v * v * v];
         SplittableRandom rng = new SplittableRandom(seed);
-        for (int run = 0; run < 120_000; run++) {
+        for (int run = 0; run < runs; run++) {
             SyntheticModel t = SyntheticModel.markov(target);
             SyntheticModel d = SyntheticModel.markov(draft);
             SpeculativeDecoder decoder = verifier == null ? new SpeculativeDecoder(t, d, policy, params, rng)
@@ -96,8 +98,29 @@ class SpeculativeDecoderTest {
             }
             counts[(out.get(0) * v + out.get(1)) * v + out.get(2)]++;
         }
-        double pValue = ChiSquare.pValue(counts, expected);
-        assertTrue(pValue > 1e-3, "joint law of 3 tokens differs from the target's, seed " + seed + ", p=" + pValue);
+        double pValue = ChiSquare.pValue(counts, chainLaw(target, params));
+        assertTrue(pValue > 1e-3, "joint law of 3 tokens differs from the target's, seed " + seed + ", " + runs
+                + " runs, p=" + pValue);
+        double wrong = ChiSquare.pValue(counts, chainLaw(SLIGHTLY_WRONG_TARGET, params));
+        assertTrue(wrong < 1e-3, "no power: a target 0.02 off is not rejected, seed " + seed + ", p=" + wrong);
+    }
+
+    /** P(a, b, c) = p(a | 0) p(b | a) p(c | b) of the Markov target under the sampling parameters. */
+    private static double[] chainLaw(double[][] target, SamplingParams params) {
+        int v = target.length;
+        double[][] p = new double[v][];
+        for (int a = 0; a < v; a++) {
+            p[a] = params.targetDistribution(SyntheticModel.logitsOf(target[a]));
+        }
+        double[] law = new double[v * v * v];
+        for (int a = 0; a < v; a++) {
+            for (int b = 0; b < v; b++) {
+                for (int c = 0; c < v; c++) {
+                    law[(a * v + b) * v + c] = p[0][a] * p[a][b] * p[b][c];
+                }
+            }
+        }
+        return law;
     }
 
     @Test

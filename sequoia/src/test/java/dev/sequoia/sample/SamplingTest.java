@@ -11,9 +11,24 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class SamplingTest {
+    /** Ordered triples drawn without replacement follow successive sampling; the same counts reject q 0.01 off. */
     @Test
     void orderedTriplesWithoutReplacementMatchSuccessiveSampling() {
         double[] q = {.1, .4, .3, .15, .05};
+        int v = q.length;
+        long[] counts = new long[v * v * v];
+        SplittableRandom rng = new SplittableRandom(42);
+        for (int i = 0; i < 1_000_000; i++) {
+            int[] s = WithoutReplacement.sample(q, 3, rng);
+            counts[(s[0] * v + s[1]) * v + s[2]]++;
+        }
+        double p = ChiSquare.pValue(counts, successiveSampling(q));
+        assertTrue(p > 1e-3, "ordered triples differ from successive sampling, p=" + p);
+        double wrong = ChiSquare.pValue(counts, successiveSampling(new double[] {.11, .4, .3, .15, .04}));
+        assertTrue(wrong < 1e-3, "no power: the law of q 0.01 off is not rejected, p=" + wrong);
+    }
+
+    private static double[] successiveSampling(double[] q) {
         int v = q.length;
         double[] exact = new double[v * v * v];
         for (int a = 0; a < v; a++) {
@@ -25,14 +40,7 @@ class SamplingTest {
                 }
             }
         }
-        long[] counts = new long[exact.length];
-        SplittableRandom rng = new SplittableRandom(42);
-        for (int i = 0; i < 1_000_000; i++) {
-            int[] s = WithoutReplacement.sample(q, 3, rng);
-            counts[(s[0] * v + s[1]) * v + s[2]]++;
-        }
-        double p = ChiSquare.pValue(counts, exact);
-        assertTrue(p > 1e-3, "ordered triples differ from successive sampling, p=" + p);
+        return exact;
     }
 
     @Test
@@ -48,6 +56,7 @@ class SamplingTest {
             third[s[2]]++;
         }
         assertTrue(ChiSquare.pValue(third, new double[] {.5, 0, .5, 0}) > 1e-3);
+        assertTrue(ChiSquare.pValue(third, new double[] {.52, 0, .48, 0}) < 1e-3, "no power against 0.02 off");
     }
 
     @Test

@@ -60,10 +60,57 @@ class VerifierExactnessTest {
         checkTopK(LOW_T_P, LOW_T_Q, 1, 503);
     }
 
+    /**
+     * Power: the counts of the golden pair's run, held against a target 0.01 off (0.5, 0.05 -> 0.49, 0.06) and
+     * against a per-rank vector with 0.003 moved between ranks 1 and 2, are rejected by the same two checks.
+     */
+    @Test
+    void theSameChecksRejectASlightlyWrongLaw() {
+        int k = 3;
+        Draws d = draw(new SequoiaVerifier(), P, Q, k, 100 + k);
+        assertTrue(emittedFollow(d, P) , "the right law must pass");
+        assertTrue(ranksFollow(d, PositionalAcceptance.sequoia(P, Q, k)), "the right vector must pass");
+        assertTrue(!emittedFollow(d, new double[] {.49, .2, .15, .1, .06}), "a target 0.01 off is not rejected");
+        double[] off = PositionalAcceptance.sequoia(P, Q, k);
+        off[0] -= .003;
+        off[1] += .003;
+        assertTrue(!ranksFollow(d, off), "a per-rank vector 0.003 off is not rejected");
+    }
+
+    record Draws(long[] emitted, long[] acceptedAtRank) {}
+
+    /** The chi-square check of the emitted tokens against {@code p}. */
+    private static boolean emittedFollow(Draws d, double[] p) {
+        return ChiSquare.pValue(d.emitted(), p) > 1e-3;
+    }
+
+    /** Every rank's acceptance frequency within 4 standard errors of {@code exact}. */
+    private static boolean ranksFollow(Draws d, double[] exact) {
+        for (int rank = 0; rank < exact.length; rank++) {
+            double freq = d.acceptedAtRank()[rank] / (double) DRAWS;
+            double se = Math.sqrt(exact[rank] * (1 - exact[rank]) / DRAWS);
+            if (!(Math.abs(exact[rank] - freq) <= 4 * se + 1e-12)) return false;
+        }
+        return true;
+    }
+
     /** Returns the exact per-rank vector it checked against. */
     private static double[] checkExact(Verifier verifier, double[] p, double[] q, int k, long seed) {
         double[] exact = verifier instanceof SequoiaVerifier ? PositionalAcceptance.sequoia(p, q, k)
                 : PositionalAcceptance.specInfer(p, q, k);
+        Draws d = draw(verifier, p, q, k, seed);
+        double pValue = ChiSquare.pValue(d.emitted(), p);
+        assertTrue(pValue > 1e-3, verifier.getClass().getSimpleName() + " k=" + k + ": emitted tokens differ from P, p="
+                + pValue);
+        for (int rank = 0; rank < k; rank++) {
+            double freq = d.acceptedAtRank()[rank] / (double) DRAWS;
+            double se = Math.sqrt(exact[rank] * (1 - exact[rank]) / DRAWS);
+            assertEquals(exact[rank], freq, 4 * se + 1e-12, "rank " + (rank + 1) + " acceptance, k=" + k);
+        }
+        return exact;
+    }
+
+    private static Draws draw(Verifier verifier, double[] p, double[] q, int k, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         long[] emitted = new long[p.length];
         long[] acceptedAtRank = new long[k];
@@ -80,15 +127,7 @@ class VerifierExactnessTest {
                 case NodeResult.Rejected r -> emitted[r.bonusToken()]++;
             }
         }
-        double pValue = ChiSquare.pValue(emitted, p);
-        assertTrue(pValue > 1e-3, verifier.getClass().getSimpleName() + " k=" + k + ": emitted tokens differ from P, p="
-                + pValue);
-        for (int rank = 0; rank < k; rank++) {
-            double freq = acceptedAtRank[rank] / (double) DRAWS;
-            double se = Math.sqrt(exact[rank] * (1 - exact[rank]) / DRAWS);
-            assertEquals(exact[rank], freq, 4 * se + 1e-12, "rank " + (rank + 1) + " acceptance, k=" + k);
-        }
-        return exact;
+        return new Draws(emitted, acceptedAtRank);
     }
 
     private static void checkTopK(double[] p, double[] q, int k, long seed) {

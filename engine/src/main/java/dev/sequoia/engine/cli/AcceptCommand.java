@@ -9,7 +9,9 @@ import dev.sequoia.engine.speculative.AcceptanceMeasurer;
 import dev.sequoia.engine.speculative.AutoTree;
 import dev.sequoia.engine.speculative.PairProfiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +57,9 @@ public final class AcceptCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
         List<String> lines = prompts == null ? AutoTree.DEFAULT_PROMPTS
@@ -71,7 +76,7 @@ public final class AcceptCommand implements Callable<Integer> {
             if (topP == 1 && width == AutoTree.WIDTH) {
                 new PairProfiles(PairProfiles.defaultRoot(), target, draft).saveAcceptance(r);
             }
-            System.out.println(json ? toJson(r, seconds) : toText(r, seconds));
+            spec.commandLine().getOut().println(json ? toJson(r, seconds) : toText(r, seconds));
         }
         return 0;
     }

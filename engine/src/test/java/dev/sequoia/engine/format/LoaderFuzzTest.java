@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -24,6 +26,8 @@ class LoaderFuzzTest {
     /** GGUF structure (header + metadata + tensor infos) ends at 14176 in stories260K.gguf. */
     private static final int GGUF_STRUCTURE = 14176;
     private static final int BIN_HEADER = 28;
+    /** The share of structural byte flips the loader must reject (see {@link Tally}). */
+    private static final double MIN_FLIPS_REJECTED = 0.75;
 
     @TempDir
     Path dir;
@@ -48,19 +52,24 @@ class LoaderFuzzTest {
         byte[] clean = CorruptFiles.read(original);
         SplittableRandom rnd = new SplittableRandom(seed);
         String name = original.getFileName().toString();
+        Tally tally = new Tally(name);
         for (int v = 0; v < VARIANTS; v++) {
             byte[] bad = variant(clean, structureBytes, rnd);
             Path p = CorruptFiles.write(dir, "v" + v + "-" + name, bad);
-            expectCleanLoadOrFormatError(p, tokenizer, "variant " + v + " of " + name);
+            tally.add(bad.length < clean.length, expectCleanLoadOrFormatError(p, tokenizer, p, "variant " + v + " of " + name));
         }
+        tally.check();
     }
 
     private void fuzzTokenizer(byte[] clean, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
+        Tally tally = new Tally("tok512.bin");
         for (int v = 0; v < VARIANTS; v++) {
-            Path tok = CorruptFiles.write(dir, "v" + v + "-tok512.bin", variant(clean, clean.length, rnd));
-            expectCleanLoadOrFormatError(Fixtures.target(), tok, "variant " + v + " of tok512.bin");
+            byte[] bad = variant(clean, clean.length, rnd);
+            Path tok = CorruptFiles.write(dir, "v" + v + "-tok512.bin", bad);
+            tally.add(bad.length < clean.length, expectCleanLoadOrFormatError(Fixtures.target(), tok, tok, "variant " + v + " of tok512.bin"));
         }
+        tally.check();
     }
 
     /** Half truncations (anywhere), half 1..8 byte flips inside the first {@code structureBytes}. */
@@ -75,15 +84,55 @@ class LoaderFuzzTest {
         return b;
     }
 
-    private static void expectCleanLoadOrFormatError(Path model, Path tokenizer, String what) {
-        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+    /** True when the loader rejected the file, whose name the error must then carry. */
+    private static boolean expectCleanLoadOrFormatError(Path model, Path tokenizer, Path corrupted, String what) {
+        return assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             try (Arena arena = Arena.ofConfined()) {
                 ModelLoader.load(model, tokenizer, arena);
+                return false;
             } catch (ModelFormatException expected) {
-                // the one acceptable failure
+                // the one acceptable failure; it must say which file is bad
+                String message = String.valueOf(expected.getMessage());
+                if (!message.contains(corrupted.getFileName().toString()))
+                    fail(what + ": the error does not name the file: " + message);
+                return true;
             } catch (Throwable t) {
-                fail(what + ": " + t, t);
+                return fail(what + ": " + t, t);
             }
         }, what + " hung");
+    }
+
+    /**
+     * Counts rejections. Every truncated variant must be rejected (a shorter file cannot hold what its header
+     * declares); of the byte flips in the structure, most must be (some land in harmless bytes, such as a
+     * metadata string's text or a score's low mantissa bits, so not all).
+     */
+    private static final class Tally {
+        private final String file;
+        private int truncated, truncatedRejected, flipped, flippedRejected;
+
+        Tally(String file) {
+            this.file = file;
+        }
+
+        void add(boolean truncation, boolean rejected) {
+            if (truncation) {
+                truncated++;
+                if (rejected) truncatedRejected++;
+            } else {
+                flipped++;
+                if (rejected) flippedRejected++;
+            }
+        }
+
+        void check() {
+            System.out.printf("%s: rejected %d of %d truncations, %d of %d flipped variants%n",
+                    file, truncatedRejected, truncated, flippedRejected, flipped);
+            assertEquals(VARIANTS, truncated + flipped);
+            assertTrue(truncated >= VARIANTS / 4 && flipped >= VARIANTS / 4, "the seeded mix has both kinds");
+            assertEquals(truncated, truncatedRejected, file + ": every truncated variant must be rejected");
+            assertTrue(flippedRejected >= MIN_FLIPS_REJECTED * flipped,
+                    file + ": only " + flippedRejected + " of " + flipped + " structural byte flips were rejected");
+        }
     }
 }

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NativeGemmTest {
     @Test
     void nativeKernelsLoadWhereACompilerAndAvx512ArePresent() throws Exception {
-        Assumptions.assumeTrue(hasCompiler() && cpuHasAvx512(), "no cc on PATH or no AVX-512 CPU: Java kernels only");
+        Assumptions.assumeTrue(NativeExpectation.nativeKernelsExpected(), "not x86-64, no cc on PATH or no AVX-512 CPU: Java kernels only");
         assertTrue(NativeGemm.load().isPresent(), "native kernels did not load: " + NativeGemm.unavailableReason());
         try (VectorMatMul mm = new VectorMatMul(1); Arena arena = Arena.ofShared()) {
             for (TensorType t : new TensorType[] {TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0}) {
@@ -27,17 +25,5 @@ class NativeGemmTest {
             WeightMatrix ragged = RandomWeights.create(arena, "w", TensorType.F16, 3, 45, 1);
             assertEquals("vector-api", mm.kernelFor(ragged), "cols not a multiple of 32 stay on the Vector API kernel");
         }
-    }
-
-    private static boolean hasCompiler() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "cc"))) return true;
-        }
-        return false;
-    }
-
-    private static boolean cpuHasAvx512() throws Exception {
-        Path info = Path.of("/proc/cpuinfo");
-        return Files.isReadable(info) && Files.readString(info).contains(" avx512f");
     }
 }

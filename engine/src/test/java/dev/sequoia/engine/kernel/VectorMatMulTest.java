@@ -3,6 +3,7 @@ package dev.sequoia.engine.kernel;
 import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.tensor.WeightMatrix;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The GEMM against its scalar twin on random shapes, ragged tails and thread counts included: the Vector API
- * kernels, and the native ones wherever they load (NativeGemmTest checks that they do here).
+ * kernels, and the native ones, which must load where they are expected to ({@link NativeExpectation}).
  */
 class VectorMatMulTest {
     private static final int[] TOKENS = {1, 2, 3, 7, 16, 33};
@@ -31,6 +32,25 @@ class VectorMatMulTest {
     static void startPools() {
         kernels = new VectorMatMul[] {new VectorMatMul(1, false), new VectorMatMul(2, false), new VectorMatMul(3, false),
                 new VectorMatMul(1, true), new VectorMatMul(2, true)};
+        // the native variants must be native where the library is expected to load, not the Java kernels again
+        if (NativeExpectation.nativeKernelsExpected()) {
+            for (VectorMatMul k : kernels) {
+                if (k.nativeUnavailableReason() != null && !"disabled".equals(k.nativeUnavailableReason()))
+                    fail("native kernels expected here (x86-64, AVX-512, cc) but: " + k.nativeUnavailableReason());
+            }
+        }
+    }
+
+    @Test
+    void nativeVariantsUseTheNativeKernelWhereItIsExpected() {
+        Assumptions.assumeTrue(NativeExpectation.nativeKernelsExpected(), "not x86-64, no cc or no AVX-512: Java kernels only");
+        try (Arena arena = Arena.ofShared()) {
+            WeightMatrix w = RandomWeights.create(arena, "w", TensorType.F32, 3, 64, 1);
+            for (VectorMatMul k : kernels) {
+                boolean allowed = !"disabled".equals(k.nativeUnavailableReason());
+                assertEquals(allowed ? "native-avx512" : "vector-api", k.kernelFor(w), "threads=" + k.threads());
+            }
+        }
     }
 
     @AfterAll

@@ -135,7 +135,7 @@ class TreeForwardTest {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
             double tol = 1e-4 * Math.max(1.0, Math.abs(expected[i]));
-            if (Math.abs(expected[i] - actual[i]) > tol) {
+            if (!(Math.abs(expected[i] - actual[i]) <= tol)) { // NaN-safe: a NaN logit fails
                 fail(what + ": logit " + i + " expected " + expected[i] + " but was " + actual[i]);
             }
         }

@@ -74,9 +74,23 @@ public final class GpuCheck {
             json.writeValue(report.toFile(), out);
             if (selected("stream_bench")) section(out, "stream_bench", () -> streamBench(ctx, out, models, out.putObject("stream_bench")));
         } finally {
+            ArrayNode failed = out.putArray("failures");
+            FAILURES.forEach(failed::add);
             json.writeValue(report.toFile(), out);
             System.out.println(json.writeValueAsString(out));
         }
+        // the exit status is the verdict gpu-check.sh passes on: a thrown section or a failed comparison is a failure
+        if (!FAILURES.isEmpty()) {
+            FAILURES.forEach(f -> System.err.println("GpuCheck FAILED: " + f));
+            System.exit(1);
+        }
+    }
+
+    /** What went wrong in this run: every thrown section and every failed comparison, in order. */
+    private static final List<String> FAILURES = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    static void fail(String what) {
+        FAILURES.add(what);
     }
 
     interface Section { void run() throws Exception; }
@@ -93,6 +107,7 @@ public final class GpuCheck {
             s.run();
         } catch (Throwable e) {
             out.put(name + "_error", e.toString());
+            fail(name + " threw " + e);
             e.printStackTrace();
         }
         out.put(name + "_seconds", (System.nanoTime() - t0) / 1e9);
@@ -176,7 +191,10 @@ public final class GpuCheck {
             }
             r.put("max_relative_diff", worst);
             r.put("argmax_equal", argmaxEqual);
-            r.put("pass", worst <= 1e-2 && argmaxEqual);
+            boolean pass = worst <= 1e-2 && argmaxEqual; // NaN-safe: a NaN difference is not <= the tolerance
+            r.put("pass", pass);
+            if (!pass) fail("CUDA vs CPU logits on " + tokens.length + " tokens, " + plan.streamedLayers().size()
+                    + " streamed layers: max relative diff " + worst + ", argmax equal " + argmaxEqual);
         }
     }
 

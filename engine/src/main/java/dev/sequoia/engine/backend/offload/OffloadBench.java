@@ -50,6 +50,9 @@ public final class OffloadBench {
         public DiskProbe.Measurement disk() {
             return diskProbes.stream().max(java.util.Comparator.comparingDouble(DiskProbe.Measurement::gbps)).orElseThrow();
         }
+
+        /** Decoding's streaming rate over the disk's ceiling: how much of the disk the copy uses where it dominates. */
+        public double achievedOverDisk() { return ar.achievedGbps() / disk().gbps(); }
     }
 
     private static final int PREFIX = 16;

@@ -1,0 +1,34 @@
+package dev.sequoia.engine.kernel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the native AVX-512 kernels must load: an x86-64 Linux CPU with AVX-512F and a C compiler ({@code cc})
+ * on the PATH. There a test of the native kernels fails, never quietly retests the Java ones.
+ */
+final class NativeExpectation {
+    private NativeExpectation() {}
+
+    static boolean nativeKernelsExpected() {
+        return "amd64".equals(System.getProperty("os.arch")) && hasCompiler() && cpuHasAvx512();
+    }
+
+    static boolean hasCompiler() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "cc"))) return true;
+        }
+        return false;
+    }
+
+    static boolean cpuHasAvx512() {
+        Path info = Path.of("/proc/cpuinfo");
+        try {
+            return Files.isReadable(info) && Files.readString(info).contains(" avx512f");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
