@@ -49,6 +49,15 @@ public abstract class RecordingModel implements DecodingModel {
         pendingRows = 0;
     }
 
+    /**
+     * Forgets the logits recorded since the last keep: after a failed step (whose rows the caller rolls back),
+     * the next step's rows are numbered from 0 again.
+     */
+    public void discardPending() {
+        pendingRows = 0;
+        lastKept = new int[0];
+    }
+
     /** Logits of the pending rows kept by the last {@link #keep}, in path order (valid until the next forward). */
     public float[][] keptLogits() {
         float[][] out = new float[lastKept.length][];

@@ -66,7 +66,15 @@ public final class SpeculativeStepDecoder implements StepDecoder {
         TreePolicy policy = trees.forSampling(sampling.temperature(), sampling.topP()).policy();
         SpeculativeDecoder decoder = new SpeculativeDecoder(target, draft, policy, params, random);
         decoder.prefill(new int[]{root});
-        StepResult result = decoder.step();
+        StepResult result;
+        try {
+            result = decoder.step();
+        } catch (RuntimeException | Error e) {
+            // the step's rows are rolled back by the caller; its recorded logits must go with them
+            target.discardPending();
+            draft.discardPending();
+            throw e;
+        }
         long draftNanos = draft.forwardNanos() - draft0;
         long verifyNanos = target.forwardNanos() - target0;
         long sampleNanos = System.nanoTime() - t0 - draftNanos - verifyNanos;
@@ -82,6 +90,8 @@ public final class SpeculativeStepDecoder implements StepDecoder {
     public void truncate(int length) {
         target.cache().truncate(length);
         draft.cache().truncate(length);
+        target.discardPending();
+        draft.discardPending();
     }
 
     @Override
