@@ -104,6 +104,7 @@ public final class Engine implements AutoCloseable {
         this.trees = draftModel == null || config.tree().equals("none") ? null
                 : givenTrees != null ? givenTrees : treeProvider();
         this.loop = new EngineLoop(1024, new PrefixCache(config.prefixCacheBytes(), 1));
+        loop.passRunner(new SharedPassRunner(trees)); // one target pass verifies every active session's step
         loop.start("sequoia-engine");
         this.cuda = backend == BackendChoice.CUDA ? openCuda() : null;
     }

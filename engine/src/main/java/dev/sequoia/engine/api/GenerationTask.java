@@ -32,7 +32,9 @@ final class GenerationTask {
     private final Utf8Accumulator text = new Utf8Accumulator();
     private int[] promptTokens = new int[0];
     private int cachedTokens;
-    private int targetForwards, draftForwards;
+    private int targetForwards, draftForwards, sharedSteps;
+    private long drafted, accepted;
+    private double passShares;
     private long startNanos, prefillNanos, draftNanos, verifyNanos, sampleNanos;
     private PassTelemetry streamedBefore = PassTelemetry.NONE;
 
@@ -49,6 +51,11 @@ final class GenerationTask {
     }
 
     Generation handle() { return handle; }
+
+    GenerateRequest request() { return request; }
+
+    /** This generation's own random stream: its draws are the same whoever shares its passes. */
+    RandomGenerator random() { return random; }
 
     SessionState session() { return session; }
 
@@ -128,7 +135,8 @@ final class GenerationTask {
     boolean step() {
         StopReason stop = stopBeforeStep();
         if (stop != null) return finish(stop);
-        return apply(session.decoder.step(session.last(), request.sampling(), random));
+        StepOutput out = session.decoder.step(session.last(), request.sampling(), random);
+        return apply(out, out.verifiedRows());
     }
 
     /** Why this generation must end before its next step (cancelled, long enough, context full), or null. */
@@ -145,7 +153,8 @@ final class GenerationTask {
         long total = System.nanoTime() - startNanos;
         GenerationStats stats = new GenerationStats(promptTokens.length - cachedTokens, cachedTokens,
                 generated.size(), targetForwards, draftForwards, prefillNanos, draftNanos, verifyNanos,
-                sampleNanos, total, since(streamedBefore, streaming.get()));
+                sampleNanos, total, since(streamedBefore, streaming.get()), drafted, accepted, sharedSteps,
+                targetForwards == 0 ? 0 : passShares / targetForwards);
         int[] tokens = generated.stream().mapToInt(Integer::intValue).toArray();
         handle.complete(new GenerationResult(promptTokens, tokens, text.text(), reason, List.copyOf(logprobs), stats));
         return false;
@@ -155,9 +164,15 @@ final class GenerationTask {
      * Takes one step's output: emits its tokens in order and applies the stop conditions after each (a stop,
      * a cancel or a close from a listener drops the step's later tokens from the caches). Returns false once
      * the generation has ended.
+     *
+     * @param passRows rows of the target pass the step's verification ran in (all sessions' together)
      */
-    boolean apply(StepOutput out) {
+    boolean apply(StepOutput out, int passRows) {
         targetForwards++;
+        drafted += out.drafted();
+        accepted += out.tokens().length - 1;
+        passShares += out.verifiedRows() / (double) Math.max(passRows, out.verifiedRows());
+        if (passRows > out.verifiedRows()) sharedSteps++;
         draftForwards += out.draftForwards();
         draftNanos += out.draftNanos();
         verifyNanos += out.verifyNanos();

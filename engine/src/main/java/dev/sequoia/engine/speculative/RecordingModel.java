@@ -1,6 +1,7 @@
 package dev.sequoia.engine.speculative;
 
 import dev.sequoia.decode.DecodingModel;
+import dev.sequoia.engine.session.PassModel;
 
 import java.util.Arrays;
 
@@ -12,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>Confined to the engine thread.
  */
-public abstract class RecordingModel implements DecodingModel {
+public abstract class RecordingModel implements DecodingModel, PassModel {
     private float[][] pendingLogits = new float[0][];
     private int pendingRows;
     private int[] lastKept = new int[0];
@@ -31,6 +32,12 @@ public abstract class RecordingModel implements DecodingModel {
         forwardNanos += System.nanoTime() - t0;
         remember(logits);
         return logits;
+    }
+
+    @Override
+    public final void recordShared(float[][] logits, long nanos) {
+        forwardNanos += nanos;
+        remember(logits);
     }
 
     /** Keeps every forward's logits since the last keep, indexed by pending row. */
