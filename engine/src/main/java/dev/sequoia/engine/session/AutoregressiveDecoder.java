@@ -78,8 +78,6 @@ public final class AutoregressiveDecoder implements StepDecoder {
     public StepRound beginRound(int root, SamplingParams sampling, RandomGenerator random,
                                 dev.sequoia.engine.speculative.TreeSpec tree) {
         return new StepRound() {
-            private final long t0 = System.nanoTime();
-            private long verifyNanos, sampleNanos;
             private StepOutput output;
 
             @Override
@@ -94,24 +92,33 @@ public final class AutoregressiveDecoder implements StepDecoder {
                 cache.keep(new int[]{0});
                 long t1 = System.nanoTime();
                 int next = Sampler.sample(logits[0], sampling, random);
-                sampleNanos = System.nanoTime() - t1;
-                if (verifyNanos == 0) verifyNanos = t1 - t0;
-                output = new StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, verifyNanos, sampleNanos);
+                output = new StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, model.lastNanos,
+                        System.nanoTime() - t1);
             }
 
             @Override public StepOutput output() { return output; }
         };
     }
 
-    /** The target over this session's cache, as a shared pass sees it. */
-    private final PassModel model = new PassModel() {
-        private long sharedNanos = -1;
+    /** The target over this session's cache, as a shared pass sees it; remembers its last forward's time. */
+    private final class Target implements PassModel {
+        long lastNanos;
 
         @Override public Key passKey() { return new Key(target, layers); }
         @Override public KvCache cache() { return cache; }
-        @Override public float[][] forward(int[] tokens, int[] parents) { return target.forward(cache, tokens, parents, layers); }
-        @Override public void recordShared(float[][] logits, long nanos) { sharedNanos = nanos; }
-    };
+
+        @Override
+        public float[][] forward(int[] tokens, int[] parents) {
+            long t0 = System.nanoTime();
+            float[][] logits = target.forward(cache, tokens, parents, layers);
+            lastNanos = System.nanoTime() - t0;
+            return logits;
+        }
+
+        @Override public void recordShared(float[][] logits, long nanos) { lastNanos = nanos; }
+    }
+
+    private final Target model = new Target();
 
     @Override public int committed() { return cache.committed(); }
     @Override public void truncate(int length) { cache.truncate(length); }

@@ -158,6 +158,30 @@ class SharedPassTest {
     }
 
     @Test
+    void aJoiningSessionWaitsAtMostOnePass() throws Exception {
+        EngineLoop loop = loop();
+        try {
+            AtomicInteger longSteps = new AtomicInteger();
+            java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(10);
+            Generation long_ = start(loop, new SessionState(decoder("none")), GenerateRequest.greedy("Once", 400),
+                    (t, x) -> { longSteps.incrementAndGet(); warm.countDown(); });
+            assertTrue(warm.await(TIMEOUT_S, TimeUnit.SECONDS));
+            int atRequest = longSteps.get();
+            AtomicInteger atFirstToken = new AtomicInteger(-1);
+            Generation joining = start(loop, new SessionState(decoder("4x3")), GenerateRequest.greedy("Lily", 8),
+                    (t, x) -> atFirstToken.compareAndSet(-1, longSteps.get()));
+            await(joining);
+            // the pass in flight when it asked, then the pass it joined: the long session's steps meanwhile
+            assertTrue(atFirstToken.get() - atRequest <= 2, "the joining session waited "
+                    + (atFirstToken.get() - atRequest) + " passes");
+            long_.cancel();
+            await(long_);
+        } finally {
+            loop.shutdown();
+        }
+    }
+
+    @Test
     void greedySessionsThroughTheEngineEqualGreedyAlone() {
         String[] prompts = {"Once upon a time", "The little dog", "Lily and Tom went to the park", "One day"};
         List<int[]> alone = new ArrayList<>();
