@@ -87,7 +87,9 @@ public final class LlamaTransformer {
      * One forward pass over several sequences at once, each with its own cache: the projections and the
      * classifier run over all parts' tokens as one batch (each weight read once for all of them), attention
      * runs per part against that part's cache, at that cache's positions. A token's logits are those
-     * {@link #forward(KvCache, int[], int[], LayerSource)} gives for its part alone. Returns logits per part,
+     * {@link #forward(KvCache, int[], int[], LayerSource)} gives for its part alone, up to the GEMM's summation
+     * order (the fp32 kernels' register tiles group tokens by 4, so sums may round a few ulps differently in
+     * a bigger batch; the int8-activation kernels give the same bits in any batch). Returns logits per part,
      * in order. On an exception every cache is left as it was before the call.
      */
     public List<float[][]> forward(List<Part> parts, LayerSource layers) {
