@@ -85,53 +85,131 @@ public final class SpeculativeDecoder {
 
     /** One draft-verify-commit step; returns the accepted tokens and the bonus token. */
     public StepResult step() {
+        Round round = beginStep();
+        while (!round.done()) {
+            round.supply((round.wantsDraft() ? draft : target).forward(round.tokens(), round.parents()));
+        }
+        return round.result();
+    }
+
+    /**
+     * Begins one step that the caller drives: it runs each forward the round asks for, on the round's model
+     * (the draft while {@link Round#wantsDraft()}, then the target once), and hands back the logits. The round
+     * draws from this decoder's generator in the same order as {@link #step()}, so a step driven this way (for
+     * instance with other sequences' rows in the same pass) emits exactly what {@link #step()} would. The
+     * round keeps both models' accepted rows itself.
+     */
+    public Round beginStep() {
         if (lastToken < 0) {
             throw new IllegalStateException("no prompt: call prefill before step");
         }
-        DraftTree tree = growDraftTree();
-        float[][] targetLogits = target.forward(tree.tokens(), tree.parents());
-        counters.recordTargetForward();
-        List<Integer> path = new ArrayList<>();
-        int[] emitted = walk(tree, targetLogits, path);
-        int[] keep = path.stream().mapToInt(Integer::intValue).toArray();
-        target.keep(keep);
-        draft.keep(keep);
-        lastToken = emitted[emitted.length - 1];
-        counters.recordStep(emitted.length - 1);
-        return new StepResult(emitted, emitted.length - 1);
+        return new Round();
     }
 
-    private DraftTree growDraftTree() {
-        DraftTree tree = new DraftTree(lastToken);
-        tree.setLogits(draftForward(new int[] {lastToken}, new int[] {-1}), 0);
-        TreePolicy.Growth growth = policy.newStep();
-        List<DraftNode> level = List.of(tree.node(0, params));
-        while (true) {
+    /**
+     * One step in progress: the draft's forward over the root, one draft forward per level the policy grows,
+     * the target's forward over the whole tree, then verification and the keep.
+     */
+    public final class Round {
+        private final DraftTree tree = new DraftTree(lastToken);
+        private TreePolicy.Growth growth;
+        private int[] tokens = {lastToken};
+        private int[] parents = {-1};
+        private int firstNew;
+        private boolean drafting = true;
+        private StepResult result;
+
+        private Round() {
+        }
+
+        /** Whether the step has ended ({@link #result()} is ready). */
+        public boolean done() {
+            return result != null;
+        }
+
+        /** Whether the next forward is the draft's (else the target's verification forward). */
+        public boolean wantsDraft() {
+            return drafting;
+        }
+
+        /** Tokens of the forward wanted next. */
+        public int[] tokens() {
+            return tokens.clone();
+        }
+
+        /** Parents (pending rows of the wanted model, -1 for its last committed token) of the forward wanted. */
+        public int[] parents() {
+            return parents.clone();
+        }
+
+        /** Rows the target verifies this step (the tree's size); valid once drafting is over. */
+        public int treeSize() {
+            return tree.size();
+        }
+
+        /** The logits of the wanted forward: grows the tree, or verifies it and keeps the accepted path. */
+        public void supply(float[][] logits) {
+            if (done()) {
+                throw new IllegalStateException("the step has ended");
+            }
+            if (logits.length != tokens.length) {
+                throw new IllegalArgumentException("expected logits for " + tokens.length + " rows, got " + logits.length);
+            }
+            if (drafting) {
+                counters.recordDraftForward();
+                tree.setLogits(logits, firstNew);
+                if (growth == null) {
+                    growth = policy.newStep();
+                }
+                List<DraftNode> level = new ArrayList<>(tree.size() - firstNew);
+                for (int id = firstNew; id < tree.size(); id++) {
+                    level.add(tree.node(id, params));
+                }
+                grow(level);
+            } else {
+                verify(logits);
+            }
+        }
+
+        /** Proposes the next level's children; wants its draft forward, or the target's once it is empty. */
+        private void grow(List<DraftNode> level) {
             int[] counts = growth.childCounts(level);
             int first = tree.size();
             for (int j = 0; j < level.size(); j++) {
-                DraftNode node = level.get(j);
                 if (counts[j] > 0) {
-                    int[] tokens = verifier.propose(node.draftDistribution(), counts[j], rng);
-                    tree.addChildren(node, tokens);
+                    tree.addChildren(level.get(j), verifier.propose(level.get(j).draftDistribution(), counts[j], rng));
                 }
             }
             if (tree.size() == first) {
-                return tree;
+                drafting = false;
+                tokens = tree.tokens();
+                parents = tree.parents();
+                return;
             }
-            float[][] logits = draftForward(tree.tokensFrom(first), tree.parentsFrom(first));
-            tree.setLogits(logits, first);
-            List<DraftNode> next = new ArrayList<>(tree.size() - first);
-            for (int id = first; id < tree.size(); id++) {
-                next.add(tree.node(id, params));
-            }
-            level = next;
+            firstNew = first;
+            tokens = tree.tokensFrom(first);
+            parents = tree.parentsFrom(first);
         }
-    }
 
-    private float[][] draftForward(int[] tokens, int[] parents) {
-        counters.recordDraftForward();
-        return draft.forward(tokens, parents);
+        private void verify(float[][] targetLogits) {
+            counters.recordTargetForward();
+            List<Integer> path = new ArrayList<>();
+            int[] emitted = walk(tree, targetLogits, path);
+            int[] keep = path.stream().mapToInt(Integer::intValue).toArray();
+            target.keep(keep);
+            draft.keep(keep);
+            lastToken = emitted[emitted.length - 1];
+            counters.recordStep(emitted.length - 1);
+            result = new StepResult(emitted, emitted.length - 1);
+        }
+
+        public StepResult result() {
+            if (!done()) {
+                throw new IllegalStateException("the step has not ended: it wants a " + (drafting ? "draft" : "target")
+                        + " forward");
+            }
+            return result;
+        }
     }
 
     /** Verification from the root; fills {@code path} with the root and accepted nodes. */

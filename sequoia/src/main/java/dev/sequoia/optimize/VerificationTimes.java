@@ -53,6 +53,39 @@ public record VerificationTimes(SortedMap<Integer, Double> byBudget) {
         return byBudget.lastKey();
     }
 
+    /**
+     * t(n) for any n >= 1: the measured time, else linear between the nearest measured budgets, else extended
+     * along the last measured segment (the first: flat below it). A shared pass verifies sums of tree sizes,
+     * which are rarely measured budgets.
+     */
+    public double estimate(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("verification time for " + n + " tokens: expected n >= 1");
+        }
+        Double exact = byBudget.get(n);
+        if (exact != null) {
+            return exact;
+        }
+        SortedMap<Integer, Double> below = byBudget.headMap(n);
+        SortedMap<Integer, Double> above = byBudget.tailMap(n);
+        if (below.isEmpty()) {
+            return byBudget.get(byBudget.firstKey());
+        }
+        int lo = below.lastKey();
+        int hi;
+        if (!above.isEmpty()) {
+            hi = above.firstKey();
+        } else if (below.size() >= 2) {
+            hi = lo;
+            lo = below.headMap(lo).lastKey();
+        } else {
+            return byBudget.get(lo);
+        }
+        double a = byBudget.get(lo);
+        double b = byBudget.get(hi);
+        return Math.max(a, a + (b - a) * (n - lo) / (double) (hi - lo));
+    }
+
     public double at(int budget) {
         Double t = byBudget.get(budget);
         if (t == null) {

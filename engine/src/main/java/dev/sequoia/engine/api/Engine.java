@@ -107,6 +107,7 @@ public final class Engine implements AutoCloseable {
         this.trees = draftModel == null || config.tree().equals("none") ? null
                 : givenTrees != null ? givenTrees : treeProvider();
         this.loop = new EngineLoop(1024, new PrefixCache(config.prefixCacheBytes(), 1));
+        loop.passRunner(new SharedPassRunner(trees)); // one target pass verifies every active session's step
         loop.start("sequoia-engine");
         this.cuda = backend == BackendChoice.CUDA ? openCuda() : null;
     }
@@ -303,26 +304,22 @@ public final class Engine implements AutoCloseable {
     }
 
     Generation startGeneration(SessionState state, GenerateRequest request, TokenListener listener) {
+        if (state.closeRequested) throw new IllegalStateException("the session is closed");
         Generation handle = new Generation();
         GenerationTask task = new GenerationTask(state, request, handle, listener, tokenizer(), stopTokens,
                 this::streamingTotals);
-        loop.submit(() -> {
-            if (state.closed) handle.fail(new IllegalStateException("the session is closed"));
-            else loop.startGeneration(task);
-        });
+        loop.submit(() -> loop.enqueue(task), handle::fail);
         return handle;
     }
 
     /** Renders and tokenizes the conversation here, then continues the session from the common prefix. */
     Generation startChat(SessionState state, List<ChatMessage> messages, GenerateRequest settings, TokenListener listener) {
+        if (state.closeRequested) throw new IllegalStateException("the session is closed");
         int[] conversation = ChatTemplate.encode(tokenizer(), chatTemplate().render(messages, true));
         Generation handle = new Generation();
         GenerationTask task = new GenerationTask(state, settings, handle, listener, tokenizer(), stopTokens,
                 this::streamingTotals, conversation);
-        loop.submit(() -> {
-            if (state.closed) handle.fail(new IllegalStateException("the session is closed"));
-            else loop.startGeneration(task);
-        });
+        loop.submit(() -> loop.enqueue(task), handle::fail);
         return handle;
     }
 
@@ -333,34 +330,33 @@ public final class Engine implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Closes a session: its generations stop at their next token (the running one completes as cancelled, the
+     * waiting ones unstarted) and its caches are freed. From any thread; from the engine thread (a listener),
+     * the close completes at the end of the current step instead of before returning.
+     */
     void closeSession(SessionState state) {
+        if (state.closed) return;
+        state.closeRequested = true; // a step in progress stops emitting at once
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Runnable close = () -> loop.endGenerations(state, () -> {
-            state.closed = true;
-            state.decoder.close();
+        loop.submit(() -> loop.close(state, () -> {
             open.remove(state);
             done.complete(null);
-        });
-        if (loop.isEngineThread()) close.run();
-        else {
-            loop.submit(close);
+        }), done::completeExceptionally);
+        if (loop.isEngineThread()) return; // runs at the next boundary: waiting here would wait for ourselves
+        try {
             done.join();
+        } catch (CompletionException e) {
+            if (!loop.isShutDown()) throw e;
+            open.remove(state); // the engine closed first: it frees every session
         }
     }
 
     /** Runs {@code work} on the engine thread and returns its result (its exception, unwrapped, on failure). */
     private <T> T onEngineThread(Supplier<T> work) {
         if (loop.isEngineThread()) return work.get();
-        CompletableFuture<T> result = new CompletableFuture<>();
-        loop.submit(() -> {
-            try {
-                result.complete(work.get());
-            } catch (RuntimeException | Error e) {
-                result.completeExceptionally(e);
-            }
-        });
         try {
-            return result.join();
+            return loop.call(work).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             if (e.getCause() instanceof Error err) throw err;

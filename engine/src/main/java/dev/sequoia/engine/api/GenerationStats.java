@@ -17,12 +17,26 @@ import dev.sequoia.offload.telemetry.PassTelemetry;
  * @param totalNanos     wall time from start to end of the generation, prefill included
  * @param offload        the target's layer streaming summed over this generation's passes, prefill included
  *                       ({@link PassTelemetry#NONE} when the target is resident)
+ * @param draftedTokens  draft tokens the target verified (tree nodes besides the roots), over all steps
+ * @param acceptedTokens drafted tokens the target accepted (each step emits its accepted tokens and one more)
+ * @param sharedSteps    steps whose target pass verified other sessions' trees too
+ * @param passShare      this session's mean share of its steps' target passes: its rows over the pass's rows
+ *                       (1 when it ran alone)
  */
 public record GenerationStats(int promptTokens, int cachedTokens, int tokens, int targetForwards, int draftForwards,
                               long prefillNanos, long draftNanos, long verifyNanos, long sampleNanos,
-                              long totalNanos, PassTelemetry offload) {
+                              long totalNanos, PassTelemetry offload, long draftedTokens, long acceptedTokens,
+                              int sharedSteps, double passShare) {
     public GenerationStats {
         if (offload == null) offload = PassTelemetry.NONE;
+    }
+
+    /** Statistics of a generation that ran alone and drafted nothing (the form before shared passes). */
+    public GenerationStats(int promptTokens, int cachedTokens, int tokens, int targetForwards, int draftForwards,
+                           long prefillNanos, long draftNanos, long verifyNanos, long sampleNanos, long totalNanos,
+                           PassTelemetry offload) {
+        this(promptTokens, cachedTokens, tokens, targetForwards, draftForwards, prefillNanos, draftNanos, verifyNanos,
+                sampleNanos, totalNanos, offload, 0, 0, 0, targetForwards == 0 ? 0 : 1);
     }
 
     /** Generated tokens per target forward: the speculative gain (1 for plain decoding). */

@@ -34,7 +34,9 @@ final class GenerationTask {
     private final Utf8Accumulator text = new Utf8Accumulator();
     private int[] promptTokens = new int[0];
     private int cachedTokens;
-    private int targetForwards, draftForwards;
+    private int targetForwards, draftForwards, sharedSteps;
+    private long drafted, accepted;
+    private double passShares;
     private long startNanos, prefillNanos, draftNanos, verifyNanos, sampleNanos;
     private PassTelemetry streamedBefore = PassTelemetry.NONE;
 
@@ -58,12 +60,36 @@ final class GenerationTask {
 
     Generation handle() { return handle; }
 
+    GenerateRequest request() { return request; }
+
+    /** This generation's own random stream: its draws are the same whoever shares its passes. */
+    RandomGenerator random() { return random; }
+
     SessionState session() { return session; }
 
-    /** After a failed step: drop what the step left uncommitted so the session stays consistent. */
-    void abort() {
-        session.decoder.truncate(Math.min(session.decoder.committed(), Math.max(0, session.length() - 1)));
+    /**
+     * Ends this generation with {@code failure}: drops what its step left uncommitted so the session stays
+     * consistent (and usable for its next turn), then fails the handle. Never throws.
+     */
+    void fail(Throwable failure) {
+        try {
+            if (!session.closed) {
+                session.decoder.truncate(Math.min(session.decoder.committed(), Math.max(0, session.length() - 1)));
+            }
+        } catch (RuntimeException | Error e) {
+            failure.addSuppressed(e);
+        }
+        handle.fail(failure);
     }
+
+    /** Ends a generation that never started (cancelled or its session closed while it waited its turn). */
+    void cancelUnstarted() {
+        handle.complete(new GenerationResult(new int[0], new int[0], "", StopReason.CANCELLED, List.of(),
+                new GenerationStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, PassTelemetry.NONE)));
+    }
+
+    /** Whether it was cancelled, or its session is closing. */
+    boolean cancelled() { return handle.isCancelled() || session.closeRequested; }
 
     /** Tokenizes the prompt and feeds it, all but its last token, into the caches. */
     void start(PrefixCache prefixCache) {
@@ -139,14 +165,46 @@ final class GenerationTask {
 
     /** Runs one step; returns false once the generation has ended (and its handle is completed). */
     boolean step() {
+        StopReason stop = stopBeforeStep();
+        if (stop != null) return finish(stop);
+        StepOutput out = session.decoder.step(session.last(), request.sampling(), random);
+        return apply(out, out.verifiedRows());
+    }
+
+    /** Why this generation must end before its next step (cancelled, long enough, context full), or null. */
+    StopReason stopBeforeStep() {
         StepDecoder decoder = session.decoder;
-        if (handle.isCancelled()) return finish(StopReason.CANCELLED);
-        if (generated.size() >= request.maxTokens()) return finish(StopReason.MAX_TOKENS);
-        if (decoder.committed() + 1 + decoder.rowsPerStep() > decoder.capacity()) {
-            return finish(StopReason.CONTEXT_LENGTH);
-        }
-        StepOutput out = decoder.step(session.last(), request.sampling(), random);
+        if (cancelled()) return StopReason.CANCELLED;
+        if (generated.size() >= request.maxTokens()) return StopReason.MAX_TOKENS;
+        if (decoder.committed() + 1 + decoder.rowsPerStep() > decoder.capacity()) return StopReason.CONTEXT_LENGTH;
+        return null;
+    }
+
+    /** Ends it before a step, for {@link #stopBeforeStep()}'s reason; returns false. */
+    boolean finish(StopReason reason) {
+        long total = System.nanoTime() - startNanos;
+        GenerationStats stats = new GenerationStats(promptTokens.length - cachedTokens, cachedTokens,
+                generated.size(), targetForwards, draftForwards, prefillNanos, draftNanos, verifyNanos,
+                sampleNanos, total, since(streamedBefore, streaming.get()), drafted, accepted, sharedSteps,
+                targetForwards == 0 ? 0 : passShares / targetForwards);
+        int[] tokens = generated.stream().mapToInt(Integer::intValue).toArray();
+        handle.complete(new GenerationResult(promptTokens, tokens, text.text(), reason, List.copyOf(logprobs), stats));
+        return false;
+    }
+
+    /**
+     * Takes one step's output: emits its tokens in order and applies the stop conditions after each (a stop,
+     * a cancel or a close from a listener drops the step's later tokens from the caches). Returns false once
+     * the generation has ended.
+     *
+     * @param passRows rows of the target pass the step's verification ran in (all sessions' together)
+     */
+    boolean apply(StepOutput out, int passRows) {
         targetForwards++;
+        drafted += out.drafted();
+        accepted += out.tokens().length - 1;
+        passShares += out.verifiedRows() / (double) Math.max(passRows, out.verifiedRows());
+        if (passRows > out.verifiedRows()) sharedSteps++;
         draftForwards += out.draftForwards();
         draftNanos += out.draftNanos();
         verifyNanos += out.verifyNanos();
@@ -154,7 +212,7 @@ final class GenerationTask {
         for (int i = 0; i < out.tokens().length; i++) {
             StopReason stop = emit(out.tokens()[i], out.logits()[i]);
             if (stop != null) {
-                decoder.truncate(session.length() - 1); // forget tokens accepted past the stop
+                session.decoder.truncate(session.length() - 1); // forget tokens accepted past the stop
                 return finish(stop);
             }
         }
@@ -174,6 +232,7 @@ final class GenerationTask {
         int before = text.completeText().length();
         String piece = text.add(tokenizer.decode(previous, token));
         listener.onToken(token, piece);
+        if (cancelled()) return StopReason.CANCELLED; // the listener (or another thread) cancelled or closed
         if (containsStopString(before)) return StopReason.STOP_STRING;
         if (generated.size() >= request.maxTokens()) return StopReason.MAX_TOKENS;
         return null;
@@ -190,16 +249,6 @@ final class GenerationTask {
             int from = Math.max(0, checkedLength - stop.length() + 1);
             if (!stop.isEmpty() && t.toString().indexOf(stop, from) >= 0) return true;
         }
-        return false;
-    }
-
-    private boolean finish(StopReason reason) {
-        long total = System.nanoTime() - startNanos;
-        GenerationStats stats = new GenerationStats(promptTokens.length - cachedTokens, cachedTokens,
-                generated.size(), targetForwards, draftForwards, prefillNanos, draftNanos, verifyNanos,
-                sampleNanos, total, since(streamedBefore, streaming.get()));
-        int[] tokens = generated.stream().mapToInt(Integer::intValue).toArray();
-        handle.complete(new GenerationResult(promptTokens, tokens, text.text(), reason, List.copyOf(logprobs), stats));
         return false;
     }
 

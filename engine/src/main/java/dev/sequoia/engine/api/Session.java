@@ -21,7 +21,10 @@ public final class Session implements AutoCloseable {
         this.state = state;
     }
 
-    /** Starts generating; {@code listener} sees each token on the engine thread. */
+    /**
+     * Starts generating; {@code listener} sees each token on the engine thread. A generation requested while an
+     * earlier one of this session runs waits for it (generations of one session never interleave).
+     */
     public Generation generate(GenerateRequest request, TokenListener listener) {
         if (closed) throw new IllegalStateException("the session is closed");
         return engine.startGeneration(state, request, listener == null ? (t, s) -> {} : listener);
@@ -53,7 +56,12 @@ public final class Session implements AutoCloseable {
         return chat(messages, settings, null).await();
     }
 
-    /** Cancels what is running in this session and frees its caches. Idempotent. */
+    /**
+     * Cancels what is running in this session (and the generations waiting their turn) and frees its caches.
+     * Idempotent, from any thread. From a {@link TokenListener} (the engine thread) it returns at once: the
+     * running generation emits no further token and completes as cancelled at the end of the current step,
+     * and the caches are freed then.
+     */
     @Override
     public void close() {
         if (closed) return;

@@ -6,6 +6,9 @@ import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The Llama-family forward pass on the CPU, over a batch of tokens that may form a tree.
  *
@@ -70,6 +73,56 @@ public final class LlamaTransformer {
      * cache is left as it was before the call.
      */
     public float[][] forward(KvCache cache, int[] tokens, int[] parents, LayerSource layers) {
+        return forward(List.of(new Part(cache, tokens, parents)), layers).getFirst();
+    }
+
+    /**
+     * One sequence's share of a shared forward: its cache and the batch appended to the cache's pending rows
+     * (token i names its parent, a pending row of this cache or -1 for its last committed token).
+     */
+    public record Part(KvCache cache, int[] tokens, int[] parents) {
+    }
+
+    /**
+     * One forward pass over several sequences at once, each with its own cache: the projections and the
+     * classifier run over all parts' tokens as one batch (each weight read once for all of them), attention
+     * runs per part against that part's cache, at that cache's positions. A token's logits are those
+     * {@link #forward(KvCache, int[], int[], LayerSource)} gives for its part alone, up to the GEMM's summation
+     * order (the fp32 kernels' register tiles group tokens by 4, so sums may round a few ulps differently in
+     * a bigger batch; the int8-activation kernels give the same bits in any batch). Returns logits per part,
+     * in order. On an exception every cache is left as it was before the call.
+     */
+    public List<float[][]> forward(List<Part> parts, LayerSource layers) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("a shared forward needs at least one part");
+        java.util.Set<KvCache> caches = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Part p : parts) {
+            validate(p.tokens(), p.parents());
+            if (!caches.add(p.cache())) throw new IllegalArgumentException("two parts of one forward share a cache");
+        }
+        int[] first = new int[parts.size()];
+        int appended = 0;
+        boolean done = false;
+        try {
+            for (; appended < parts.size(); appended++) {
+                Part p = parts.get(appended);
+                first[appended] = p.cache().appendPending(p.parents());
+            }
+            layers.beginPass();
+            try {
+                List<float[][]> logits = run(parts, first, layers);
+                done = true;
+                return logits;
+            } finally {
+                layers.endPass();
+            }
+        } finally {
+            if (!done) {
+                for (int i = 0; i < appended; i++) parts.get(i).cache().truncatePending(first[i]);
+            }
+        }
+    }
+
+    private void validate(int[] tokens, int[] parents) {
         if (tokens.length != parents.length || tokens.length == 0) {
             throw new IllegalArgumentException("a batch needs one parent per token and at least one token, got "
                     + tokens.length + " tokens and " + parents.length + " parents");
@@ -79,27 +132,20 @@ public final class LlamaTransformer {
                 throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + config.vocabSize() + ")");
             }
         }
-        int first = cache.appendPending(parents);
-        boolean done = false;
-        layers.beginPass();
-        try {
-            float[][] logits = run(cache, tokens, first, layers);
-            done = true;
-            return logits;
-        } finally {
-            layers.endPass();
-            if (!done) cache.truncatePending(first);
-        }
     }
 
-    private float[][] run(KvCache cache, int[] tokens, int first, LayerSource layers) {
-        int n = tokens.length;
+    private List<float[][]> run(List<Part> parts, int[] first, LayerSource layers) {
+        int n = 0;
+        for (Part p : parts) n += p.tokens().length;
         Scratch s = new Scratch(config, n);
-        for (int t = 0; t < n; t++) matMul.dequantizeRow(weights.tokenEmbedding(), tokens[t], s.x, t * config.dim());
+        int t0 = 0;
+        for (Part p : parts) {
+            for (int token : p.tokens()) matMul.dequantizeRow(weights.tokenEmbedding(), token, s.x, t0++ * config.dim());
+        }
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights w = layers.acquire(l);
             try {
-                attentionBlock(w, l, cache, first, n, s);
+                attentionBlock(w, l, parts, first, n, s);
                 feedForwardBlock(w, n, s);
             } finally {
                 layers.release(l);
@@ -108,26 +154,48 @@ public final class LlamaTransformer {
         rmsNorm(s.x, weights.finalNorm(), s.xb, n);
         float[] logits = new float[n * config.vocabSize()];
         matMul.gemm(weights.classifier(), s.xb, logits, n); // W (vocab,dim) @ xb (n,dim) -> (n,vocab)
-        return splitRows(logits, n, config.vocabSize());
+        List<float[][]> out = new ArrayList<>(parts.size());
+        int offset = 0;
+        for (Part p : parts) {
+            out.add(splitRows(logits, offset, p.tokens().length, config.vocabSize()));
+            offset += p.tokens().length;
+        }
+        return out;
     }
 
-    /** x += wo · attention(rope(wq·xb), rope(wk·xb), wv·xb), with xb = rmsnorm(x). */
-    private void attentionBlock(LayerWeights w, int layer, KvCache cache, int first, int n, Scratch s) {
+    /**
+     * x += wo · attention(rope(wq·xb), rope(wk·xb), wv·xb), with xb = rmsnorm(x): the projections over every
+     * part's tokens at once, RoPE, the KV writes and attention per part, in its own cache.
+     */
+    private void attentionBlock(LayerWeights w, int layer, List<Part> parts, int[] first, int n, Scratch s) {
         int dim = config.dim(), kvDim = config.kvDim();
         rmsNorm(s.x, w.attnNorm(), s.xb, n);
         matMul.gemm(w.wq(), s.xb, s.q, n); // (dim,dim) @ (n,dim) -> (n,dim)
         matMul.gemm(w.wk(), s.xb, s.k, n); // (kvDim,dim) @ (n,dim) -> (n,kvDim)
         matMul.gemm(w.wv(), s.xb, s.v, n);
-        float[] keys = cache.keys(layer), values = cache.values(layer);
-        for (int t = 0; t < n; t++) {
-            int pos = cache.pendingPosition(first + t);
-            rope.rotate(s.q, t * dim, config.heads(), pos);
-            rope.rotate(s.k, t * kvDim, config.kvHeads(), pos);
-            int row = cache.pendingRow(first + t);
-            System.arraycopy(s.k, t * kvDim, keys, row * kvDim, kvDim);
-            System.arraycopy(s.v, t * kvDim, values, row * kvDim, kvDim);
+        int offset = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            KvCache cache = parts.get(i).cache();
+            int m = parts.get(i).tokens().length;
+            float[] keys = cache.keys(layer), values = cache.values(layer);
+            for (int t = 0; t < m; t++) {
+                int pos = cache.pendingPosition(first[i] + t);
+                rope.rotate(s.q, (offset + t) * dim, config.heads(), pos);
+                rope.rotate(s.k, (offset + t) * kvDim, config.kvHeads(), pos);
+                int row = cache.pendingRow(first[i] + t);
+                System.arraycopy(s.k, (offset + t) * kvDim, keys, row * kvDim, kvDim);
+                System.arraycopy(s.v, (offset + t) * kvDim, values, row * kvDim, kvDim);
+            }
+            if (parts.size() == 1) {
+                attention.attend(s.q, cache, layer, first[i], m, s.att);
+            } else { // the kernel reads queries from 0 and writes from 0: hand it this part's slice
+                float[] q = java.util.Arrays.copyOfRange(s.q, offset * dim, (offset + m) * dim);
+                float[] att = new float[m * dim];
+                attention.attend(q, cache, layer, first[i], m, att);
+                System.arraycopy(att, 0, s.att, offset * dim, m * dim);
+            }
+            offset += m;
         }
-        attention.attend(s.q, cache, layer, first, n, s.att);
         matMul.gemm(w.wo(), s.att, s.xb, n); // (dim,dim) @ (n,dim) -> (n,dim)
         add(s.x, s.xb, n * dim);
     }
@@ -161,9 +229,9 @@ public final class LlamaTransformer {
         for (int i = 0; i < len; i++) acc[i] += delta[i];
     }
 
-    private static float[][] splitRows(float[] flat, int n, int width) {
+    private static float[][] splitRows(float[] flat, int firstRow, int n, int width) {
         float[][] rows = new float[n][width];
-        for (int t = 0; t < n; t++) System.arraycopy(flat, t * width, rows[t], 0, width);
+        for (int t = 0; t < n; t++) System.arraycopy(flat, (firstRow + t) * width, rows[t], 0, width);
         return rows;
     }
 

@@ -67,14 +67,58 @@ public final class AutoregressiveDecoder implements StepDecoder {
 
     @Override
     public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
-        long t0 = System.nanoTime();
-        float[] logits = target.forward(cache, new int[]{root}, new int[]{-1}, layers)[0];
-        cache.keep(new int[]{0});
-        long t1 = System.nanoTime();
-        int next = Sampler.sample(logits, sampling, random);
-        long t2 = System.nanoTime();
-        return new StepOutput(new int[]{next}, new float[][]{logits}, 0, 0, t1 - t0, t2 - t1);
+        StepRound round = beginRound(root, sampling, random, null);
+        SharedForward.Request r = round.next();
+        round.supply(r.model().forward(r.tokens(), r.parents()));
+        return round.output();
     }
+
+    /** A plain step as a round: one target forward over the root, then sampling. */
+    @Override
+    public StepRound beginRound(int root, SamplingParams sampling, RandomGenerator random,
+                                dev.sequoia.engine.speculative.TreeSpec tree) {
+        return new StepRound() {
+            private StepOutput output;
+
+            @Override
+            public SharedForward.Request next() {
+                return output != null ? null : new SharedForward.Request(model, new int[]{root}, new int[]{-1});
+            }
+
+            @Override public boolean verifies() { return output == null; }
+
+            @Override
+            public void supply(float[][] logits) {
+                cache.keep(new int[]{0});
+                long t1 = System.nanoTime();
+                int next = Sampler.sample(logits[0], sampling, random);
+                output = new StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, model.lastNanos,
+                        System.nanoTime() - t1);
+            }
+
+            @Override public StepOutput output() { return output; }
+        };
+    }
+
+    /** The target over this session's cache, as a shared pass sees it; remembers its last forward's time. */
+    private final class Target implements PassModel {
+        long lastNanos;
+
+        @Override public Key passKey() { return new Key(target, layers); }
+        @Override public KvCache cache() { return cache; }
+
+        @Override
+        public float[][] forward(int[] tokens, int[] parents) {
+            long t0 = System.nanoTime();
+            float[][] logits = target.forward(cache, tokens, parents, layers);
+            lastNanos = System.nanoTime() - t0;
+            return logits;
+        }
+
+        @Override public void recordShared(float[][] logits, long nanos) { lastNanos = nanos; }
+    }
+
+    private final Target model = new Target();
 
     @Override public int committed() { return cache.committed(); }
     @Override public void truncate(int length) { cache.truncate(length); }

@@ -18,6 +18,17 @@ public interface StepDecoder extends AutoCloseable {
     /** One decoding step from {@code root}: returns at least one token. */
     StepOutput step(int root, SamplingParams sampling, RandomGenerator random);
 
+    /**
+     * Begins one step as a {@link StepRound} that a shared pass can batch with other sessions' rounds, or
+     * returns null when this decoder's forwards cannot share a pass (then the engine runs {@link #step} alone).
+     *
+     * @param tree the tree the pass planned for this session this step, or null for the decoder's own choice
+     */
+    default StepRound beginRound(int root, SamplingParams sampling, RandomGenerator random,
+                                 dev.sequoia.engine.speculative.TreeSpec tree) {
+        return null;
+    }
+
     /** Committed rows in the caches. */
     int committed();
 
@@ -53,8 +64,15 @@ public interface StepDecoder extends AutoCloseable {
      * @param tokens        the new tokens, in order
      * @param logits        per new token, the target's untempered logits it was chosen from
      * @param draftForwards draft forwards this step ran
+     * @param drafted       draft tokens the target verified this step (the tree's size less its root)
+     * @param verifiedRows  rows of the target's verification forward that were this session's
      */
     record StepOutput(int[] tokens, float[][] logits, int draftForwards, long draftNanos, long verifyNanos,
-                      long sampleNanos) {
+                      long sampleNanos, int drafted, int verifiedRows) {
+        /** A plain step's output: one verified row, nothing drafted. */
+        public StepOutput(int[] tokens, float[][] logits, int draftForwards, long draftNanos, long verifyNanos,
+                          long sampleNanos) {
+            this(tokens, logits, draftForwards, draftNanos, verifyNanos, sampleNanos, 0, 1);
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.sequoia.engine.speculative;
 import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.tokenizer.Tokenizer;
+import dev.sequoia.optimize.BatchTreeOptimizer;
 import dev.sequoia.optimize.TreeChoice;
 import dev.sequoia.optimize.TreeOptimizer;
 import dev.sequoia.tree.AcceptanceVector;
@@ -41,6 +42,9 @@ public final class AutoTree implements TreeProvider {
     private final int budget;
     private final int depth;
     private final Map<String, TreeSpec> resolved = new ConcurrentHashMap<>();
+    private final Map<String, AcceptanceVector> vectors = new ConcurrentHashMap<>();
+    private final Map<List<Setting>, List<TreeSpec>> passPlans = new ConcurrentHashMap<>();
+    private volatile BatchTreeOptimizer.Plan lastPassPlan;
     private volatile TreeChoice lastChoice;
     private volatile VerificationProfiler.Profile profile;
 
@@ -86,6 +90,54 @@ public final class AutoTree implements TreeProvider {
         String key = String.format(Locale.ROOT, "%.3f/%.3f", temperature, topP);
         return resolved.computeIfAbsent(key, k -> build(acceptance(temperature, topP)));
     }
+
+    /**
+     * With the optimizer choosing the size (no given budget), one pass's trees for several sessions: the
+     * {@link BatchTreeOptimizer}'s split of the pass's tokens over the sessions' acceptance vectors (by their
+     * sampling settings), t(n) and the draft's time per level. Plans are kept per multiset of settings, so a pass
+     * re-plans only when the mix of sessions changes. With a given budget every session keeps its tree (null).
+     */
+    @Override
+    public List<TreeSpec> forPass(List<Setting> sessions) {
+        if (budget > 0 || sessions.size() < 2) return null;
+        List<Setting> sorted = sessions.stream()
+                .sorted(java.util.Comparator.comparingDouble(Setting::temperature).thenComparingDouble(Setting::topP))
+                .toList();
+        if (passPlans.size() > 256) passPlans.clear(); // many mixes seen: plans are cheap to redo
+        List<TreeSpec> plan = passPlans.computeIfAbsent(sorted, this::planPass);
+        // hand the sorted plan's trees back in the sessions' order (equal settings get equal-ranked trees)
+        List<TreeSpec> out = new java.util.ArrayList<>(sessions.size());
+        boolean[] used = new boolean[sorted.size()];
+        for (Setting s : sessions) {
+            for (int i = 0; i < sorted.size(); i++) {
+                if (!used[i] && sorted.get(i).equals(s)) {
+                    used[i] = true;
+                    out.add(plan.get(i));
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<TreeSpec> planPass(List<Setting> sessions) {
+        List<AcceptanceVector> p = sessions.stream().map(s -> vector(s.temperature(), s.topP())).toList();
+        VerificationProfiler.Profile profile = profile();
+        BatchTreeOptimizer.Plan plan = BatchTreeOptimizer.optimize(p, profile.times(), profile.draftSecondsPerLevel(),
+                depth > 0 ? depth : DEFAULT_MAX_LEVELS, maxSize());
+        lastPassPlan = plan;
+        return plan.sessions().stream().map(c -> TreeSpec.of(c.tree(), "auto (pass of " + sessions.size()
+                + " sessions: " + c.budget() + " nodes, " + c.levels() + " levels)")).toList();
+    }
+
+    /** The acceptance vector of a sampling setting, one instance per setting (the optimizer shares its DP). */
+    private AcceptanceVector vector(double temperature, double topP) {
+        String key = String.format(Locale.ROOT, "%.3f/%.3f", temperature, topP);
+        return vectors.computeIfAbsent(key, k -> AcceptanceVector.of(acceptance(temperature, topP).acceptance()));
+    }
+
+    /** The last shared pass's plan (null before the first pass with several sessions). */
+    public BatchTreeOptimizer.Plan lastPassPlan() { return lastPassPlan; }
 
     /**
      * The last tree built, with its predicted time per token and speedup under the cost model: the optimizer's

@@ -1,6 +1,7 @@
 package dev.sequoia.engine.speculative;
 
 import dev.sequoia.decode.DecodingModel;
+import dev.sequoia.engine.session.PassModel;
 
 import java.util.Arrays;
 
@@ -12,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>Confined to the engine thread.
  */
-public abstract class RecordingModel implements DecodingModel {
+public abstract class RecordingModel implements DecodingModel, PassModel {
     private float[][] pendingLogits = new float[0][];
     private int pendingRows;
     private int[] lastKept = new int[0];
@@ -33,6 +34,12 @@ public abstract class RecordingModel implements DecodingModel {
         return logits;
     }
 
+    @Override
+    public final void recordShared(float[][] logits, long nanos) {
+        forwardNanos += nanos;
+        remember(logits);
+    }
+
     /** Keeps every forward's logits since the last keep, indexed by pending row. */
     private void remember(float[][] logits) {
         if (pendingRows + logits.length > pendingLogits.length) {
@@ -47,6 +54,15 @@ public abstract class RecordingModel implements DecodingModel {
         keepRows(pendingIndices);
         lastKept = pendingIndices.clone();
         pendingRows = 0;
+    }
+
+    /**
+     * Forgets the logits recorded since the last keep: after a failed step (whose rows the caller rolls back),
+     * the next step's rows are numbered from 0 again.
+     */
+    public void discardPending() {
+        pendingRows = 0;
+        lastKept = new int[0];
     }
 
     /** Logits of the pending rows kept by the last {@link #keep}, in path order (valid until the next forward). */

@@ -8,7 +8,9 @@ import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
+import dev.sequoia.engine.session.SharedForward;
 import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.session.StepRound;
 
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -50,29 +52,90 @@ public final class SpeculativeStepDecoder implements StepDecoder {
         return step(target, draft, trees, root, sampling, random);
     }
 
+    @Override
+    public StepRound beginRound(int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
+        return round(target, draft, tree != null ? TreeProvider.fixed(tree) : trees, root, sampling, random);
+    }
+
     /**
      * One speculation step of {@code draft} for {@code target} from the bonus token {@code root}, under the tree
      * {@code trees} gives for these sampling settings, on any backend: the emitted tokens, the target's logits
-     * at each, and the time in draft forwards, target forwards and the rest.
+     * at each, and the time in draft forwards, target forwards and the rest. It drives the same
+     * {@link #round} a shared pass drives, with every forward run alone.
      */
     public static StepOutput step(RecordingModel target, RecordingModel draft, TreeProvider trees, int root,
+                                  SamplingParams sampling, RandomGenerator random) {
+        StepRound round = round(target, draft, trees, root, sampling, random);
+        try {
+            for (SharedForward.Request r; (r = round.next()) != null; ) {
+                round.supply(r.model().forward(r.tokens(), r.parents()));
+            }
+        } catch (RuntimeException | Error e) {
+            // the step's rows are rolled back by the caller; its recorded logits must go with them
+            target.discardPending();
+            draft.discardPending();
+            throw e;
+        }
+        return round.output();
+    }
+
+    /** One speculation step as a {@link StepRound}: the draft's forwards, then the target's over the tree. */
+    public static StepRound round(RecordingModel target, RecordingModel draft, TreeProvider trees, int root,
                                   SamplingParams sampling, RandomGenerator random) {
         if (sampling.topK() > 0) {
             throw new IllegalArgumentException("top-k is not supported with speculative decoding (use top-p), got top-k "
                     + sampling.topK());
         }
-        long t0 = System.nanoTime(), draft0 = draft.forwardNanos(), target0 = target.forwardNanos();
         var params = dev.sequoia.sample.SamplingParams.of(sampling.temperature(), sampling.topP());
         TreePolicy policy = trees.forSampling(sampling.temperature(), sampling.topP()).policy();
         SpeculativeDecoder decoder = new SpeculativeDecoder(target, draft, policy, params, random);
         decoder.prefill(new int[]{root});
-        StepResult result = decoder.step();
-        long draftNanos = draft.forwardNanos() - draft0;
-        long verifyNanos = target.forwardNanos() - target0;
-        long sampleNanos = System.nanoTime() - t0 - draftNanos - verifyNanos;
-        // the kept path is the root and the accepted nodes: emitted token i was chosen at path node i
-        return new StepOutput(result.tokens(), target.keptLogits(), (int) decoder.counters().draftForwards(),
-                draftNanos, verifyNanos, sampleNanos);
+        return new Round(target, draft, decoder);
+    }
+
+    /** A {@link SpeculativeDecoder.Round} with the forwards it wants addressed to the session's models. */
+    private static final class Round implements StepRound {
+        private final RecordingModel target, draft;
+        private final SpeculativeDecoder decoder;
+        private final SpeculativeDecoder.Round round;
+        private final long draft0, target0;
+        private long ownNanos;
+
+        Round(RecordingModel target, RecordingModel draft, SpeculativeDecoder decoder) {
+            this.target = target;
+            this.draft = draft;
+            this.decoder = decoder;
+            this.draft0 = draft.forwardNanos();
+            this.target0 = target.forwardNanos();
+            long t0 = System.nanoTime();
+            this.round = decoder.beginStep();
+            ownNanos += System.nanoTime() - t0;
+        }
+
+        @Override
+        public SharedForward.Request next() {
+            if (round.done()) return null;
+            return new SharedForward.Request(round.wantsDraft() ? draft : target, round.tokens(), round.parents());
+        }
+
+        @Override
+        public boolean verifies() { return !round.done() && !round.wantsDraft(); }
+
+        @Override
+        public void supply(float[][] logits) {
+            long t0 = System.nanoTime();
+            round.supply(logits);
+            ownNanos += System.nanoTime() - t0;
+        }
+
+        @Override
+        public StepOutput output() {
+            StepResult result = round.result();
+            // the kept path is the root and the accepted nodes: emitted token i was chosen at path node i
+            return new StepOutput(result.tokens(), target.keptLogits(), (int) decoder.counters().draftForwards(),
+                    draft.forwardNanos() - draft0, target.forwardNanos() - target0, ownNanos,
+                    round.treeSize() - 1, round.treeSize());
+        }
     }
 
     @Override
@@ -82,6 +145,8 @@ public final class SpeculativeStepDecoder implements StepDecoder {
     public void truncate(int length) {
         target.cache().truncate(length);
         draft.cache().truncate(length);
+        target.discardPending();
+        draft.discardPending();
     }
 
     @Override

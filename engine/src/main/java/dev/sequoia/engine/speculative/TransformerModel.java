@@ -26,7 +26,11 @@ public final class TransformerModel extends RecordingModel {
         this.cache = transformer.newCache(capacity);
     }
 
+    @Override
     public KvCache cache() { return cache; }
+
+    @Override
+    public Key passKey() { return new Key(transformer, layers); }
 
     public LayerSource layers() { return layers; }
 

@@ -7,6 +7,17 @@ public interface TreeProvider {
     /** Most nodes (root included) any tree it hands out has. */
     int maxSize();
 
+    /** A session's sampling setting, as trees depend on it. */
+    record Setting(double temperature, double topP) {
+    }
+
+    /**
+     * The trees for one shared pass over sessions with these settings (one tree per session, in order, each at
+     * most {@link #maxSize()} nodes), or null to let each session use {@link #forSampling}: a provider that
+     * splits the pass's token budget between sessions overrides it.
+     */
+    default java.util.List<TreeSpec> forPass(java.util.List<Setting> sessions) { return null; }
+
     static TreeProvider fixed(TreeSpec spec) {
         return new TreeProvider() {
             @Override public TreeSpec forSampling(double temperature, double topP) { return spec; }

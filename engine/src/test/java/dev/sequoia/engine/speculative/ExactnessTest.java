@@ -41,6 +41,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * llama2.c checkpoint), after which nothing more is generated. Pearson's chi-square with cells of expected
  * count below 5 merged; a threshold of 1e-4 keeps the test from being flaky, and
  * {@link #theSameTestRejectsWrongSamplers} shows that it has the power to see a wrong sampler.
+ *
+ * <p>The generations run {@link #IN_FLIGHT} at a time, so they share target passes (issue 18): most of them
+ * must have verified their tree in a pass with other sessions' trees.
  */
 class ExactnessTest {
     /** A prompt after which the target is uncertain and the draft often wrong (TV distance ~0.5 at T = 1). */
@@ -132,6 +135,7 @@ class ExactnessTest {
     private static Counts sampleSpeculatively(Engine engine, double temperature, SplittableRandom seeds) {
         int vocab = target.config().vocabSize();
         Counts counts = new Counts(new long[vocab], new long[vocab + 1]);
+        int shared = 0;
         for (int done = 0; done < SAMPLES; done += IN_FLIGHT) {
             List<Session> sessions = new ArrayList<>();
             List<Generation> running = new ArrayList<>();
@@ -141,9 +145,13 @@ class ExactnessTest {
                 SamplingParams sampling = new SamplingParams(temperature, 0, 1, seeds.nextLong());
                 running.add(s.generate(new GenerateRequest(PROMPT, 2, sampling, List.of(), 0), null));
             }
-            for (Generation g : running) counts.add(g.await().tokens(), vocab);
+            for (Generation g : running) {
+                counts.add(g.await().tokens(), vocab);
+                if (g.await().stats().sharedSteps() > 0) shared++;
+            }
             sessions.forEach(Session::close);
         }
+        assertTrue(shared > SAMPLES / 2, "generations that shared a target pass: " + shared + " of " + SAMPLES);
         return counts;
     }
 

@@ -48,6 +48,8 @@ final class CudaSpeculativeDecoder implements StepDecoder {
     public void truncate(int length) {
         target.transformer().truncate(length);
         draft.transformer().truncate(length);
+        target.discardPending();
+        draft.discardPending();
     }
 
     @Override

@@ -1,0 +1,134 @@
+package dev.sequoia.engine.api.bench;
+
+import dev.sequoia.engine.api.Engine;
+import dev.sequoia.engine.api.EngineConfig;
+import dev.sequoia.engine.api.GenerateRequest;
+import dev.sequoia.engine.api.Generation;
+import dev.sequoia.engine.api.GenerationResult;
+import dev.sequoia.engine.api.ModelSpec;
+import dev.sequoia.engine.api.Session;
+import dev.sequoia.engine.backend.offload.OffloadSettings;
+import dev.sequoia.engine.sampling.SamplingParams;
+import dev.sequoia.engine.speculative.AutoTree;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Shared target passes (issue 18), measured: for 1, 2, 4, 8 concurrent sessions on one engine, the aggregate
+ * tokens per second (wall time from the first request to the last token, prompts included) against one session,
+ * and each session's tokens per step against its value alone. A benchmark, not a test: run it alone
+ * ({@code flock /tmp/sequoia-bench.lock}) and quote medians.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... \
+ *   dev.sequoia.engine.api.bench.SharedPassBench --target M [--tokenizer T] [--draft D --tree 4x3]
+ *   [--sessions 1,2,4,8] [--tokens 64] [--threads N] [--temperature 0] [--memory-budget BYTES] [--int8]
+ *   [--repeats 3]
+ * </pre>
+ */
+public final class SharedPassBench {
+    private SharedPassBench() {}
+
+    /** One measurement: S sessions generating together. */
+    record Run(int sessions, double tokensPerSecond, double tokensPerStep, double passShare, int sharedSteps) {
+    }
+
+    public static void main(String[] args) {
+        Options o = Options.parse(args);
+        EngineConfig config = EngineConfig.of(new ModelSpec(o.target, o.tokenizer)).withThreads(o.threads)
+                .withPrefixCacheBytes(0).withInt8Activations(o.int8);
+        if (o.draft != null) config = config.withDraft(new ModelSpec(o.draft, o.tokenizer), o.tree);
+        if (o.memoryBudget > 0) config = config.withOffload(OffloadSettings.budget(o.memoryBudget));
+        try (Engine engine = Engine.open(config)) {
+            engine.offloadReport().forEach(line -> System.out.println("# " + line));
+            run(engine, 1, o); // warm-up: JIT, caches, the streamed source's first pass
+            List<Run> results = new ArrayList<>();
+            for (int s : o.sessions) {
+                List<Run> repeats = new ArrayList<>();
+                for (int r = 0; r < o.repeats; r++) repeats.add(run(engine, s, o));
+                repeats.sort((a, b) -> Double.compare(a.tokensPerSecond, b.tokensPerSecond));
+                results.add(repeats.get(repeats.size() / 2));
+            }
+            print(results);
+        }
+    }
+
+    private static Run run(Engine engine, int count, Options o) {
+        List<Session> sessions = new ArrayList<>();
+        List<Generation> running = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            Session s = engine.openSession();
+            sessions.add(s);
+            String prompt = AutoTree.DEFAULT_PROMPTS.get(i % AutoTree.DEFAULT_PROMPTS.size());
+            SamplingParams sampling = o.temperature == 0 ? SamplingParams.greedy()
+                    : new SamplingParams(o.temperature, 0, 1, 1000 + i);
+            running.add(s.generate(new GenerateRequest(prompt, o.tokens, sampling, List.of(), 0), null));
+        }
+        long tokens = 0;
+        double perStep = 0, share = 0;
+        int shared = 0;
+        for (Generation g : running) {
+            GenerationResult r = g.await();
+            tokens += r.tokens().length;
+            perStep += r.stats().tokensPerStep();
+            share += r.stats().passShare();
+            shared += r.stats().sharedSteps();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        sessions.forEach(Session::close);
+        return new Run(count, tokens / seconds, perStep / count, share / count, shared);
+    }
+
+    private static void print(List<Run> results) {
+        Run one = results.stream().filter(r -> r.sessions == 1).findFirst().orElse(results.getFirst());
+        System.out.println("sessions  aggregate_tok_s  x_one_session  tokens_per_step  vs_alone  pass_share  shared_steps");
+        for (Run r : results) {
+            System.out.printf(Locale.ROOT, "%8d  %15.1f  %13.2f  %15.2f  %8.2f  %10.2f  %12d%n", r.sessions,
+                    r.tokensPerSecond, r.tokensPerSecond / one.tokensPerSecond, r.tokensPerStep,
+                    r.tokensPerStep / one.tokensPerStep, r.passShare, r.sharedSteps);
+        }
+    }
+
+    private static final class Options {
+        Path target, tokenizer, draft;
+        String tree = "4x3";
+        int[] sessions = {1, 2, 4, 8};
+        int tokens = 64, threads = EngineConfig.defaultThreads(), repeats = 3;
+        double temperature;
+        long memoryBudget;
+        boolean int8;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--int8")) {
+                    o.int8 = true;
+                    continue;
+                }
+                if (i + 1 >= args.length) throw new IllegalArgumentException(a + ": expected a value after it");
+                String v = args[++i];
+                switch (a) {
+                    case "--target" -> o.target = Path.of(v);
+                    case "--tokenizer" -> o.tokenizer = Path.of(v);
+                    case "--draft" -> o.draft = Path.of(v);
+                    case "--tree" -> o.tree = v;
+                    case "--sessions" -> o.sessions = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+                    case "--tokens" -> o.tokens = Integer.parseInt(v);
+                    case "--threads" -> o.threads = Integer.parseInt(v);
+                    case "--repeats" -> o.repeats = Integer.parseInt(v);
+                    case "--temperature" -> o.temperature = Double.parseDouble(v);
+                    case "--memory-budget" -> o.memoryBudget = Long.parseLong(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (o.target == null) throw new IllegalArgumentException("--target: the target model file is required");
+            return o;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.sequoia.engine.session;
+
+import dev.sequoia.engine.model.LlamaTransformer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs several sequences' forwards in as few passes as their models allow: requests whose models share a
+ * {@link PassModel.Key} become one {@link LlamaTransformer#forward(List, dev.sequoia.engine.model.LayerSource)}
+ * (each weight read once for all of them), the others run alone.
+ */
+public final class SharedForward {
+    private SharedForward() {}
+
+    /** One sequence's forward: its model and the rows to append. */
+    public record Request(PassModel model, int[] tokens, int[] parents) {
+    }
+
+    /** A group of requests that ran (or failed) together. */
+    public record Outcome(List<Integer> requests, List<float[][]> logits, RuntimeException failure) {
+    }
+
+    /**
+     * Runs the requests, grouped by pass key; returns per group which requests it held and their logits (in
+     * request order), or the failure that ended that group's pass (the other groups are unaffected).
+     */
+    public static List<Outcome> run(List<Request> requests) {
+        Map<Object, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < requests.size(); i++) {
+            PassModel.Key key = requests.get(i).model().passKey();
+            groups.computeIfAbsent(key != null ? key : new Object(), k -> new ArrayList<>()).add(i);
+        }
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Map.Entry<Object, List<Integer>> group : groups.entrySet()) {
+            List<Integer> members = group.getValue();
+            try {
+                outcomes.add(new Outcome(members, runGroup(group.getKey(), members, requests), null));
+            } catch (RuntimeException e) {
+                outcomes.add(new Outcome(members, null, e));
+            }
+        }
+        return outcomes;
+    }
+
+    private static List<float[][]> runGroup(Object key, List<Integer> members, List<Request> requests) {
+        if (!(key instanceof PassModel.Key k)) {
+            Request r = requests.get(members.getFirst());
+            return List.<float[][]>of(r.model().forward(r.tokens(), r.parents()));
+        }
+        List<LlamaTransformer.Part> parts = new ArrayList<>(members.size());
+        for (int i : members) {
+            Request r = requests.get(i);
+            parts.add(new LlamaTransformer.Part(r.model().cache(), r.tokens(), r.parents()));
+        }
+        long t0 = System.nanoTime();
+        List<float[][]> logits = k.transformer().forward(parts, k.layers());
+        long nanos = System.nanoTime() - t0;
+        for (int j = 0; j < members.size(); j++) requests.get(members.get(j)).model().recordShared(logits.get(j), nanos);
+        return logits;
+    }
+
+    /** Total rows of some requests. */
+    public static int rows(List<Request> requests) {
+        return requests.stream().mapToInt(r -> r.tokens().length).sum();
+    }
+}
