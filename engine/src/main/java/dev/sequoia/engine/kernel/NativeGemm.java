@@ -46,7 +46,7 @@ final class NativeGemm {
 
     /** Whether {@link #gemmRows} handles this matrix. */
     static boolean supports(WeightMatrix w) {
-        return w.cols() % 32 == 0 && w.type() != TensorType.Q4_0 && w.data().isNative();
+        return w.cols() % 32 == 0 && (w.type() == TensorType.Q8_0 || !w.type().isQuantized()) && w.data().isNative();
     }
 
     /** W rows [r0, r1) @ x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */
