@@ -3,7 +3,7 @@ package dev.sequoia.engine.cli;
 import dev.sequoia.engine.format.synthetic.ShapePresets;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.model.LlamaConfig;
-import dev.sequoia.engine.tensor.TensorType;
+import dev.sequoia.engine.format.FileType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,8 +29,9 @@ public final class SyntheticCommand implements Callable<Integer> {
     String shape;
 
     @Option(names = "--type", defaultValue = "F32", paramLabel = "TYPE",
-            description = "Weight type: ${COMPLETION-CANDIDATES} (safetensors: F32, F16, BF16; default ${DEFAULT-VALUE}).")
-    TensorType type;
+            description = "Weight type: ${COMPLETION-CANDIDATES} (K-quant mixes with llama.cpp's per-tensor types; "
+                    + "safetensors: F32, F16, BF16; default ${DEFAULT-VALUE}).")
+    FileType type;
 
     @Option(names = "--format", defaultValue = "gguf", description = "Output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     Format format;
