@@ -142,6 +142,67 @@ class CudaQuantizedTest {
         }
     }
 
+    /** The shape of the llama.cpp K-quant fixtures (every row whole 256-value super-blocks). */
+    static final LlamaConfig KQUANT_TINY = new LlamaConfig(256, 768, 2, 4, 2, 512, 256, 1e-5f, 10000f, 64,
+            RopeLayout.INTERLEAVED, null);
+
+    /**
+     * K-quant images dequantized on the device equal the host fp16 image (reference decoder, then fp16) bit for
+     * bit: images of the engine's own K-quant blocks of every type, layer by layer.
+     */
+    @ParameterizedTest
+    @EnumSource(value = LayerFormat.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void deviceKQuantDequantizationEqualsTheHostFp16ImageBitForBit(LayerFormat format) {
+        CudaTestSupport.requireCudaBackend();
+        Fp16Layers.Offsets quant = format.offsets(KQUANT_TINY), half = LayerFormat.F16.offsets(KQUANT_TINY);
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0);
+             CudaModule module = SequoiaKernels.load(ctx); CudaStream stream = ctx.createStream();
+             PinnedHostBuffer pinned = ctx.allocatePinned(quant.total());
+             DeviceBuffer device = ctx.allocate(quant.total());
+             LayerDequantizer dequantizer = new LayerDequantizer(ctx, format, half)) {
+            MemorySegment want = arena.allocate(half.total()), got = arena.allocate(half.total());
+            for (int l = 0; l < 2; l++) {
+                MemorySegment image = pinned.segment().asSlice(0, quant.total());
+                GpuCheck.randomKQuantBlocks(format, l, image);
+                // the whole image as one matrix of 256-wide rows: blocks back to back, as the kernel sees them
+                Fp16Layers.writeMatrix(new dev.sequoia.engine.tensor.WeightMatrix("image", format.type(),
+                        (int) (half.total() / 2 / 256), 256, image), want, 0);
+                device.copyFromAsync(image, 0, stream);
+                dequantizer.toFp16(module, stream, device.address());
+                stream.synchronize();
+                dequantizer.readScratch(got);
+                assertEquals(-1, got.mismatch(want), format + " layer " + l + ": first differing byte");
+            }
+        }
+    }
+
+    /** llama.cpp's own Q6_K file: Q6_K layer images, resident and streamed, give the CPU backend's logits. */
+    @ParameterizedTest(name = "{0} streamed")
+    @CsvSource({"0", "1"})
+    void llamaCppQ6KFileRunsOnTheDeviceAsOnTheCpu(int streamedLayers) {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-Q6_K.gguf"), null, arena);
+            LayerFormat format = LayerFormat.of(m.weights());
+            assertEquals(LayerFormat.Q6_K, format);
+            long[] bytes = CudaWeights.layerBytes(m.config(), format);
+            StreamPlan plan = StreamPlan.fit(bytes, streamedLayers == 0 ? Long.MAX_VALUE : 3 * bytes[0], 2);
+            LlamaTransformer cpu = new LlamaTransformer(m, new ScalarMatMul());
+            KvCache cache = cpu.newCache(128);
+            try (CudaWeights w = CudaWeights.fromModel(ctx, m.config(), m.weights(), plan);
+                 CudaTransformer gpu = new CudaTransformer(ctx, w, 128, 48)) {
+                for (Step s : steps()) {
+                    if (s.keep() != null) {
+                        cache.keep(s.keep());
+                        gpu.keep(s.keep());
+                    } else {
+                        CudaTransformerTest.assertClose(cpu.forward(cache, s.tokens(), s.parents()), gpu.forward(s.tokens(), s.parents()));
+                    }
+                }
+            }
+        }
+    }
+
     /** A forward (tokens, parents) or a keep (path). */
     private record Step(int[] tokens, int[] parents, int[] keep) {}
 

@@ -121,4 +121,79 @@ class QuantLayersTest {
             assertTrue(sumAbs / (rows * cols) > 1e-3, "mean |w| " + sumAbs / (rows * cols));
         }
     }
+
+    /** K-quant images: every offset is the fp16 one scaled by bytes per 256 values; blocks never straddle projections. */
+    @ParameterizedTest
+    @EnumSource(value = LayerFormat.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void kQuantOffsetsScaleTheFp16OnesBlockByBlock(LayerFormat format) {
+        Fp16Layers.Offsets o = format.offsets(CudaQuantizedTest.KQUANT_TINY), f16 = LayerFormat.F16.offsets(CudaQuantizedTest.KQUANT_TINY);
+        long per = format.type().bytesPerBlock();
+        long[] quant = {o.q(), o.k(), o.v(), o.o(), o.gate(), o.down(), o.up(), o.total()};
+        long[] half = {f16.q(), f16.k(), f16.v(), f16.o(), f16.gate(), f16.down(), f16.up(), f16.total()};
+        for (int i = 0; i < quant.length; i++) {
+            assertEquals(0, half[i] / 2 % 256, "fp16 offset " + i + " is whole super-blocks");
+            assertEquals(half[i] / 2 / 256 * per, quant[i], format + " offset " + i);
+        }
+        assertEquals(format.dequantKernel(), "dequant_" + format.type().name().replace("_K", "_K").toLowerCase()
+                .replace("_k", "_K") + "_f16");
+    }
+
+    /** The device kernels of every K format are in the fatbin (when this build had nvcc). */
+    @Test
+    void kQuantKernelsAreInTheFatbin() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.sequoia.cuda.SequoiaKernels.isBundled(), "no nvcc at build time");
+        String bytes = new String(dev.sequoia.cuda.SequoiaKernels.fatbin(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (LayerFormat f : LayerFormat.values()) {
+            if (f.isQuantized()) assertTrue(bytes.contains(f.dequantKernel() + "\0"), f.dequantKernel() + " missing");
+        }
+    }
+
+    /**
+     * llama.cpp's Q6_K file is one K format and its images are its blocks verbatim; its Q4_K_M file mixes Q4_K
+     * and Q6_K projections, so it goes as fp16.
+     */
+    @Test
+    void llamaCppKQuantFilesChooseTheirFormat() {
+        try (Arena arena = Arena.ofConfined()) {
+            Model q6 = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-Q6_K.gguf"), null, arena);
+            assertEquals(LayerFormat.Q6_K, LayerFormat.of(q6.weights()));
+            Fp16Layers.Offsets at = LayerFormat.Q6_K.offsets(q6.config());
+            MemorySegment image = arena.allocate(at.total());
+            for (LayerWeights lw : q6.weights().layers()) {
+                QuantLayers.write(lw, LayerFormat.Q6_K, at, image);
+                List<WeightMatrix> p = LayerFormat.projections(lw);
+                long[] starts = {at.q(), at.k(), at.v(), at.o(), at.gate(), at.down(), at.up(), at.total()};
+                for (int i = 0; i < p.size(); i++) {
+                    assertEquals(-1, image.asSlice(starts[i], starts[i + 1] - starts[i]).mismatch(p.get(i).data()), p.get(i).name());
+                }
+            }
+            Model q4km = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-Q4_K_M.gguf"), null, arena);
+            assertEquals(LayerFormat.F16, LayerFormat.of(q4km.weights()));
+        }
+    }
+
+    /** GpuCheck's K-quant blocks decode to small, nonzero, finite weights. */
+    @ParameterizedTest
+    @EnumSource(value = LayerFormat.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void syntheticKQuantBlocksAreSmallAndFinite(LayerFormat format) {
+        Fp16Layers.Offsets at = format.offsets(SMALL);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment image = arena.allocate(at.total());
+            GpuCheck.randomLayer(format).accept(0, image);
+            long rows = at.total() / format.type().byteSize(256);
+            WeightMatrix all = new WeightMatrix("image", format.type(), (int) rows, 256, image);
+            float[] row = new float[256];
+            double maxAbs = 0, sumAbs = 0;
+            for (int r = 0; r < rows; r++) {
+                new ScalarMatMul().dequantizeRow(all, r, row, 0);
+                for (float v : row) {
+                    assertTrue(Float.isFinite(v));
+                    maxAbs = Math.max(maxAbs, Math.abs(v));
+                    sumAbs += Math.abs(v);
+                }
+            }
+            assertTrue(maxAbs <= 0.03, "largest |w| " + maxAbs);
+            assertTrue(sumAbs / (rows * 256) > 1e-3, "mean |w| " + sumAbs / (rows * 256));
+        }
+    }
 }
