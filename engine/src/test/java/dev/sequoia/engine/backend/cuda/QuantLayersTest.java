@@ -134,8 +134,7 @@ class QuantLayersTest {
             assertEquals(0, half[i] / 2 % 256, "fp16 offset " + i + " is whole super-blocks");
             assertEquals(half[i] / 2 / 256 * per, quant[i], format + " offset " + i);
         }
-        assertEquals(format.dequantKernel(), "dequant_" + format.type().name().replace("_K", "_K").toLowerCase()
-                .replace("_k", "_K") + "_f16");
+        assertEquals("dequant_" + format.name().toLowerCase().replace("_k", "_K") + "_f16", format.dequantKernel());
     }
 
     /** The device kernels of every K format are in the fatbin (when this build had nvcc). */
