@@ -5,14 +5,14 @@
  *
  * Each weight element is decoded once per tile of up to 4 tokens, straight from the (prefetched) weight
  * stream into registers, and multiplied with fp32 FMAs: results match the scalar twin up to fp32
- * reassociation. Types: F32, F16, BF16, Q8_0, Q4_K, Q6_K (GGML layouts); cols must be a multiple of 32 (of 256
+ * reassociation. Types: F32, F16, BF16, Q8_0, Q4_K, Q5_K, Q6_K (GGML layouts); cols must be a multiple of 32 (of 256
  * for the K-quants, whose 32-column steps are one sub-block of a 256-value super-block).
  */
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
 
-enum { SQ_F32 = 0, SQ_F16 = 1, SQ_Q8_0 = 8, SQ_Q4_K = 12, SQ_Q6_K = 14, SQ_BF16 = 30 };
+enum { SQ_F32 = 0, SQ_F16 = 1, SQ_Q8_0 = 8, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14, SQ_BF16 = 30 };
 
 #if defined(__AVX512F__) && defined(__F16C__)
 
@@ -29,6 +29,7 @@ static inline __attribute__((always_inline)) int64_t col_bytes(int type, int c) 
         case SQ_F32: return 4LL * c;
         case SQ_Q8_0: return (int64_t) (c / 32) * 34;
         case SQ_Q4_K: return (int64_t) (c / 256) * 144;
+        case SQ_Q5_K: return (int64_t) (c / 256) * 176;
         case SQ_Q6_K: return (int64_t) (c / 256) * 210;
         default: return 2LL * c;
     }
@@ -47,9 +48,10 @@ static inline __attribute__((always_inline)) __m512 u8_ps(__m128i b) {
 
 /*
  * Q4_K sub-block j (32 values) of the super-block at blk: x = d*sc_j * q - dmin*m_j (ggml's
- * dequantize_row_q4_K; 6-bit scale/min pairs packed in 12 bytes at blk+4, nibbles at blk+16).
+ * dequantize_row_q4_K; 6-bit scale/min pairs packed in 12 bytes at blk+4, nibbles at blk+16). Q5_K
+ * (five = 1) keeps its nibbles at blk+48 and bit j of byte l of qh (blk+16) as the fifth bit of value l.
  */
-static inline __attribute__((always_inline)) void load32_q4_K(const uint8_t *blk, int j, __m512 *lo, __m512 *hi) {
+static inline __attribute__((always_inline)) void load32_q45_K(const uint8_t *blk, int j, int five, __m512 *lo, __m512 *hi) {
     const uint8_t *s = blk + 4;
     int sc, m;
     if (j < 4) {
@@ -60,9 +62,13 @@ static inline __attribute__((always_inline)) void load32_q4_K(const uint8_t *blk
         m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
     }
     __m512 dl = _mm512_set1_ps(half_at(blk) * (float) sc), ml = _mm512_set1_ps(half_at(blk + 2) * (float) m);
-    __m256i q = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * (j / 2)));
+    __m256i q = _mm256_loadu_si256((const __m256i *) (blk + (five ? 48 : 16) + 32 * (j / 2)));
     if (j & 1) q = _mm256_srli_epi16(q, 4);
     q = _mm256_and_si256(q, _mm256_set1_epi8(0x0F));
+    if (five) {
+        __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *) (blk + 16)), j);
+        q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
+    }
     *lo = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_castsi256_si128(q)), dl), ml);
     *hi = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_extracti128_si256(q, 1)), dl), ml);
 }
@@ -109,7 +115,10 @@ static inline __attribute__((always_inline)) void load32(int type, const uint8_t
             break;
         }
         case SQ_Q4_K:
-            load32_q4_K(row + (int64_t) (c / 256) * 144, (c % 256) / 32, lo, hi);
+            load32_q45_K(row + (int64_t) (c / 256) * 144, (c % 256) / 32, 0, lo, hi);
+            break;
+        case SQ_Q5_K:
+            load32_q45_K(row + (int64_t) (c / 256) * 176, (c % 256) / 32, 1, lo, hi);
             break;
         case SQ_Q6_K:
             load32_q6_K(row + (int64_t) (c / 256) * 210, (c % 256) / 128, (c % 128) / 32, lo, hi);
@@ -272,7 +281,7 @@ static void batch_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
 }
 
 DEFINE_BATCH(SQ_F32) DEFINE_BATCH(SQ_F16) DEFINE_BATCH(SQ_BF16) DEFINE_BATCH(SQ_Q8_0)
-DEFINE_BATCH(SQ_Q4_K) DEFINE_BATCH(SQ_Q6_K)
+DEFINE_BATCH(SQ_Q4_K) DEFINE_BATCH(SQ_Q5_K) DEFINE_BATCH(SQ_Q6_K)
 
 /* One type's whole row range; type is a compile-time constant inside each instantiation. */
 #define DEFINE_RANGE(TYPE)                                                                              \
@@ -303,13 +312,13 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
 }
 
 DEFINE_RANGE(SQ_F32) DEFINE_RANGE(SQ_F16) DEFINE_RANGE(SQ_BF16) DEFINE_RANGE(SQ_Q8_0)
-DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q6_K)
+DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
 
 /* Returns 0, or -1 for a type this library does not handle (the caller then uses its Java kernel). */
 int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1,
                  const float *x, int n, float *out, int outRows) {
     if (cols % 32 != 0) return -1;
-    if ((type == SQ_Q4_K || type == SQ_Q6_K) && cols % 256 != 0) return -1;
+    if ((type == SQ_Q4_K || type == SQ_Q5_K || type == SQ_Q6_K) && cols % 256 != 0) return -1;
     if (n > 4) {
         switch (type) {
             case SQ_F32: batch_SQ_F32(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
@@ -317,6 +326,7 @@ int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
             case SQ_BF16: batch_SQ_BF16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q8_0: batch_SQ_Q8_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q4_K: batch_SQ_Q4_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q5_K: batch_SQ_Q5_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q6_K: batch_SQ_Q6_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             default: return -1;
         }
@@ -327,6 +337,7 @@ int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
         case SQ_BF16: range_SQ_BF16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q8_0: range_SQ_Q8_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q4_K: range_SQ_Q4_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+        case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         default: return -1;
     }
