@@ -414,6 +414,7 @@ public final class GpuCheck {
             case F16 -> GpuCheck::randomFp16;
             case Q8_0, Q4_0 -> (layer, dst) -> randomBlocks(format, layer, dst);
             case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> (layer, dst) -> randomKQuantBlocks(format, layer, dst);
+            case K_MIXED -> throw new IllegalArgumentException("K_MIXED images come from a model (KQuantLayout), not random blocks");
         };
     }
 

@@ -176,21 +176,25 @@ class CudaQuantizedTest {
         }
     }
 
-    /** llama.cpp's own Q6_K file: Q6_K layer images, resident and streamed, give the CPU backend's logits. */
-    @ParameterizedTest(name = "{0} streamed")
-    @CsvSource({"0", "1"})
-    void llamaCppQ6KFileRunsOnTheDeviceAsOnTheCpu(int streamedLayers) {
+    /**
+     * llama.cpp's own K-quant files: Q6_K (one K format) and Q4_K_M / Q3_K_M (K_MIXED: per-projection types)
+     * layer images, resident and streamed, give the CPU backend's logits.
+     */
+    @ParameterizedTest(name = "{0}, {2} streamed")
+    @CsvSource({"Q6_K, Q6_K, 0", "Q6_K, Q6_K, 1", "Q4_K_M, K_MIXED, 0", "Q4_K_M, K_MIXED, 1", "Q3_K_M, K_MIXED, 1"})
+    void llamaCppKQuantFilesRunOnTheDeviceAsOnTheCpu(String label, LayerFormat expected, int streamedLayers) {
         CudaTestSupport.requireCudaBackend();
         try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
-            Model m = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-Q6_K.gguf"), null, arena);
+            Model m = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-" + label + ".gguf"), null, arena);
             LayerFormat format = LayerFormat.of(m.weights());
-            assertEquals(LayerFormat.Q6_K, format);
-            long[] bytes = CudaWeights.layerBytes(m.config(), format);
+            assertEquals(expected, format);
+            long[] bytes = CudaWeights.layerBytes(m.config(), m.weights(), format);
             StreamPlan plan = StreamPlan.fit(bytes, streamedLayers == 0 ? Long.MAX_VALUE : 3 * bytes[0], 2);
             LlamaTransformer cpu = new LlamaTransformer(m, new ScalarMatMul());
             KvCache cache = cpu.newCache(128);
             try (CudaWeights w = CudaWeights.fromModel(ctx, m.config(), m.weights(), plan);
                  CudaTransformer gpu = new CudaTransformer(ctx, w, 128, 48)) {
+                assertEquals(format, w.format);
                 for (Step s : steps()) {
                     if (s.keep() != null) {
                         cache.keep(s.keep());

@@ -143,13 +143,15 @@ class QuantLayersTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.sequoia.cuda.SequoiaKernels.isBundled(), "no nvcc at build time");
         String bytes = new String(dev.sequoia.cuda.SequoiaKernels.fatbin(), java.nio.charset.StandardCharsets.ISO_8859_1);
         for (LayerFormat f : LayerFormat.values()) {
-            if (f.isQuantized()) assertTrue(bytes.contains(f.dequantKernel() + "\0"), f.dequantKernel() + " missing");
+            if (f.isQuantized() && f != LayerFormat.K_MIXED) {
+                assertTrue(bytes.contains(f.dequantKernel() + "\0"), f.dequantKernel() + " missing");
+            }
         }
     }
 
     /**
      * llama.cpp's Q6_K file is one K format and its images are its blocks verbatim; its Q4_K_M file mixes Q4_K
-     * and Q6_K projections, so it goes as fp16.
+     * and Q6_K projections: a K_MIXED image (see {@link #mixedKQuantImagesHoldEachProjectionVerbatim}).
      */
     @Test
     void llamaCppKQuantFilesChooseTheirFormat() {
@@ -167,7 +169,48 @@ class QuantLayersTest {
                 }
             }
             Model q4km = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-Q4_K_M.gguf"), null, arena);
-            assertEquals(LayerFormat.F16, LayerFormat.of(q4km.weights()));
+            assertEquals(LayerFormat.K_MIXED, LayerFormat.of(q4km.weights()));
+            Model q80 = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-Q4_0.gguf"), null, arena);
+            assertEquals(LayerFormat.Q4_0, LayerFormat.of(q80.weights()), "Q4_0 projections (the Q6_K output is not a projection)");
+        }
+    }
+
+    /**
+     * The K_MIXED image of llama.cpp's Q4_K_M and Q3_K_M files: each projection's region is sized for its largest
+     * type over the layers (Q6_K for v and down in Q4_K_M), the same for every layer, and holds that layer's
+     * blocks verbatim at its start; the per-layer types are the file's.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Q4_K_M", "Q3_K_M", "Q2_K", "Q5_K_M"})
+    void mixedKQuantImagesHoldEachProjectionVerbatim(String label) {
+        try (Arena arena = Arena.ofConfined()) {
+            Model m = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-" + label + ".gguf"), null, arena);
+            assertEquals(LayerFormat.K_MIXED, LayerFormat.of(m.weights()));
+            KQuantLayout layout = KQuantLayout.of(m.weights());
+            Fp16Layers.Offsets at = layout.offsets(m.config());
+            long[] elements = KQuantLayout.elements(m.config());
+            long[] starts = {at.q(), at.k(), at.v(), at.o(), at.gate(), at.down(), at.up(), at.total()};
+            MemorySegment image = arena.allocate(at.total());
+            for (int l = 0; l < m.config().layers(); l++) {
+                LayerWeights lw = m.weights().layers().get(l);
+                layout.write(l, lw, at, image);
+                List<WeightMatrix> p = LayerFormat.projections(lw);
+                for (int i = 0; i < p.size(); i++) {
+                    WeightMatrix w = p.get(i);
+                    assertEquals(w.type(), layout.types()[l][i], w.name());
+                    assertTrue(w.type().bytesPerBlock() <= layout.slotTypes()[i].bytesPerBlock(), w.name());
+                    assertEquals(layout.slotTypes()[i].byteSize(elements[i]), starts[i + 1] - starts[i], "region " + i);
+                    assertEquals(-1, image.asSlice(starts[i], w.byteSize()).mismatch(w.data()), w.name());
+                }
+            }
+            if (label.equals("Q4_K_M")) {
+                assertEquals(TensorType.Q6_K, layout.slotTypes()[2], "attn_v region");
+                assertEquals(TensorType.Q6_K, layout.slotTypes()[5], "ffn_down region");
+                assertEquals(TensorType.Q4_K, layout.slotTypes()[0], "attn_q region");
+            }
+            long[] bytes = CudaWeights.layerBytes(m.config(), m.weights(), LayerFormat.K_MIXED);
+            assertArrayEquals(new long[]{at.total(), at.total()}, bytes);
+            assertThrows(IllegalStateException.class, () -> LayerFormat.K_MIXED.offsets(m.config()));
         }
     }
 
