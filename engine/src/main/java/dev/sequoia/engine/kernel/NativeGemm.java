@@ -48,7 +48,7 @@ final class NativeGemm {
     static boolean supports(WeightMatrix w) {
         boolean typeOk = switch (w.type()) {
             case F32, F16, BF16, Q8_0 -> true;
-            case Q4_K, Q5_K, Q6_K -> w.cols() % 256 == 0;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> w.cols() % 256 == 0;
             default -> false;
         };
         return typeOk && w.cols() % 32 == 0 && w.data().isNative();
