@@ -176,6 +176,34 @@ class CudaQuantizedTest {
         }
     }
 
+    /** K_MIXED images of llama.cpp's mixed files, dequantized per projection on the device: the host fp16 image bit for bit. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Q4_K_M", "Q3_K_M", "Q2_K", "Q5_K_M"})
+    void deviceMixedKQuantDequantizationEqualsTheHostFp16ImageBitForBit(String label) {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-" + label + ".gguf"), null, arena);
+            KQuantLayout layout = KQuantLayout.of(m.weights());
+            Fp16Layers.Offsets quant = layout.offsets(m.config()), half = LayerFormat.F16.offsets(m.config());
+            MemorySegment want = arena.allocate(half.total()), got = arena.allocate(half.total());
+            try (CudaModule module = SequoiaKernels.load(ctx); CudaStream stream = ctx.createStream();
+                 PinnedHostBuffer pinned = ctx.allocatePinned(quant.total());
+                 DeviceBuffer device = ctx.allocate(quant.total());
+                 LayerDequantizer dequantizer = new LayerDequantizer(ctx, LayerFormat.K_MIXED, half, layout, quant)) {
+                for (int l = 0; l < m.config().layers(); l++) {
+                    MemorySegment image = pinned.segment().asSlice(0, quant.total());
+                    layout.write(l, m.weights().layers().get(l), quant, image);
+                    Fp16Layers.write(m.weights().layers().get(l), half, want);
+                    device.copyFromAsync(image, 0, stream);
+                    dequantizer.toFp16(module, stream, device.address(), l);
+                    stream.synchronize();
+                    dequantizer.readScratch(got);
+                    assertEquals(-1, got.mismatch(want), label + " layer " + l + ": first differing byte");
+                }
+            }
+        }
+    }
+
     /**
      * llama.cpp's own K-quant files: Q6_K (one K format) and Q4_K_M / Q3_K_M (K_MIXED: per-projection types)
      * layer images, resident and streamed, give the CPU backend's logits.
