@@ -46,7 +46,10 @@ public enum FileType {
     /** The type of most tensors. */
     public TensorType base() { return base; }
 
-    /** The file type whose every matrix is {@code type}. */
+    /**
+     * The file type built on {@code type}: every matrix of that type for F32/F16/BF16/Q8_0, Q4_0 (with
+     * llama.cpp's Q6_K output), and for a K-quant the mix llama.cpp names after it (Q4_K -> Q4_K_M).
+     */
     public static FileType of(TensorType type) {
         return switch (type) {
             case F32 -> F32;
