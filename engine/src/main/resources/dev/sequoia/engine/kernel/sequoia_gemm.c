@@ -64,23 +64,15 @@ static inline __attribute__((always_inline)) void load32_q45_K(const uint8_t *bl
         m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
     }
     __m512 dl = _mm512_set1_ps(half_at(blk) * (float) sc), ml = _mm512_set1_ps(half_at(blk + 2) * (float) m);
-    /* widen each 16 bytes straight from memory (one shuffle each), then pick the nibble in 32-bit lanes */
-    const uint8_t *qs = blk + (five ? 48 : 16) + 32 * (j / 2);
-    __m512i a = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) qs));
-    __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (qs + 16)));
-    const __m512i nibble = _mm512_set1_epi32(0x0F);
-    a = (j & 1) ? _mm512_srli_epi32(a, 4) : _mm512_and_si512(a, nibble);
-    b = (j & 1) ? _mm512_srli_epi32(b, 4) : _mm512_and_si512(b, nibble);
+    __m256i q = _mm256_loadu_si256((const __m256i *) (blk + (five ? 48 : 16) + 32 * (j / 2)));
+    if (j & 1) q = _mm256_srli_epi16(q, 4);
+    q = _mm256_and_si256(q, _mm256_set1_epi8(0x0F));
     if (five) {
-        const __m512i one = _mm512_set1_epi32(1);
-        __m512i ha = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (blk + 16)));
-        __m512i hb = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (blk + 32)));
-        a = _mm512_or_si512(a, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(ha, j), one), 4));
-        b = _mm512_or_si512(b, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(hb, j), one), 4));
+        __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *) (blk + 16)), j);
+        q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
     }
-    /* one fused q * dl - ml: within fp32 rounding of ggml's product-then-difference */
-    *lo = _mm512_fmsub_ps(_mm512_cvtepi32_ps(a), dl, ml);
-    *hi = _mm512_fmsub_ps(_mm512_cvtepi32_ps(b), dl, ml);
+    *lo = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_castsi256_si128(q)), dl), ml);
+    *hi = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_extracti128_si256(q, 1)), dl), ml);
 }
 
 /*
