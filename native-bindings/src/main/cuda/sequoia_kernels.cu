@@ -358,6 +358,81 @@ extern "C" __global__ void dequant_q4_0_f16(const uint8_t* src, __half* out, lon
     }
 }
 
+// K-quant super-blocks (256 values; ggml's block_q2_K .. block_q6_K) -> fp16, blocks = elements / 256, one thread
+// per element. The float arithmetic is ggml's dequantize_row_* in the same order with explicit round-to-nearest
+// intrinsics (__fmul_rn, __fsub_rn) so nvcc cannot contract it into an FMA: the values equal the host decoder's
+// (engine KQuantBlocks) bit for bit before the one rounding to fp16.
+__device__ __forceinline__ float kq_half(const uint8_t* p) {
+    return __half2float(__ushort_as_half((unsigned short)(p[0] | (p[1] << 8))));
+}
+
+// Q4_K / Q5_K 6-bit scale (min = false) or min of sub-block j from the 12 scale bytes.
+__device__ __forceinline__ int kq_scale_min_k4(const uint8_t* s, int j, bool min) {
+    if (j < 4) return s[j + (min ? 4 : 0)] & 63;
+    return min ? (s[j + 4] >> 4) | ((s[j] >> 6) << 4) : (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+}
+
+// Q2_K (84 bytes): scales[16] @0, qs[64] @16, d @80, dmin @82.
+extern "C" __global__ void dequant_q2_K_f16(const uint8_t* src, __half* out, long blocks) {
+    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < blocks * 256; i += (long)gridDim.x * blockDim.x) {
+        const uint8_t* b = src + (i / 256) * 84;
+        int j = (int)(i % 256), n = j / 128, p = (j % 128) / 32, l = j % 32;
+        int sc = b[8 * n + 2 * p + l / 16];
+        int q = (b[16 + 32 * n + l] >> (2 * p)) & 3;
+        float dl = __fmul_rn(kq_half(b + 80), (float)(sc & 0xF)), ml = __fmul_rn(kq_half(b + 82), (float)(sc >> 4));
+        out[i] = __float2half_rn(__fsub_rn(__fmul_rn(dl, (float)q), ml));
+    }
+}
+
+// Q3_K (110 bytes): hmask[32] @0, qs[64] @32, scales[12] @96 (16 six-bit scales biased by 32), d @108.
+extern "C" __global__ void dequant_q3_K_f16(const uint8_t* src, __half* out, long blocks) {
+    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < blocks * 256; i += (long)gridDim.x * blockDim.x) {
+        const uint8_t* b = src + (i / 256) * 110;
+        int j = (int)(i % 256), n = j / 128, p = (j % 128) / 32, l = j % 32;
+        int is = 8 * n + 2 * p + l / 16;
+        const uint8_t* s = b + 96;
+        int low4 = is < 8 ? s[is] & 0xF : s[is - 8] >> 4;
+        int scale = (low4 | (((s[8 + (is & 3)] >> (2 * (is >> 2))) & 3) << 4)) - 32;
+        int q = ((b[32 + 32 * n + l] >> (2 * p)) & 3) - (((b[l] >> (4 * n + p)) & 1) ? 0 : 4);
+        float dl = __fmul_rn(kq_half(b + 108), (float)scale);
+        out[i] = __float2half_rn(__fmul_rn(dl, (float)q));
+    }
+}
+
+// Q4_K (144 bytes: d @0, dmin @2, scales[12] @4, qs[128] @16) and Q5_K (176: ..., qh[32] @16, qs[128] @48).
+__device__ __forceinline__ float kq_q45(const uint8_t* b, int j, bool five) {
+    int sub = j / 32, l = j % 32;
+    const uint8_t* qs = b + (five ? 48 : 16);
+    int q = (qs[32 * (sub / 2) + l] >> (4 * (sub & 1))) & 0xF;
+    if (five) q |= ((b[16 + l] >> sub) & 1) << 4;
+    float dl = __fmul_rn(kq_half(b), (float)kq_scale_min_k4(b + 4, sub, false));
+    float ml = __fmul_rn(kq_half(b + 2), (float)kq_scale_min_k4(b + 4, sub, true));
+    return __fsub_rn(__fmul_rn(dl, (float)q), ml);
+}
+
+extern "C" __global__ void dequant_q4_K_f16(const uint8_t* src, __half* out, long blocks) {
+    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < blocks * 256; i += (long)gridDim.x * blockDim.x)
+        out[i] = __float2half_rn(kq_q45(src + (i / 256) * 144, (int)(i % 256), false));
+}
+
+extern "C" __global__ void dequant_q5_K_f16(const uint8_t* src, __half* out, long blocks) {
+    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < blocks * 256; i += (long)gridDim.x * blockDim.x)
+        out[i] = __float2half_rn(kq_q45(src + (i / 256) * 176, (int)(i % 256), true));
+}
+
+// Q6_K (210 bytes): ql[128] @0, qh[64] @128, scales[16] int8 @192, d @208. x = (d * scale) * (q - 32).
+extern "C" __global__ void dequant_q6_K_f16(const uint8_t* src, __half* out, long blocks) {
+    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < blocks * 256; i += (long)gridDim.x * blockDim.x) {
+        const uint8_t* b = src + (i / 256) * 210;
+        int j = (int)(i % 256), n = j / 128, p = (j % 128) / 32, l = j % 32;
+        int lo = (b[64 * n + l + 32 * (p & 1)] >> (4 * (p >> 1))) & 0xF;
+        int hi = (b[128 + 32 * n + l] >> (2 * p)) & 3;
+        int sc = (int8_t)b[192 + 8 * n + l / 16 + 2 * p];
+        float ds = __fmul_rn(kq_half(b + 208), (float)sc);
+        out[i] = __float2half_rn(__fmul_rn(ds, (float)((lo | (hi << 4)) - 32)));
+    }
+}
+
 extern "C" __global__ void f32_to_f16(const float* src, __half* out, long count) {
     for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < count; i += (long)gridDim.x * blockDim.x)
         out[i] = __float2half(src[i]);

@@ -13,7 +13,7 @@ import dev.sequoia.engine.kernel.bench.GemmBench;
 import dev.sequoia.engine.kernel.bench.ModelShape;
 import dev.sequoia.engine.kernel.bench.VerifyTiming;
 import dev.sequoia.engine.model.Model;
-import dev.sequoia.engine.tensor.TensorType;
+import dev.sequoia.engine.format.FileType;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,8 +58,9 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--synthetic", description = "shape name: tinyllama-1.1b, llama2-7b") String synthetic;
     }
 
-    @Option(names = "--type", defaultValue = "Q8_0", description = "weight type of a synthetic shape (default ${DEFAULT-VALUE})")
-    TensorType type;
+    @Option(names = "--type", defaultValue = "Q8_0",
+            description = "weight type of a synthetic shape: ${COMPLETION-CANDIDATES} (K-quant mixes as llama.cpp's; default ${DEFAULT-VALUE})")
+    FileType type;
 
     @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})")
     int threads;
@@ -137,7 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void benchSynthetic(ModelShape shape, MatMul mm, StreamProbe probe, Map<String, Object> report) {
-        try (GemmBench bench = new GemmBench(shape, type, budgetMb << 20, 1234)) {
+        try (GemmBench bench = new GemmBench(shape, type.base(), budgetMb << 20, 1234)) {
             report.put("synthetic", shape.name());
             report.put("type", type.name());
             report.put("scope", "gemm");

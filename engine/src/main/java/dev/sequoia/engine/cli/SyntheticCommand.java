@@ -5,6 +5,7 @@ import dev.sequoia.engine.format.synthetic.PlantedModels;
 import dev.sequoia.engine.format.synthetic.ShapePresets;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.model.LlamaConfig;
+import dev.sequoia.engine.format.FileType;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tensor.TensorType;
 import picocli.CommandLine.Command;
@@ -36,8 +37,9 @@ public final class SyntheticCommand implements Callable<Integer> {
     String shape;
 
     @Option(names = "--type", defaultValue = "F32", paramLabel = "TYPE",
-            description = "Weight type: ${COMPLETION-CANDIDATES} (safetensors: F32, F16, BF16; default ${DEFAULT-VALUE}).")
-    TensorType type;
+            description = "Weight type: ${COMPLETION-CANDIDATES} (K-quant mixes with llama.cpp's per-tensor types; "
+                    + "safetensors: F32, F16, BF16; default ${DEFAULT-VALUE}).")
+    FileType type;
 
     @Option(names = "--format", defaultValue = "gguf", description = "Output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     Format format;

@@ -7,8 +7,9 @@ import java.nio.ByteOrder;
 
 /**
  * Encodes one row of floats into a tensor type's little-endian bytes: F32, F16, BF16 (round to nearest
- * even) and the GGML block quantizers Q8_0 and Q4_0. The decoding side is {@code ScalarMatMul.dequantizeRow};
- * tests hold the two against each other.
+ * even), the GGML block quantizers Q8_0 and Q4_0 (byte-identical to ggml's reference quantizers) and the
+ * K-quants ({@link KQuantEncoder}). The decoding side is {@code ScalarMatMul.dequantizeRow}; tests hold the
+ * two against each other.
  */
 public final class RowEncoder {
     private static final int BLOCK = 32;
@@ -24,6 +25,9 @@ public final class RowEncoder {
             case BF16 -> { for (float v : row) out.putShort(toBf16(v)); }
             case Q8_0 -> { for (int b = 0; b < row.length; b += BLOCK) q8Block(row, b, out); }
             case Q4_0 -> { for (int b = 0; b < row.length; b += BLOCK) q4Block(row, b, out); }
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> {
+                for (int b = 0; b < row.length; b += type.blockSize()) KQuantEncoder.encode(type, row, b, out);
+            }
         }
     }
 
@@ -35,14 +39,22 @@ public final class RowEncoder {
         return (short) (rounded >>> 16);
     }
 
-    /** Q8_0: scale d = max|x| / 127 (fp16), q = round(x / d) in [-127, 127]. */
-    private static void q8Block(float[] x, int from, ByteBuffer out) {
+    /**
+     * Q8_0: scale d = max|x| / 127 (fp16), q = round(x / d) in [-127, 127], exact halves away from zero as
+     * ggml's {@code roundf} (Math.round would take -2.5 to -2 where ggml writes -3).
+     */
+    static void q8Block(float[] x, int from, ByteBuffer out) {
         float amax = 0;
         for (int i = 0; i < BLOCK; i++) amax = Math.max(amax, Math.abs(x[from + i]));
         float d = amax / 127f;
         float inv = d == 0 ? 0 : 1 / d;
         out.putShort(Float.floatToFloat16(d));
-        for (int i = 0; i < BLOCK; i++) out.put((byte) Math.round(x[from + i] * inv));
+        for (int i = 0; i < BLOCK; i++) out.put((byte) roundHalfAway(x[from + i] * inv));
+    }
+
+    /** C's {@code roundf}: to the nearest integer, halves away from zero (exact: |v| + 0.5 in double). */
+    static int roundHalfAway(float v) {
+        return (int) Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
     }
 
     /**

@@ -46,7 +46,12 @@ final class NativeGemm {
 
     /** Whether {@link #gemmRows} handles this matrix. */
     static boolean supports(WeightMatrix w) {
-        return w.cols() % 32 == 0 && w.type() != TensorType.Q4_0 && w.data().isNative();
+        boolean typeOk = switch (w.type()) {
+            case F32, F16, BF16, Q8_0 -> true;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> w.cols() % 256 == 0;
+            default -> false;
+        };
+        return typeOk && w.cols() % 32 == 0 && w.data().isNative();
     }
 
     /** W rows [r0, r1) @ x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */

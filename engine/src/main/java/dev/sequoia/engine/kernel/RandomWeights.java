@@ -45,7 +45,28 @@ public final class RandomWeights {
                     row.put(quants);
                 }
             }
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> {
+                // random quants and sub-block scales; the fp16 super-block scales small and positive
+                byte[] block = new byte[type.bytesPerBlock()];
+                for (int b = 0; b < cols / 256; b++) {
+                    rnd.nextBytes(block);
+                    ByteBuffer bb = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
+                    for (int at : superScaleOffsets(type)) bb.putShort(at, Float.floatToFloat16(0.0002f + 0.002f * rnd.nextFloat()));
+                    row.put(block);
+                }
+            }
         }
+    }
+
+    /** Byte offsets of a K-quant block's fp16 scales (d, and dmin where the type has mins). */
+    private static int[] superScaleOffsets(TensorType type) {
+        return switch (type) {
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q4_K, Q5_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(type + " is not a K-quant type");
+        };
     }
 
     private static float uniform(SplittableRandom rnd) {

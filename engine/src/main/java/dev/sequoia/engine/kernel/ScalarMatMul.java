@@ -65,6 +65,12 @@ public final class ScalarMatMul implements MatMul {
                     }
                 }
             }
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> {
+                int bytes = w.type().bytesPerBlock();
+                for (int b = 0; b < cols / KQuantBlocks.QK; b++) {
+                    KQuantBlocks.decode(w.type(), d, base + (long) bytes * b, dst, dstOffset + b * KQuantBlocks.QK);
+                }
+            }
         }
     }
 

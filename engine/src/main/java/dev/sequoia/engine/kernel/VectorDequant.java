@@ -38,7 +38,7 @@ final class VectorDequant {
 
     /**
      * Columns {@code [c0, c0+len)} of row {@code row} of W as floats into {@code dst[dstOff..dstOff+len)}.
-     * For block-quantized types c0 and len are multiples of the block size (32).
+     * For block-quantized types c0 and len are multiples of the block size (32, or 256 for K-quants).
      */
     static void decode(WeightMatrix w, int row, int c0, int len, float[] dst, int dstOff) {
         decode(w.type(), w.data(), row * w.rowBytes() + w.type().byteSize(c0), len, dst, dstOff);
@@ -52,6 +52,7 @@ final class VectorDequant {
             case BF16 -> halfs(seg, off, len, dst, dstOff, true);
             case Q8_0 -> q8(seg, off, len / 32, dst, dstOff);
             case Q4_0 -> q4(seg, off, len / 32, dst, dstOff);
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> VectorKQuants.decode(type, seg, off, len / 256, dst, dstOff);
         }
     }
 

@@ -5,13 +5,14 @@
  *
  * Each weight element is decoded once per tile of up to 4 tokens, straight from the (prefetched) weight
  * stream into registers, and multiplied with fp32 FMAs: results match the scalar twin up to fp32
- * reassociation. Types: F32, F16, BF16, Q8_0 (GGML layout); cols must be a multiple of 32.
+ * reassociation. Types: F32, F16, BF16, Q8_0, Q2_K .. Q6_K (GGML layouts); cols must be a multiple of 32 (of 256
+ * for the K-quants, whose 32-column steps are one sub-block of a 256-value super-block).
  */
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
 
-enum { SQ_F32 = 0, SQ_F16 = 1, SQ_Q8_0 = 8, SQ_BF16 = 30 };
+enum { SQ_F32 = 0, SQ_F16 = 1, SQ_Q8_0 = 8, SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14, SQ_BF16 = 30 };
 
 #if defined(__AVX512F__) && defined(__F16C__)
 
@@ -27,8 +28,109 @@ static inline __attribute__((always_inline)) int64_t col_bytes(int type, int c) 
     switch (type) {
         case SQ_F32: return 4LL * c;
         case SQ_Q8_0: return (int64_t) (c / 32) * 34;
+        case SQ_Q2_K: return (int64_t) (c / 256) * 84;
+        case SQ_Q3_K: return (int64_t) (c / 256) * 110;
+        case SQ_Q4_K: return (int64_t) (c / 256) * 144;
+        case SQ_Q5_K: return (int64_t) (c / 256) * 176;
+        case SQ_Q6_K: return (int64_t) (c / 256) * 210;
         default: return 2LL * c;
     }
+}
+
+static inline __attribute__((always_inline)) float half_at(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* 16 unsigned bytes -> 16 floats. */
+static inline __attribute__((always_inline)) __m512 u8_ps(__m128i b) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(b));
+}
+
+/*
+ * Q4_K sub-block j (32 values) of the super-block at blk: x = d*sc_j * q - dmin*m_j (ggml's
+ * dequantize_row_q4_K; 6-bit scale/min pairs packed in 12 bytes at blk+4, nibbles at blk+16). Q5_K
+ * (five = 1) keeps its nibbles at blk+48 and bit j of byte l of qh (blk+16) as the fifth bit of value l.
+ */
+static inline __attribute__((always_inline)) void load32_q45_K(const uint8_t *blk, int j, int five, __m512 *lo, __m512 *hi) {
+    const uint8_t *s = blk + 4;
+    int sc, m;
+    if (j < 4) {
+        sc = s[j] & 63;
+        m = s[j + 4] & 63;
+    } else {
+        sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+        m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+    __m512 dl = _mm512_set1_ps(half_at(blk) * (float) sc), ml = _mm512_set1_ps(half_at(blk + 2) * (float) m);
+    __m256i q = _mm256_loadu_si256((const __m256i *) (blk + (five ? 48 : 16) + 32 * (j / 2)));
+    if (j & 1) q = _mm256_srli_epi16(q, 4);
+    q = _mm256_and_si256(q, _mm256_set1_epi8(0x0F));
+    if (five) {
+        __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *) (blk + 16)), j);
+        q = _mm256_or_si256(q, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
+    }
+    *lo = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_castsi256_si128(q)), dl), ml);
+    *hi = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_extracti128_si256(q, 1)), dl), ml);
+}
+
+/*
+ * The 2-bit planes of Q2_K/Q3_K: quarter p of half n (32 values) reads bits 2p..2p+1 of qs[32n + l]; the
+ * sub-blocks of 16 values are is = 8n + 2p (values 0-15) and is + 1 (16-31).
+ */
+static inline __attribute__((always_inline)) __m256i plane2(const uint8_t *qs, int n, int p) {
+    __m256i q = _mm256_loadu_si256((const __m256i *) (qs + 32 * n));
+    return _mm256_and_si256(_mm256_srli_epi16(q, 2 * p), _mm256_set1_epi8(3));
+}
+
+/* Q2_K: x = d*(sc & 15) * q - dmin*(sc >> 4), scales[16] at blk, qs at blk+16, d at 80, dmin at 82. */
+static inline __attribute__((always_inline)) void load32_q2_K(const uint8_t *blk, int n, int p, __m512 *lo, __m512 *hi) {
+    __m256i q = plane2(blk + 16, n, p);
+    float d = half_at(blk + 80), dmin = half_at(blk + 82);
+    int s0 = blk[8 * n + 2 * p], s1 = blk[8 * n + 2 * p + 1];
+    *lo = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_castsi256_si128(q)), _mm512_set1_ps(d * (float) (s0 & 15))),
+                        _mm512_set1_ps(dmin * (float) (s0 >> 4)));
+    *hi = _mm512_sub_ps(_mm512_mul_ps(u8_ps(_mm256_extracti128_si256(q, 1)), _mm512_set1_ps(d * (float) (s1 & 15))),
+                        _mm512_set1_ps(dmin * (float) (s1 >> 4)));
+}
+
+/* Q3_K 6-bit scale i (biased by 32) of the 12 scale bytes at s. */
+static inline __attribute__((always_inline)) int q3_scale(const uint8_t *s, int i) {
+    int low = i < 8 ? s[i] & 0xF : s[i - 8] >> 4;
+    return low | (((s[8 + (i & 3)] >> (2 * (i >> 2))) & 3) << 4);
+}
+
+/* Q3_K: x = d*(scale - 32) * (low + 4*high - 4); hmask at blk (bit 4n+p of byte l), qs at 32, scales at 96, d at 108. */
+static inline __attribute__((always_inline)) void load32_q3_K(const uint8_t *blk, int n, int p, __m512 *lo, __m512 *hi) {
+    __m256i low = plane2(blk + 32, n, p);
+    __m256i h = _mm256_loadu_si256((const __m256i *) blk);
+    h = _mm256_and_si256(_mm256_srli_epi16(h, 4 * n + p), _mm256_set1_epi8(1));
+    __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, _mm256_slli_epi16(h, 2)), _mm256_set1_epi8(4));
+    float d = half_at(blk + 108);
+    int is = 8 * n + 2 * p;
+    __m512 s0 = _mm512_set1_ps(d * (float) (q3_scale(blk + 96, is) - 32));
+    __m512 s1 = _mm512_set1_ps(d * (float) (q3_scale(blk + 96, is + 1) - 32));
+    *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(q))), s0);
+    *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(q, 1))), s1);
+}
+
+/*
+ * Q6_K quarter p of half n (32 values) of the super-block at blk: x = d*sc * (q - 32), q = 4 low bits from
+ * ql (blk + 64n, +32 for odd quarters, high nibble for quarters 2-3) and 2 high bits from qh (blk+128+32n).
+ */
+static inline __attribute__((always_inline)) void load32_q6_K(const uint8_t *blk, int n, int p, __m512 *lo, __m512 *hi) {
+    __m256i ql = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32 * (p & 1)));
+    __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * n));
+    if (p & 2) ql = _mm256_srli_epi16(ql, 4);
+    ql = _mm256_and_si256(ql, _mm256_set1_epi8(0x0F));
+    qh = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * p), _mm256_set1_epi8(3));
+    __m256i q = _mm256_sub_epi8(_mm256_or_si256(ql, _mm256_slli_epi16(qh, 4)), _mm256_set1_epi8(32));
+    const int8_t *sc = (const int8_t *) (blk + 192 + 8 * n + 2 * p);
+    float d = half_at(blk + 208);
+    __m512 s0 = _mm512_set1_ps(d * (float) sc[0]), s1 = _mm512_set1_ps(d * (float) sc[1]);
+    *lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(q))), s0);
+    *hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(q, 1))), s1);
 }
 
 /* 32 weights of one row from column c (a multiple of 32) as two vectors of 16 floats. */
@@ -54,6 +156,21 @@ static inline __attribute__((always_inline)) void load32(int type, const uint8_t
             *hi = _mm512_castsi512_ps(_mm512_slli_epi32(b, 16));
             break;
         }
+        case SQ_Q2_K:
+            load32_q2_K(row + (int64_t) (c / 256) * 84, (c % 256) / 128, (c % 128) / 32, lo, hi);
+            break;
+        case SQ_Q3_K:
+            load32_q3_K(row + (int64_t) (c / 256) * 110, (c % 256) / 128, (c % 128) / 32, lo, hi);
+            break;
+        case SQ_Q4_K:
+            load32_q45_K(row + (int64_t) (c / 256) * 144, (c % 256) / 32, 0, lo, hi);
+            break;
+        case SQ_Q5_K:
+            load32_q45_K(row + (int64_t) (c / 256) * 176, (c % 256) / 32, 1, lo, hi);
+            break;
+        case SQ_Q6_K:
+            load32_q6_K(row + (int64_t) (c / 256) * 210, (c % 256) / 128, (c % 128) / 32, lo, hi);
+            break;
         default: { /* Q8_0: f16 scale, 32 signed bytes */
             const uint8_t *blk = row + (int64_t) (c / 32) * 34;
             uint16_t hs;
@@ -212,6 +329,7 @@ static void batch_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
 }
 
 DEFINE_BATCH(SQ_F32) DEFINE_BATCH(SQ_F16) DEFINE_BATCH(SQ_BF16) DEFINE_BATCH(SQ_Q8_0)
+DEFINE_BATCH(SQ_Q2_K) DEFINE_BATCH(SQ_Q3_K) DEFINE_BATCH(SQ_Q4_K) DEFINE_BATCH(SQ_Q5_K) DEFINE_BATCH(SQ_Q6_K)
 
 /* One type's whole row range; type is a compile-time constant inside each instantiation. */
 #define DEFINE_RANGE(TYPE)                                                                              \
@@ -242,17 +360,24 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
 }
 
 DEFINE_RANGE(SQ_F32) DEFINE_RANGE(SQ_F16) DEFINE_RANGE(SQ_BF16) DEFINE_RANGE(SQ_Q8_0)
+DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
 
 /* Returns 0, or -1 for a type this library does not handle (the caller then uses its Java kernel). */
 int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1,
                  const float *x, int n, float *out, int outRows) {
     if (cols % 32 != 0) return -1;
+    if (type >= SQ_Q2_K && type <= SQ_Q6_K && cols % 256 != 0) return -1;
     if (n > 4) {
         switch (type) {
             case SQ_F32: batch_SQ_F32(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_F16: batch_SQ_F16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_BF16: batch_SQ_BF16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q8_0: batch_SQ_Q8_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q2_K: batch_SQ_Q2_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q3_K: batch_SQ_Q3_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q4_K: batch_SQ_Q4_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q5_K: batch_SQ_Q5_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q6_K: batch_SQ_Q6_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             default: return -1;
         }
     }
@@ -261,6 +386,11 @@ int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
         case SQ_F16: range_SQ_F16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_BF16: range_SQ_BF16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q8_0: range_SQ_Q8_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+        case SQ_Q4_K: range_SQ_Q4_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+        case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+        case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         default: return -1;
     }
 }

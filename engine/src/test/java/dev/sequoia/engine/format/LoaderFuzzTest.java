@@ -1,13 +1,22 @@
 package dev.sequoia.engine.format;
 
+import dev.sequoia.engine.format.gguf.GgufReader;
+import dev.sequoia.engine.kernel.ScalarMatMul;
+import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.model.LayerWeights;
+import dev.sequoia.engine.model.LlamaWeights;
+import dev.sequoia.engine.tensor.WeightMatrix;
 import dev.sequoia.engine.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,6 +55,60 @@ class LoaderFuzzTest {
     void corruptedTokenizerGivesOnlyFormatErrors() {
         byte[] tok = CorruptFiles.read(Fixtures.tokenizer());
         fuzzTokenizer(tok, 3);
+    }
+
+    /**
+     * The K-quant block readers: a llama.cpp Q3_K_M file (Q3_K, Q4_K, Q5_K, Q6_K and F32 tensors) with its
+     * structure and its block bytes corrupted. Whatever loads must decode every row of every matrix with the
+     * scalar and the vector decoders without an exception (any bytes are a valid block; bad scales give NaN
+     * or infinities, never an out-of-bounds read).
+     */
+    @Test
+    void corruptedKQuantGgufGivesOnlyFormatErrorsAndDecodableBlocks() {
+        Path original = Fixtures.fixture("llamacpp/kquant-tiny-s11-Q3_K_M.gguf");
+        byte[] clean = CorruptFiles.read(original);
+        int dataStart = (int) GgufReader.read(original, MemorySegment.ofArray(clean)).dataStart();
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (int v = 0; v < VARIANTS; v++) {
+            byte[] bad = rnd.nextInt(3) == 0 ? blockFlips(clean, dataStart, rnd) : variant(clean, dataStart, rnd);
+            Path p = CorruptFiles.write(dir, "v" + v + "-q3km.gguf", bad);
+            String what = "variant " + v + " of " + original.getFileName();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                try (Arena arena = Arena.ofConfined(); VectorMatMul vector = new VectorMatMul(1, false)) {
+                    decodeAll(ModelLoader.load(p, null, arena).weights(), vector);
+                } catch (ModelFormatException expected) {
+                    // the one acceptable failure
+                } catch (Throwable t) {
+                    fail(what + ": " + t, t);
+                }
+            }, what + " hung");
+        }
+    }
+
+    /** 1..64 random bytes in the tensor data (block scales, mins, quants, fp16 d). */
+    private static byte[] blockFlips(byte[] clean, int dataStart, SplittableRandom rnd) {
+        byte[] b = clean.clone();
+        int n = 1 + rnd.nextInt(64);
+        for (int i = 0; i < n; i++) b[dataStart + rnd.nextInt(b.length - dataStart)] = (byte) rnd.nextInt(256);
+        return b;
+    }
+
+    private static void decodeAll(LlamaWeights w, VectorMatMul vector) {
+        List<WeightMatrix> all = new ArrayList<>(List.of(w.tokenEmbedding(), w.classifier()));
+        for (LayerWeights l : w.layers()) all.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()));
+        ScalarMatMul scalar = new ScalarMatMul();
+        for (WeightMatrix m : all) {
+            float[] a = new float[m.cols()], b = new float[m.cols()];
+            for (int r = 0; r < m.rows(); r++) {
+                scalar.dequantizeRow(m, r, a, 0);
+                vector.dequantizeRow(m, r, b, 0);
+                for (int c = 0; c < a.length; c++) {
+                    if (Float.floatToIntBits(a[c]) != Float.floatToIntBits(b[c])) {
+                        fail(m.name() + " row " + r + " col " + c + ": scalar " + a[c] + " vs vector " + b[c]);
+                    }
+                }
+            }
+        }
     }
 
     private void fuzz(Path original, Path tokenizer, int structureBytes, long seed) {

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The writers' encoders against the engine's scalar decoder (ScalarMatMul.dequantizeRow). */
 class RowEncoderTest {
@@ -84,6 +85,52 @@ class RowEncoderTest {
             }
             assertEquals(x[at], y[at], amax * 1e-3, "the extreme value is quant 0 times d");
             for (int i = 0; i < 32; i++) assertEquals(x[b * 32 + i], y[b * 32 + i], amax / 8 * 0.51 + amax * 1e-3);
+        }
+    }
+
+    @Test
+    void q8RoundsExactHalvesAwayFromZeroAsGgml() {
+        float[] x = new float[32];
+        float[] halves = {2.5f, -2.5f, 0.5f, -0.5f, 1.5f, -1.5f, 126.5f, -126.5f};
+        int[] ggml = {3, -3, 1, -1, 2, -2, 127, -127};
+        System.arraycopy(halves, 0, x, 0, halves.length);
+        x[31] = 127f; // amax 127: d = 1 exactly, so x / d are the halves themselves
+        ByteBuffer buf = ByteBuffer.allocate(34).order(ByteOrder.LITTLE_ENDIAN);
+        RowEncoder.encode(x, TensorType.Q8_0, buf);
+        assertEquals(1f, Float.float16ToFloat(buf.getShort(0)));
+        for (int i = 0; i < halves.length; i++) assertEquals(ggml[i], buf.get(2 + i), "quant of " + halves[i]);
+        assertEquals(0, RowEncoder.roundHalfAway(0.49999997f), "just below a half stays down");
+        assertEquals(-1, RowEncoder.roundHalfAway(-0.50000006f));
+    }
+
+    /**
+     * Each K-quant round-trips a Gaussian row within its quantization step: the rms error relative to the
+     * row's rms and the worst error relative to the row's max |x| stay under bounds a little above the
+     * step a one-pass quantizer of that many bits gives (a layout slip gives errors of order 1).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"Q2_K, 0.45, 0.5", "Q3_K, 0.2, 0.3", "Q4_K, 0.1, 0.12",
+            "Q5_K, 0.05, 0.06", "Q6_K, 0.025, 0.04"})
+    void kQuantsRoundTripWithinTheirStep(TensorType type, double rmsBound, double maxBound) {
+        float[] x = random(4096, 5);
+        x[17] = 0; // a zero, a constant sub-block and a tiny block (fp16 scales underflow) must not break the blocks
+        java.util.Arrays.fill(x, 512, 544, 0.25f);
+        for (int i = 768; i < 1024; i++) x[i] *= 1e-6f;
+        float[] y = roundTrip(x, type);
+        double se = 0, ss = 0, worst = 0, amax = 0;
+        for (int i = 0; i < x.length; i++) {
+            double e = y[i] - x[i];
+            se += e * e;
+            ss += x[i] * x[i];
+            worst = Math.max(worst, Math.abs(e));
+            amax = Math.max(amax, Math.abs(x[i]));
+        }
+        double rel = Math.sqrt(se / ss);
+        assertTrue(rel <= rmsBound, type + ": relative rms error " + rel);
+        assertTrue(worst <= maxBound * amax, type + ": worst error " + worst + " of max |x| " + amax);
+        for (int i = 768; i < 1024; i++) {
+            // fp16 block scales underflow here (as ggml's do): only finite values near x are asked for
+            assertTrue(Math.abs(y[i] - x[i]) <= 1e-5, type + ": tiny block value " + i + ": " + y[i] + " vs " + x[i]);
         }
     }
 }

@@ -79,7 +79,7 @@ class VectorMatMulTest {
     @EnumSource(TensorType.class)
     void gemmCrossesColumnChunks(TensorType type) {
         // cols > CHUNK and not a multiple of it: partial sums from several chunks must add up.
-        int cols = VectorMatMul.CHUNK * 2 + (type.isQuantized() ? 96 : 77);
+        int cols = VectorMatMul.CHUNK * 2 + (type.isKQuant() ? 768 : type.isQuantized() ? 96 : 77);
         try (Arena arena = Arena.ofShared()) {
             WeightMatrix w = RandomWeights.create(arena, "wide", type, 9, cols, 7);
             for (int n : new int[] {1, 5}) {
@@ -92,7 +92,7 @@ class VectorMatMulTest {
     @EnumSource(TensorType.class)
     void dequantizeRowMatchesScalarTwinExactly(TensorType type) {
         try (Arena arena = Arena.ofShared()) {
-            int cols = type.isQuantized() ? 96 : 45;
+            int cols = type.isKQuant() ? 512 : type.isQuantized() ? 96 : 45;
             WeightMatrix w = RandomWeights.create(arena, "emb", type, 5, cols, 3);
             for (int r = 0; r < w.rows(); r++) {
                 float[] expected = new float[cols + 3], actual = new float[cols + 3];
@@ -118,6 +118,7 @@ class VectorMatMulTest {
 
     private static int colsFor(TensorType type, SplittableRandom rnd, int trial) {
         // Whole blocks of 32 for quantized types and on odd trials (the native kernels' domain), ragged otherwise.
+        if (type.isKQuant()) return 256 * (1 + rnd.nextInt(3));
         if (type.isQuantized() || trial % 2 == 1) return 32 * (1 + rnd.nextInt(12));
         return trial == 0 ? 1 + rnd.nextInt(7) : 1 + rnd.nextInt(300); // below one vector, and ragged tails
     }

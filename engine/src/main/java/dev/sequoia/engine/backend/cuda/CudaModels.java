@@ -61,7 +61,7 @@ public final class CudaModels implements AutoCloseable {
     /** The model's layer images in its own format, planned within {@code budget} (0: all resident). */
     private static CudaWeights upload(CudaContext ctx, Model m, long budget) {
         LayerFormat format = LayerFormat.of(m.weights());
-        long[] bytes = CudaWeights.layerBytes(m.config(), format);
+        long[] bytes = CudaWeights.layerBytes(m.config(), m.weights(), format);
         StreamPlan plan = StreamPlan.fit(bytes, budget > 0 ? budget : Long.MAX_VALUE, SLOTS);
         return CudaWeights.fromModel(ctx, m.config(), m.weights(), plan, format);
     }

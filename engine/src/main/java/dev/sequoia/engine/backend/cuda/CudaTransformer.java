@@ -87,7 +87,7 @@ public final class CudaTransformer implements AutoCloseable {
         }
         s = new Scratch(ctx, c, maxBatch, cacheRows);
         inputs = new StagedInputs<>(new CudaStagingDevice(ctx, compute, 2, StagedInputs.slotBytes(maxBatch, cacheRows)));
-        dequantizer = weights.format.isQuantized() ? new LayerDequantizer(ctx, weights.format, weights.fp16Offsets) : null;
+        dequantizer = weights.format.isQuantized() ? new LayerDequantizer(ctx, weights.format, weights.fp16Offsets, weights.kquant, weights.offsets) : null;
         // the synchronous uploads so far (weights, inverse frequencies) may return before their DMA lands and do
         // not order the non-blocking compute stream: wait for all of them once, before the first kernel
         ctx.synchronize();
@@ -190,7 +190,7 @@ public final class CudaTransformer implements AutoCloseable {
         int n = s.n, dim = c.dim(), kvDim = c.kvDim(), hidden = c.hiddenDim();
         long image = w.layerBase(l, slot);
         // fp16 layer image the GEMMs read: the stored one, or the quantized one dequantized into scratch
-        long base = dequantizer == null ? image : dequantizer.toFp16(module, compute, image);
+        long base = dequantizer == null ? image : dequantizer.toFp16(module, compute, image, l);
         Fp16Layers.Offsets o = w.fp16Offsets;
         int row0 = rows.committed() + s.first;
         long kRows = keys[l].address(4L * row0 * kvDim), vRows = values[l].address(4L * row0 * kvDim);

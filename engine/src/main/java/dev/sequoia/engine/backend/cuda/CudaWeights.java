@@ -20,8 +20,8 @@ import java.util.function.BiConsumer;
  * layer images in device memory, streamed layer images in pinned host memory, and the R device slots they
  * stream into ({@link StreamPlan}). Everything is freed by {@link #close()}, device memory before the context.
  *
- * <p>Layer images are in one {@link LayerFormat}: by default the model's own ({@link LayerFormat#of}: a Q8_0 or
- * Q4_0 model keeps its blocks verbatim, so half or less of the fp16 bytes are resident or streamed; any other
+ * <p>Layer images are in one {@link LayerFormat}: by default the model's own ({@link LayerFormat#of}: a Q8_0,
+ * Q4_0 or K-quant model keeps its blocks verbatim, so half or less of the fp16 bytes are resident or streamed; any other
  * model is fp16). {@code fromModel(..., LayerFormat.F16)} forces fp16 for comparison. The plan's layer sizes
  * should be {@link #layerBytes} of that format (a slot must hold one image).
  *
@@ -33,6 +33,7 @@ public final class CudaWeights implements AutoCloseable {
     final LlamaConfig config;
     final StreamPlan plan;
     final LayerFormat format;
+    final KQuantLayout kquant;            // per-projection K types of a K_MIXED image, else null
     final Fp16Layers.Offsets offsets;     // of the stored image (format)
     final Fp16Layers.Offsets fp16Offsets; // of the fp16 image the GEMMs read
     final DeviceBuffer embedding;   // (vocab, dim) fp16
@@ -44,12 +45,13 @@ public final class CudaWeights implements AutoCloseable {
     final DeviceBuffer[] slots;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
-    private CudaWeights(CudaContext ctx, LlamaConfig config, LayerFormat format, StreamPlan plan, int distinctHostImages,
-                        BiConsumer<Integer, MemorySegment> layerWriter, LlamaWeights small) {
+    private CudaWeights(CudaContext ctx, LlamaConfig config, LayerFormat format, KQuantLayout kquant, StreamPlan plan,
+                        int distinctHostImages, BiConsumer<Integer, MemorySegment> layerWriter, LlamaWeights small) {
         this.config = config;
         this.plan = plan;
         this.format = format;
-        this.offsets = format.offsets(config);
+        this.kquant = kquant;
+        this.offsets = kquant != null ? kquant.offsets(config) : format.offsets(config);
         this.fp16Offsets = LayerFormat.F16.offsets(config);
         if (plan.layers() != config.layers()) {
             throw new IllegalArgumentException("stream plan has " + plan.layers() + " layers, the model " + config.layers());
@@ -110,11 +112,18 @@ public final class CudaWeights implements AutoCloseable {
      */
     public static CudaWeights fromModel(CudaContext ctx, LlamaConfig config, LlamaWeights weights, StreamPlan plan,
                                         LayerFormat format) {
+        if (format == LayerFormat.K_MIXED) {
+            KQuantLayout layout = KQuantLayout.of(weights);
+            if (layout == null) throw new IllegalArgumentException("K_MIXED layer images need every projection to be a K-quant");
+            Fp16Layers.Offsets at = layout.offsets(config);
+            return new CudaWeights(ctx, config, format, layout, plan, config.layers(),
+                    (l, dst) -> layout.write(l, weights.layers().get(l), at, dst), weights);
+        }
         Fp16Layers.Offsets at = format.offsets(config);
         BiConsumer<Integer, MemorySegment> writer = format == LayerFormat.F16
                 ? (l, dst) -> Fp16Layers.write(weights.layers().get(l), at, dst)
                 : (l, dst) -> QuantLayers.write(weights.layers().get(l), format, at, dst);
-        return new CudaWeights(ctx, config, format, plan, config.layers(), writer, weights);
+        return new CudaWeights(ctx, config, format, null, plan, config.layers(), writer, weights);
     }
 
     /**
@@ -125,7 +134,15 @@ public final class CudaWeights implements AutoCloseable {
     public static CudaWeights synthetic(CudaContext ctx, LlamaConfig config, LayerFormat format, StreamPlan plan,
                                         int distinctHostImages, BiConsumer<Integer, MemorySegment> writer,
                                         LlamaWeights tables) {
-        return new CudaWeights(ctx, config, format, plan, Math.max(1, distinctHostImages), writer, tables);
+        return new CudaWeights(ctx, config, format, null, plan, Math.max(1, distinctHostImages), writer, tables);
+    }
+
+    /** Bytes of one layer image of {@code weights} in {@code format} (K_MIXED too), for every layer. */
+    public static long[] layerBytes(LlamaConfig config, LlamaWeights weights, LayerFormat format) {
+        if (format != LayerFormat.K_MIXED) return layerBytes(config, format);
+        long[] b = new long[config.layers()];
+        java.util.Arrays.fill(b, KQuantLayout.of(weights).offsets(config).total());
+        return b;
     }
 
     /** Bytes of one layer image of {@code format}, for every layer (what {@link StreamPlan#fit} takes). */

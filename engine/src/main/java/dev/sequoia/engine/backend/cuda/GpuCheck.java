@@ -431,7 +431,32 @@ public final class GpuCheck {
         return switch (format) {
             case F16 -> GpuCheck::randomFp16;
             case Q8_0, Q4_0 -> (layer, dst) -> randomBlocks(format, layer, dst);
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> (layer, dst) -> randomKQuantBlocks(format, layer, dst);
+            case K_MIXED -> throw new IllegalArgumentException("K_MIXED images come from a model (KQuantLayout), not random blocks");
         };
+    }
+
+    /**
+     * K-quant blocks of seeded uniform weights (|w| <= 0.02, as {@link #randomFp16}) encoded by the engine's
+     * quantizer, so every scale is sane: a pattern of whole blocks (about 4 MiB) tiled over the image.
+     */
+    static void randomKQuantBlocks(LayerFormat format, int layer, MemorySegment dst) {
+        TensorType type = format.type();
+        int blockBytes = type.bytesPerBlock(), rowBlocks = 16;
+        SplittableRandom r = new SplittableRandom(3000 + layer);
+        long rowBytes = (long) rowBlocks * blockBytes;
+        long pattern = Math.min(dst.byteSize() / rowBytes * rowBytes, Math.max(rowBytes, (4L << 20) / rowBytes * rowBytes));
+        float[] row = new float[rowBlocks * type.blockSize()];
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) rowBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long off = 0; off < pattern; off += rowBytes) {
+            for (int i = 0; i < row.length; i++) row[i] = (float) r.nextDouble(-0.02, 0.02);
+            buf.clear();
+            dev.sequoia.engine.format.RowEncoder.encode(row, type, buf);
+            MemorySegment.copy(MemorySegment.ofArray(buf.array()), 0, dst, off, rowBytes);
+        }
+        for (long off = pattern; off < dst.byteSize(); off += pattern) {
+            MemorySegment.copy(dst, 0, dst, off, Math.min(pattern, dst.byteSize() - off));
+        }
     }
 
     /**

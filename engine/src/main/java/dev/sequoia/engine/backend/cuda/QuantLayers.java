@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * The quantized layer image ({@link LayerFormat#Q8_0}, {@link LayerFormat#Q4_0}): each projection's GGUF
+ * The quantized layer image (Q8_0, Q4_0 or one K-quant type): each projection's GGUF
  * blocks copied verbatim from the model (row-major, rows of cols/32 blocks, so the whole matrix is its blocks
  * back to back), the projections in image order at {@link Fp16Layers.Offsets#of(LayerFormat, int, int, int)}.
  * No requantization: the device sees the file's exact weights.
@@ -17,7 +17,7 @@ public final class QuantLayers {
 
     /** Copies layer {@code w}'s blocks into {@code dst}; every projection must already be of {@code format}'s type. */
     public static void write(LayerWeights w, LayerFormat format, Fp16Layers.Offsets at, MemorySegment dst) {
-        if (!format.isQuantized()) throw new IllegalArgumentException("QuantLayers writes Q8_0 or Q4_0 images, not " + format);
+        if (!format.isQuantized()) throw new IllegalArgumentException("QuantLayers writes quantized images, not " + format);
         if (dst.byteSize() < at.total()) {
             throw new IllegalArgumentException(format + " layer image needs " + at.total() + " bytes, destination has " + dst.byteSize());
         }

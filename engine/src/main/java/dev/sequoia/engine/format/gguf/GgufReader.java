@@ -171,14 +171,14 @@ public final class GgufReader {
         TensorType type = TensorType.fromGgmlId(t.ggmlType());
         if (type == null) {
             throw new ModelFormatException(in.file(), "tensor '" + t.name() + "' has unsupported type "
-                    + GgmlTypeNames.name(t.ggmlType()) + "; supported: F32, F16, BF16, Q8_0, Q4_0");
+                    + GgmlTypeNames.name(t.ggmlType()) + "; supported: F32, F16, BF16, Q8_0, Q4_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K");
         }
         return type;
     }
 
     /** The element count, bounded by what the file could hold (no overflow, no absurd dims). */
     private long elements(GgufTensorInfo t) {
-        long limit = 2 * in.size(); // no supported type stores more than two elements per byte
+        long limit = 4 * in.size(); // no supported type stores more than four elements per byte (Q2_K: 3.05)
         long n = 1;
         for (long d : t.ne()) {
             if (d <= 0 || d > limit || n > limit / d) {

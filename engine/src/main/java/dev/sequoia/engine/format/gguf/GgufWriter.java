@@ -1,7 +1,9 @@
 package dev.sequoia.engine.format.gguf;
 
+import dev.sequoia.engine.format.FileType;
 import dev.sequoia.engine.format.RowStreamer;
 import dev.sequoia.engine.format.TensorPlan;
+import dev.sequoia.engine.tensor.TensorType;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
@@ -20,13 +24,18 @@ import java.util.function.LongConsumer;
  * tensor's data streamed row by row. Metadata values map to GGUF types as llama.cpp expects them:
  * Integer -> UINT32, Long -> UINT64, Float -> FLOAT32, Boolean -> BOOL, String -> STRING,
  * String[] / float[] / int[] -> arrays of STRING / FLOAT32 / INT32, and a {@link Typed} integer as its
- * stated type (llama.cpp checks some keys' types strictly: {@code split.no} is UINT16, say).
+ * stated type (llama.cpp checks some keys' types strictly: {@code split.no} is UINT16, say). {@code general.file_type} (llama.cpp's
+ * {@code llama_ftype}) is always written: the caller's value, or else the file type of the matrices' most
+ * common type, so llama.cpp need not guess it.
  */
 public final class GgufWriter {
     /** An integer metadata value written as {@code type} (UINT8..INT64). */
     public record Typed(GgufValueType type, long value) {}
 
     private final int alignment;
+
+    /** GGUF's key for llama.cpp's file type number. */
+    public static final String FILE_TYPE = "general.file_type";
 
     public GgufWriter(int alignment) {
         this.alignment = alignment;
@@ -58,6 +67,10 @@ public final class GgufWriter {
 
     /** Header, metadata and tensor infos: everything before the (aligned) tensor data. */
     public byte[] header(Map<String, Object> metadata, List<TensorPlan> tensors) {
+        if (!metadata.containsKey(FILE_TYPE)) {
+            metadata = new LinkedHashMap<>(metadata);
+            metadata.put(FILE_TYPE, FileType.of(mostCommonMatrixType(tensors)).llamaFtype());
+        }
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         Le le = new Le(head);
         le.i32(GgufReader.MAGIC);
@@ -82,6 +95,13 @@ public final class GgufWriter {
             offset = GgufReader.alignUp(offset + t.byteSize(), alignment);
         }
         return head.toByteArray();
+    }
+
+    /** The type most matrices (tensors of two or more dims) have; F32 when there are none. */
+    static TensorType mostCommonMatrixType(List<TensorPlan> tensors) {
+        Map<TensorType, Integer> counts = new EnumMap<>(TensorType.class);
+        for (TensorPlan t : tensors) if (t.shape().length >= 2) counts.merge(t.type(), 1, Integer::sum);
+        return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(TensorType.F32);
     }
 
     /** The size of the whole file {@link #write} produces. */

@@ -1,5 +1,6 @@
 package dev.sequoia.engine.format.synthetic;
 
+import dev.sequoia.engine.format.FileType;
 import dev.sequoia.engine.tensor.TensorType;
 
 import java.io.IOException;
@@ -22,7 +23,16 @@ public final class SyntheticCache {
 
     /** The GGUF file of a preset shape, type and seed, generated on first use. */
     public static Path gguf(Path dir, String shape, TensorType type, long seed) {
+        return gguf(dir, shape, ShapePresets.load(shape), FileType.of(type), seed);
+    }
+
+    /** The GGUF file of a preset shape, file type (a K-quant mix, say) and seed, generated on first use. */
+    public static Path gguf(Path dir, String shape, FileType type, long seed) {
         return gguf(dir, shape, ShapePresets.load(shape), type, seed);
+    }
+
+    public static Path gguf(Path dir, String name, dev.sequoia.engine.model.LlamaConfig shape, TensorType type, long seed) {
+        return gguf(dir, name, shape, FileType.of(type), seed);
     }
 
     /**
@@ -30,7 +40,7 @@ public final class SyntheticCache {
      * seeded per tensor name, so a shape with fewer layers and the same seed is the same model truncated
      * after its first layers: a self-speculative draft of it.
      */
-    public static Path gguf(Path dir, String name, dev.sequoia.engine.model.LlamaConfig shape, TensorType type, long seed) {
+    public static Path gguf(Path dir, String name, dev.sequoia.engine.model.LlamaConfig shape, FileType type, long seed) {
         Path file = dir.resolve(name + "-" + type.name() + "-s" + seed + ".gguf");
         if (Files.isRegularFile(file)) return file;
         try {

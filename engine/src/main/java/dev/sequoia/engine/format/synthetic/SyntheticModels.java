@@ -2,6 +2,8 @@ package dev.sequoia.engine.format.synthetic;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sequoia.engine.format.FileType;
+import dev.sequoia.engine.format.FileType.Role;
 import dev.sequoia.engine.format.TensorNames;
 import dev.sequoia.engine.format.TensorPlan;
 import dev.sequoia.engine.format.gguf.GgufLlamaConfig;
@@ -35,10 +37,15 @@ public final class SyntheticModels {
     private static final double CLASSIFIER_GAIN = 3.0;
 
     private final LlamaConfig config;
-    private final TensorType type;
+    private final FileType type;
     private final SyntheticWeights weights;
 
     public SyntheticModels(LlamaConfig config, TensorType type, long seed) {
+        this(config, FileType.of(type), seed);
+    }
+
+    /** A model whose matrices take the types llama.cpp's quantizer would give a file of {@code type}. */
+    public SyntheticModels(LlamaConfig config, FileType type, long seed) {
         if (config.ropeLayout() != RopeLayout.INTERLEAVED) {
             throw new IllegalArgumentException("synthetic models are generated in the interleaved layout");
         }
@@ -52,6 +59,10 @@ public final class SyntheticModels {
     }
 
     public static SyntheticModels ofPreset(String shape, TensorType type, long seed) {
+        return new SyntheticModels(ShapePresets.load(shape), type, seed);
+    }
+
+    public static SyntheticModels ofPreset(String shape, FileType type, long seed) {
         return new SyntheticModels(ShapePresets.load(shape), type, seed);
     }
 
@@ -77,12 +88,12 @@ public final class SyntheticModels {
 
     /** Writes a Hugging Face model folder (created if needed). */
     public void writeSafetensors(Path dir) throws IOException {
-        if (type.isQuantized()) {
+        if (type.base().isQuantized()) {
             throw new IllegalArgumentException("safetensors models are F32, F16 or BF16, not " + type);
         }
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        json.writeValue(dir.resolve(SafetensorsModelReader.CONFIG).toFile(), HfFiles.config(config, type));
+        json.writeValue(dir.resolve(SafetensorsModelReader.CONFIG).toFile(), HfFiles.config(config, type.base()));
         json.writeValue(dir.resolve(SafetensorsModelReader.TOKENIZER).toFile(),
                 HfFiles.tokenizer(SyntheticVocabulary.generate(config.vocabSize())));
         SafetensorsWriter.write(dir.resolve(SafetensorsModelReader.SINGLE), tensors(TensorNames.HF, true));
@@ -93,28 +104,33 @@ public final class SyntheticModels {
         TensorNames g = TensorNames.GGUF; // canonical names seed the random streams in every format
         int dim = config.dim(), kv = config.kvDim(), hidden = config.hiddenDim(), vocab = config.vocabSize();
         List<TensorPlan> out = new ArrayList<>();
-        out.add(new TensorPlan(names.embedding(), type, new long[]{vocab, dim}, weights.matrix(g.embedding(), EMBEDDING_STD)));
+        out.add(new TensorPlan(names.embedding(), typeFor(Role.EMBEDDING, 0, dim), new long[]{vocab, dim},
+                weights.matrix(g.embedding(), EMBEDDING_STD)));
         for (int l = 0; l < config.layers(); l++) {
             out.add(norm(names.layer(l, names.attnNorm()), g.layer(l, g.attnNorm())));
-            out.add(projection(names.layer(l, names.wq()), g.layer(l, g.wq()), dim, dim, halves));
-            out.add(projection(names.layer(l, names.wk()), g.layer(l, g.wk()), kv, dim, halves));
-            out.add(projection(names.layer(l, names.wv()), g.layer(l, g.wv()), kv, dim, false));
-            out.add(projection(names.layer(l, names.wo()), g.layer(l, g.wo()), dim, dim, false));
+            out.add(projection(Role.ATTN_Q, l, names.layer(l, names.wq()), g.layer(l, g.wq()), dim, dim, halves));
+            out.add(projection(Role.ATTN_K, l, names.layer(l, names.wk()), g.layer(l, g.wk()), kv, dim, halves));
+            out.add(projection(Role.ATTN_V, l, names.layer(l, names.wv()), g.layer(l, g.wv()), kv, dim, false));
+            out.add(projection(Role.ATTN_OUTPUT, l, names.layer(l, names.wo()), g.layer(l, g.wo()), dim, dim, false));
             out.add(norm(names.layer(l, names.ffnNorm()), g.layer(l, g.ffnNorm())));
-            out.add(projection(names.layer(l, names.gate()), g.layer(l, g.gate()), hidden, dim, false));
-            out.add(projection(names.layer(l, names.down()), g.layer(l, g.down()), dim, hidden, false));
-            out.add(projection(names.layer(l, names.up()), g.layer(l, g.up()), hidden, dim, false));
+            out.add(projection(Role.FFN_GATE, l, names.layer(l, names.gate()), g.layer(l, g.gate()), hidden, dim, false));
+            out.add(projection(Role.FFN_DOWN, l, names.layer(l, names.down()), g.layer(l, g.down()), dim, hidden, false));
+            out.add(projection(Role.FFN_UP, l, names.layer(l, names.up()), g.layer(l, g.up()), hidden, dim, false));
         }
         out.add(norm(names.finalNorm(), g.finalNorm()));
-        out.add(new TensorPlan(names.classifier(), type, new long[]{vocab, dim},
+        out.add(new TensorPlan(names.classifier(), typeFor(Role.OUTPUT, 0, dim), new long[]{vocab, dim},
                 weights.matrix(g.classifier(), CLASSIFIER_GAIN / Math.sqrt(dim))));
         return out;
     }
 
-    private TensorPlan projection(String name, String canonical, int rows, int cols, boolean halves) {
+    private TensorType typeFor(Role role, int layer, int cols) {
+        return type.typeFor(role, layer, config.layers(), config.heads() / config.kvHeads(), cols);
+    }
+
+    private TensorPlan projection(Role role, int layer, String name, String canonical, int rows, int cols, boolean halves) {
         var source = weights.matrix(canonical, 1 / Math.sqrt(cols));
         if (halves) source = SyntheticWeights.halvesLayout(source, config.headDim());
-        return new TensorPlan(name, type, new long[]{rows, cols}, source);
+        return new TensorPlan(name, typeFor(role, layer, cols), new long[]{rows, cols}, source);
     }
 
     private TensorPlan norm(String name, String canonical) {
@@ -123,6 +139,7 @@ public final class SyntheticModels {
 
     private Map<String, Object> ggufMetadata() {
         Map<String, Object> m = configMetadata(config, "sequoia-synthetic");
+        m.put(GgufWriter.FILE_TYPE, type.llamaFtype());
         SyntheticVocabulary v = SyntheticVocabulary.generate(config.vocabSize());
         m.put(GgufTokenizers.MODEL, "llama");
         m.put(GgufTokenizers.TOKENS, v.pieces());

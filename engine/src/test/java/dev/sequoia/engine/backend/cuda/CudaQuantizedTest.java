@@ -142,6 +142,99 @@ class CudaQuantizedTest {
         }
     }
 
+    /** The shape of the llama.cpp K-quant fixtures (every row whole 256-value super-blocks). */
+    static final LlamaConfig KQUANT_TINY = new LlamaConfig(256, 768, 2, 4, 2, 512, 256, 1e-5f, 10000f, 64,
+            RopeLayout.INTERLEAVED, null);
+
+    /**
+     * K-quant images dequantized on the device equal the host fp16 image (reference decoder, then fp16) bit for
+     * bit: images of the engine's own K-quant blocks of every type, layer by layer.
+     */
+    @ParameterizedTest
+    @EnumSource(value = LayerFormat.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void deviceKQuantDequantizationEqualsTheHostFp16ImageBitForBit(LayerFormat format) {
+        CudaTestSupport.requireCudaBackend();
+        Fp16Layers.Offsets quant = format.offsets(KQUANT_TINY), half = LayerFormat.F16.offsets(KQUANT_TINY);
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0);
+             CudaModule module = SequoiaKernels.load(ctx); CudaStream stream = ctx.createStream();
+             PinnedHostBuffer pinned = ctx.allocatePinned(quant.total());
+             DeviceBuffer device = ctx.allocate(quant.total());
+             LayerDequantizer dequantizer = new LayerDequantizer(ctx, format, half)) {
+            MemorySegment want = arena.allocate(half.total()), got = arena.allocate(half.total());
+            for (int l = 0; l < 2; l++) {
+                MemorySegment image = pinned.segment().asSlice(0, quant.total());
+                GpuCheck.randomKQuantBlocks(format, l, image);
+                // the whole image as one matrix of 256-wide rows: blocks back to back, as the kernel sees them
+                Fp16Layers.writeMatrix(new dev.sequoia.engine.tensor.WeightMatrix("image", format.type(),
+                        (int) (half.total() / 2 / 256), 256, image), want, 0);
+                device.copyFromAsync(image, 0, stream);
+                dequantizer.toFp16(module, stream, device.address());
+                stream.synchronize();
+                dequantizer.readScratch(got);
+                assertEquals(-1, got.mismatch(want), format + " layer " + l + ": first differing byte");
+            }
+        }
+    }
+
+    /** K_MIXED images of llama.cpp's mixed files, dequantized per projection on the device: the host fp16 image bit for bit. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Q4_K_M", "Q3_K_M", "Q2_K", "Q5_K_M"})
+    void deviceMixedKQuantDequantizationEqualsTheHostFp16ImageBitForBit(String label) {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-" + label + ".gguf"), null, arena);
+            KQuantLayout layout = KQuantLayout.of(m.weights());
+            Fp16Layers.Offsets quant = layout.offsets(m.config()), half = LayerFormat.F16.offsets(m.config());
+            MemorySegment want = arena.allocate(half.total()), got = arena.allocate(half.total());
+            try (CudaModule module = SequoiaKernels.load(ctx); CudaStream stream = ctx.createStream();
+                 PinnedHostBuffer pinned = ctx.allocatePinned(quant.total());
+                 DeviceBuffer device = ctx.allocate(quant.total());
+                 LayerDequantizer dequantizer = new LayerDequantizer(ctx, LayerFormat.K_MIXED, half, layout, quant)) {
+                for (int l = 0; l < m.config().layers(); l++) {
+                    MemorySegment image = pinned.segment().asSlice(0, quant.total());
+                    layout.write(l, m.weights().layers().get(l), quant, image);
+                    Fp16Layers.write(m.weights().layers().get(l), half, want);
+                    device.copyFromAsync(image, 0, stream);
+                    dequantizer.toFp16(module, stream, device.address(), l);
+                    stream.synchronize();
+                    dequantizer.readScratch(got);
+                    assertEquals(-1, got.mismatch(want), label + " layer " + l + ": first differing byte");
+                }
+            }
+        }
+    }
+
+    /**
+     * llama.cpp's own K-quant files: Q6_K (one K format) and Q4_K_M / Q3_K_M (K_MIXED: per-projection types)
+     * layer images, resident and streamed, give the CPU backend's logits.
+     */
+    @ParameterizedTest(name = "{0}, {2} streamed")
+    @CsvSource({"Q6_K, Q6_K, 0", "Q6_K, Q6_K, 1", "Q4_K_M, K_MIXED, 0", "Q4_K_M, K_MIXED, 1", "Q3_K_M, K_MIXED, 1"})
+    void llamaCppKQuantFilesRunOnTheDeviceAsOnTheCpu(String label, LayerFormat expected, int streamedLayers) {
+        CudaTestSupport.requireCudaBackend();
+        try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
+            Model m = ModelLoader.load(dev.sequoia.engine.testing.Fixtures.fixture("llamacpp/kquant-tiny-s11-" + label + ".gguf"), null, arena);
+            LayerFormat format = LayerFormat.of(m.weights());
+            assertEquals(expected, format);
+            long[] bytes = CudaWeights.layerBytes(m.config(), m.weights(), format);
+            StreamPlan plan = StreamPlan.fit(bytes, streamedLayers == 0 ? Long.MAX_VALUE : 3 * bytes[0], 2);
+            LlamaTransformer cpu = new LlamaTransformer(m, new ScalarMatMul());
+            KvCache cache = cpu.newCache(128);
+            try (CudaWeights w = CudaWeights.fromModel(ctx, m.config(), m.weights(), plan);
+                 CudaTransformer gpu = new CudaTransformer(ctx, w, 128, 48)) {
+                assertEquals(format, w.format);
+                for (Step s : steps()) {
+                    if (s.keep() != null) {
+                        cache.keep(s.keep());
+                        gpu.keep(s.keep());
+                    } else {
+                        CudaTransformerTest.assertClose(cpu.forward(cache, s.tokens(), s.parents()), gpu.forward(s.tokens(), s.parents()));
+                    }
+                }
+            }
+        }
+    }
+
     /** A forward (tokens, parents) or a keep (path). */
     private record Step(int[] tokens, int[] parents, int[] keep) {}
 
