@@ -223,14 +223,34 @@ public final class Scalability implements Experiment {
                     dyn.isEmpty() ? "" : String.format(Locale.ROOT, "; the dynamic tree reaches %.2f at %s nodes",
                             Rows.d(dyn.getLast(), "tokens_per_step"), dyn.getLast().get("nodes"))));
         }
-        b.append("The paper's Fig. 4-left (JF68M -> Llama2-13B, T = 0.6, CNN) shows the same ordering: Sequoia keeps "
-                + "growing roughly with log n while k independent sequences and chains flatten, Sequoia being up to 33% "
-                + "above 16 sequences at 512 nodes. The absolute numbers differ because the pair differs: stories260K's "
-                + "draft agrees with its target less often at rank 1 (p1 about 0.66-0.70 here against 0.77 for "
-                + "Llama3-70B/8B), so every curve sits lower, and a 512-token context trained model sees positions it never "
-                + "trained on only in the deepest chains. Measured and predicted G agree within a few standard errors where "
-                + "positional acceptance holds; the largest trees fall below G because deep nodes see contexts the "
-                + "acceptance vector (measured on depth-1 stars) does not describe.");
+        b.append("The paper's Fig. 4-left (JF68M -> Llama2-13B, T = 0.6, CNN) and Fig. 1 show the same ordering: Sequoia "
+                + "keeps growing roughly with log n while k independent sequences and chains flatten (Sequoia up to 33% above "
+                + "16 sequences at 512 nodes). The absolute numbers differ because the pair differs: ");
+        for (double t : TEMPERATURES) {
+            String tt = Rows.num(t);
+            var two = Rows.where(rows, x -> x.get("temperature").equals(tt) && x.get("shape").equals("sequoia")
+                    && x.get("nodes").equals("2"));
+            if (!two.isEmpty()) {
+                b.append(String.format(Locale.ROOT, "p1 = %.3f at T = %s, ", Rows.d(two.getFirst(), "predicted_g") - 1, tt));
+            }
+        }
+        b.append("against 0.77 for the paper's Llama3-70B/8B vector, so every curve sits lower. ");
+        double worst = 0;
+        String at = "-";
+        for (var r : Rows.where(rows, x -> x.get("shape").equals("sequoia"))) {
+            double se = Math.hypot(Rows.d(r, "stderr"), Double.isNaN(Rows.d(r, "predicted_g_stderr")) ? 0 : Rows.d(r, "predicted_g_stderr"));
+            if (!(se > 0)) continue;
+            double z = Math.abs(Rows.d(r, "tokens_per_step") - Rows.d(r, "predicted_g")) / se;
+            if (z > worst) {
+                worst = z;
+                at = r.get("nodes") + " nodes, T = " + r.get("temperature");
+            }
+        }
+        b.append(String.format(Locale.ROOT, "Measured Sequoia points stay within %.1f combined standard errors of the DP's G "
+                + "(largest gap at %s): positional acceptance describes this pair well, which is the question the paper's "
+                + "issue #14 asked of the reference code. The dynamic policy (dynamic:N, SpecExec-style, up to 8 children "
+                + "per node priced by cumulative draft log-probability) falls behind at small budgets here because its "
+                + "first levels fill with the root's many low-probability siblings.", worst, at));
         return b.toString();
     }
 }
