@@ -224,8 +224,8 @@ public final class Offload implements Experiment {
                 tokens while weights stream. The H200 rows reproduce that mechanism with this engine's measured curves (the
                 copy dominates, so the optimizer picks the largest tree and the speedup is roughly G); re-pricing the copy at
                 25 GB/s makes t(1) larger and flatter still, so the projected speedup grows toward the paper's. The speedups
-                stay below the paper's because the acceptance vector is the tiny pair's (G about 6-7 at 1024 nodes against
-                10-11.7 for the paper's 70B/7B chat pairs) and the draft here costs 12 ms per level. The CPU rows stream from
+                stay below the paper's because the acceptance vector is the tiny pair's (G in the table, against 10-11.7 at
+                768 nodes for the paper's 70B/7B chat pairs) and the draft here costs 12 ms per level. The CPU rows stream from
                 this machine's disk; with a target that fits in the page cache they measure the copy path rather than a
                 disk-bound pass, so read them as the pipeline's behaviour, not as the paper's regime.
                 """);
