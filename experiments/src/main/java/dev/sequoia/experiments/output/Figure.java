@@ -36,7 +36,14 @@ public record Figure(List<Panel> panels) {
         }
     }
 
-    public record Panel(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series) {}
+    /** @param legendInside the legend in the plot's upper left (where these plots' curves start low), else below it */
+    public record Panel(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series,
+                        boolean legendInside) {
+        /** A panel whose legend goes inside when it has at most 5 entries. */
+        public Panel(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series) {
+            this(title, xLabel, yLabel, logX, logY, series, series.size() <= 5);
+        }
+    }
 
     /** A series from parallel lists (NaN errors become 0: no bar). */
     public static Series series(String name, List<Double> x, List<Double> y, List<Double> err, Style style) {
@@ -58,7 +65,7 @@ public record Figure(List<Panel> panels) {
             Styler s = chart.getStyler();
             chart.getStyler().setXAxisLogarithmic(p.logX());
             chart.getStyler().setYAxisLogarithmic(p.logY());
-            s.setLegendPosition(p.series().size() > 5 ? Styler.LegendPosition.OutsideS : Styler.LegendPosition.InsideNW);
+            s.setLegendPosition(p.legendInside() ? Styler.LegendPosition.InsideNW : Styler.LegendPosition.OutsideS);
             s.setLegendFont(s.getLegendFont().deriveFont(10f));
             s.setChartBackgroundColor(java.awt.Color.WHITE);
             chart.getStyler().setErrorBarsColorSeriesColor(true);
