@@ -38,7 +38,7 @@ public final class Exactness implements Experiment {
 
     record Setup(double[] temperatures, int trials) {
         static Setup of(boolean quick) {
-            return quick ? new Setup(new double[]{1.0}, 300) : new Setup(new double[]{0.6, 1.0}, 4000);
+            return quick ? new Setup(new double[]{1.0}, 300) : new Setup(new double[]{0.6, 1.0}, 3000);
         }
     }
 

@@ -38,7 +38,7 @@ public final class OptimizerFigure implements Experiment {
     record Setup(int[] budgets, int repetitions, int prompts, int tokens, int seeds) {
         static Setup of(boolean quick) {
             return quick ? new Setup(new int[]{1, 4, 16}, 2, 1, 12, 1)
-                    : new Setup(new int[]{1, 2, 4, 8, 16, 32, 64, 128, 256}, 5, 4, 64, 1);
+                    : new Setup(new int[]{1, 2, 4, 8, 16, 32, 64, 128}, 5, 3, 48, 1);
         }
     }
 
