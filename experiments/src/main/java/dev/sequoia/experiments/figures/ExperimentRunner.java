@@ -6,6 +6,7 @@ import dev.sequoia.experiments.output.Machine;
 import dev.sequoia.experiments.output.Progress;
 import dev.sequoia.experiments.output.Report;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -39,7 +40,6 @@ public final class ExperimentRunner {
     }
 
     public static Outcome run(Experiment e, RunContext ctx) throws Exception {
-        long start = System.nanoTime();
         String base = e.name() + (ctx.quick() ? "-quick" : "");
         Path csv = csvFile(ctx.out(), e.name(), ctx.quick());
         Path png = ctx.out().resolve("figures").resolve(base + ".png");
@@ -50,9 +50,16 @@ public final class ExperimentRunner {
             System.err.printf(Locale.ROOT, "[%s] resuming from %s: %d of %d tasks done%n", e.name(), csv,
                     plan.size() - todo.size(), plan.size());
         }
+        Path secondsFile = csv.resolveSibling(base + ".seconds");
+        double earlier = Files.isRegularFile(secondsFile) ? Double.parseDouble(Files.readString(secondsFile).strip()) : 0;
+        double spent = 0;
         try (Progress progress = Progress.start(e.name(), todo.size())) {
             for (Experiment.Task task : todo) {
+                long t0 = System.nanoTime();
                 table.append(task.key(), task.rows().call());
+                spent += (System.nanoTime() - t0) / 1e9;
+                // the tasks' wall time summed over every invocation that added rows, for the report
+                Files.writeString(secondsFile, String.format(Locale.ROOT, "%.1f%n", earlier + spent));
                 progress.step(task.label());
             }
         }
@@ -62,7 +69,7 @@ public final class ExperimentRunner {
         List<Map<String, String>> rows = CsvTable.read(csv);
         Figure figure = e.figure(rows);
         figure.save(png);
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = earlier + spent;
         Path report = ctx.out().resolve("REPORT.md");
         Report.update(report, PREFACE, base, header(e, ctx, base, seconds) + e.section(rows, ctx),
                 Experiments.ALL.stream().flatMap(x -> java.util.stream.Stream.of(x.name(), x.name() + "-quick")).toList());
@@ -77,7 +84,7 @@ public final class ExperimentRunner {
 
                 - Command: `%s`
                 - Machine: %s
-                - Run: %s, %.0f s of wall time for the tasks this invocation ran (the rest, if any, resumed from the CSV)
+                - Run: %s; the tasks took %.0f s of wall time (summed over the invocations that computed them)
                 - Files: [figures/%s.csv](figures/%s.csv), [figures/%s.png](figures/%s.png)
 
                 ![%s](figures/%s.png)
