@@ -30,7 +30,8 @@ import java.util.stream.IntStream;
  * several temperatures.
  */
 public final class Exactness implements Experiment {
-    static final String PROMPT = "Once upon a time";
+    // a prompt whose next token is uncertain (entropy 2.8 nats at T = 1), so the laws have many testable cells
+    static final String PROMPT = "The";
     static final List<String> VERIFIERS = Robustness.VERIFIERS;
     static final List<String> LAWS = List.of("first", "pair");
     /** Cells a law's rows list individually (the most probable); the rest is one "rest" row. */
@@ -38,7 +39,7 @@ public final class Exactness implements Experiment {
 
     record Setup(double[] temperatures, int trials) {
         static Setup of(boolean quick) {
-            return quick ? new Setup(new double[]{1.0}, 300) : new Setup(new double[]{0.6, 1.0}, 3000);
+            return quick ? new Setup(new double[]{1.0}, 300) : new Setup(new double[]{0.6, 1.0}, 20000);
         }
     }
 

@@ -164,7 +164,7 @@ public final class OptimizerFigure implements Experiment {
         }
         var chosen = Rows.where(rows, x -> x.get("chosen").equals("true"));
         speedups.add(Figure.series("optimizer's pick", Rows.col(chosen, "n"), Rows.col(chosen, "predicted_speedup"),
-                zeros(chosen.size()), Figure.Style.POINTS));
+                zeros(chosen.size()), Figure.Style.HIGHLIGHT));
         return new Figure(List.of(
                 new Figure.Panel("verification time t(n) / t(1)", "tokens verified n", "t(n) / t(1)", true, true, ratios),
                 new Figure.Panel("speedup over autoregressive decoding (T = 0.6)", "tree size n (best depth each)",
@@ -209,8 +209,12 @@ public final class OptimizerFigure implements Experiment {
             var r = Rows.where(rows, x -> x.get("curve").equals(c));
             var pick = Rows.where(r, x -> x.get("chosen").equals("true")).getFirst();
             var m = Rows.where(r, x -> !x.get("measured_speedup").equals("NaN"));
-            b.append(String.format(Locale.ROOT, "%s picks %s nodes (t(n)/t(1) there %.2f)", c, pick.get("n"),
-                    Rows.d(pick, "t_ratio")));
+            b.append(String.format(Locale.ROOT, "%s picks %s nodes (t(n)/t(1) there %.2f, predicted %.2fx)", c, pick.get("n"),
+                    Rows.d(pick, "t_ratio"), Rows.d(pick, "predicted_speedup")));
+            if (Rows.d(pick, "predicted_speedup") < 1) {
+                b.append(" - a predicted slowdown: with a draft this costly relative to the target, plain autoregressive "
+                        + "decoding wins, an option the optimizer (like the paper's) never weighs");
+            }
             if (!m.isEmpty()) {
                 var best = m.stream().max(java.util.Comparator.comparingDouble(x -> Rows.d(x, "measured_speedup"))).orElseThrow();
                 b.append(String.format(Locale.ROOT, ", measured %.2fx against the measured best %.2fx at %s nodes",

@@ -31,7 +31,7 @@ public final class Robustness implements Experiment {
     record Setup(int treeSize, double[] temperatures, double[] topPs, int prompts, int tokens, int seeds) {
         static Setup of(boolean quick) {
             return quick ? new Setup(8, new double[]{0.2, 1.0}, new double[]{0.8}, 2, 16, 1)
-                    : new Setup(64, new double[]{0.2, 0.4, 0.6, 0.8, 1.0, 1.2}, new double[]{0.8, 0.9, 1.0}, 4, 48, 2);
+                    : new Setup(64, new double[]{0.2, 0.4, 0.6, 0.8, 1.0, 1.2}, new double[]{0.8, 0.9, 1.0}, 12, 64, 3);
         }
     }
 

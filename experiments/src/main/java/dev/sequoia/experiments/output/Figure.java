@@ -25,8 +25,16 @@ public record Figure(List<Panel> panels) {
     public static final int PANEL_WIDTH = 640;
     public static final int PANEL_HEIGHT = 460;
 
-    /** How a series is drawn; REFERENCE is a guide line (e.g. y = x), dashed, not data of the CSV. */
-    public enum Style { LINE, DASHED, POINTS, REFERENCE }
+    /**
+     * How a series is drawn; REFERENCE is a guide line (e.g. y = x), dashed grey, not data of the CSV; HIGHLIGHT marks
+     * chosen points in black. Series named "GROUP: what" share GROUP's colour (a curve and its prediction).
+     */
+    public enum Style { LINE, DASHED, POINTS, REFERENCE, HIGHLIGHT }
+
+    private static final java.awt.Color[] PALETTE = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e),
+            new java.awt.Color(0x2ca02c), new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd),
+            new java.awt.Color(0x8c564b), new java.awt.Color(0xe377c2), new java.awt.Color(0x7f7f7f),
+            new java.awt.Color(0xbcbd22), new java.awt.Color(0x17becf)};
 
     public record Series(String name, double[] x, double[] y, double[] err, Style style) {
         public Series {
@@ -69,8 +77,10 @@ public record Figure(List<Panel> panels) {
             s.setLegendFont(s.getLegendFont().deriveFont(10f));
             s.setChartBackgroundColor(java.awt.Color.WHITE);
             chart.getStyler().setErrorBarsColorSeriesColor(true);
+            java.util.Map<String, java.awt.Color> groups = new java.util.LinkedHashMap<>();
             for (Series series : p.series()) {
                 if (series.x().length == 0) continue;
+                String group = series.name().contains(": ") ? series.name().substring(0, series.name().indexOf(": ")) : series.name();
                 boolean bars = java.util.Arrays.stream(series.err()).anyMatch(v -> v > 0);
                 XYSeries xy = bars ? chart.addSeries(series.name(), series.x(), series.y(), drawnErrors(series, p.logY()))
                         : chart.addSeries(series.name(), series.x(), series.y());
@@ -80,11 +90,22 @@ public record Figure(List<Panel> panels) {
                         xy.setMarker(SeriesMarkers.NONE);
                         xy.setLineStyle(SeriesLines.DASH_DASH);
                     }
+                    case HIGHLIGHT -> {
+                        xy.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                        xy.setMarker(SeriesMarkers.DIAMOND);
+                    }
                     case POINTS -> {
                         xy.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
                         xy.setMarker(SeriesMarkers.DIAMOND);
                     }
                 }
+                java.awt.Color colour = switch (series.style()) {
+                    case REFERENCE -> java.awt.Color.GRAY;
+                    case HIGHLIGHT -> java.awt.Color.BLACK;
+                    default -> groups.computeIfAbsent(group, g -> PALETTE[groups.size() % PALETTE.length]);
+                };
+                xy.setLineColor(colour);
+                xy.setMarkerColor(colour);
             }
             charts.add(chart);
         }
