@@ -26,6 +26,9 @@ public final class Main implements Runnable {
     /** The configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        for (CommandExtension extension : java.util.ServiceLoader.load(CommandExtension.class)) {
+            cl.addSubcommand(extension.command());
+        }
         cl.setExecutionExceptionHandler(new ErrorHandler());
         return cl;
     }
