@@ -95,7 +95,11 @@ class ServerProtocolTest {
         }
     }
 
-    /** A chat turn continuing a conversation reuses its session: only the new turn's tokens are fed. */
+    /**
+     * A chat turn continuing a conversation reuses its session: at least the first turn's prompt is not fed again
+     * (the reply is reused as far as the template's rendering of it tokenizes as it was generated; Llama 2's adds a
+     * space before it, so on this tokenizer it is fed again).
+     */
     @Test
     void aConversationsSecondChatTurnFeedsOnlyWhatIsNew() {
         JsonNode first = json(post(server, "/v1/chat/completions", chat("Hi", 8, 0, 1, false),
@@ -107,7 +111,7 @@ class ServerProtocolTest {
                         .add(JSON.createObjectNode().put("role", "user").put("content", "And then?"))).toString();
         JsonNode j = json(post(server, "/v1/chat/completions", second, "X-Conversation-Id", "protocol-chat").body());
         int whole = j.at("/usage/prompt_tokens").asInt(), fed = j.at("/sequoia/prompt_tokens_fed").asInt();
-        assertTrue(fed > 0 && fed < whole - first.at("/usage/prompt_tokens").asInt(),
+        assertTrue(fed > 0 && fed <= whole - first.at("/usage/prompt_tokens").asInt(),
                 "fed " + fed + " of " + whole + " tokens: " + j);
     }
 
