@@ -6,10 +6,14 @@ import dev.sequoia.engine.api.Engine;
 import dev.sequoia.engine.api.GenerateRequest;
 import dev.sequoia.engine.api.Generation;
 import dev.sequoia.engine.api.GenerationResult;
+import dev.sequoia.engine.api.TokenListener;
+import dev.sequoia.engine.chat.ChatMessage;
+import dev.sequoia.engine.chat.ChatTemplate;
 import dev.sequoia.engine.sampling.SamplingParams;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -35,24 +39,20 @@ final class CompletionHandler {
 
     private final Engine engine;
     private final ServerSettings settings;
-    private final ChatFormat chatFormat;
     private final Admission admission;
     private final Conversations conversations;
     private final ServerMetrics metrics;
     private final int context;
-    private final int treeNodes;
     private final Set<Generation> running = ConcurrentHashMap.newKeySet();
 
-    CompletionHandler(Engine engine, ServerSettings settings, ChatFormat chatFormat, Admission admission,
-                      Conversations conversations, ServerMetrics metrics) {
+    CompletionHandler(Engine engine, ServerSettings settings, Admission admission, Conversations conversations,
+                      ServerMetrics metrics) {
         this.engine = engine;
         this.settings = settings;
-        this.chatFormat = chatFormat;
         this.admission = admission;
         this.conversations = conversations;
         this.metrics = metrics;
         this.context = sessionContext(engine);
-        this.treeNodes = engine.trees() == null ? 0 : engine.trees().maxSize();
     }
 
     /** Tokens a session holds at most: the configured context, within the target's (and the draft's). */
@@ -72,8 +72,8 @@ final class CompletionHandler {
             throw new ApiException(404, "invalid_request_error", "model", "model_not_found",
                     "the model '" + request.model() + "' does not exist; this server serves '" + settings.modelName() + "'");
         }
-        String prompt = chat ? chatFormat.render(request.messages()) : request.prompt();
-        int promptTokens = engine.tokenizer().encode(prompt, engine.tokenizer().bos() >= 0, false).length;
+        int promptTokens = chat ? chatTokens(request.messages()).length
+                : engine.tokenizer().encode(request.prompt(), engine.tokenizer().bos() >= 0, false).length;
         int maxTokens = tokenBudget(request, promptTokens);
         GenerateRequest generate = new GenerateRequest("", maxTokens,
                 new SamplingParams(request.temperature(), 0, request.topP(), request.seed()), request.stop(),
@@ -85,13 +85,25 @@ final class CompletionHandler {
                     + settings.maxRunning() + " generations running and " + settings.maxWaiting() + " waiting; retry later");
         }
         try (slot) {
-            String id = exchange.getRequestHeaders().getFirst(CONVERSATION_HEADER);
-            Conversations.Lease lease = conversations.lease(id != null ? id : request.user(), prompt);
-            GenerateRequest turn = new GenerateRequest(lease.feed, generate.maxTokens(), generate.sampling(),
-                    generate.stopStrings(), generate.logprobs());
+            String header = exchange.getRequestHeaders().getFirst(CONVERSATION_HEADER);
+            String id = header != null ? header : request.user();
+            Conversations.Lease lease = chat ? conversations.leaseChat(id) : conversations.lease(id, request.prompt());
             Reply reply = new Reply(request, new OpenAiJson(chat, (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID(),
                     System.currentTimeMillis() / 1000, settings.modelName()), promptTokens, arrivalNanos);
-            run(exchange, slot, lease, turn, reply);
+            run(exchange, slot, lease, generate, reply);
+        }
+    }
+
+    /**
+     * The tokens of the whole conversation as the model's chat template renders it (what {@link
+     * dev.sequoia.engine.api.Session#chat} renders again, and feeds past what the session holds); a template that
+     * refuses the conversation (say, roles that do not alternate) is a 400 on {@code messages}.
+     */
+    private int[] chatTokens(List<ChatMessage> messages) {
+        try {
+            return ChatTemplate.encode(engine.tokenizer(), engine.chatTemplate().render(messages, true));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("messages", e.getMessage());
         }
     }
 
@@ -114,14 +126,27 @@ final class CompletionHandler {
     /** What one request answers with, beside the generation itself. */
     private record Reply(CompletionRequest request, OpenAiJson json, int promptTokens, long arrivalNanos) {}
 
-    private void run(HttpExchange exchange, Admission.Slot slot, Conversations.Lease lease, GenerateRequest turn, Reply reply)
-            throws IOException, InterruptedException {
+    /**
+     * Starts the generation on the lent session: a chat turn renders the conversation and feeds what the session
+     * lacks; a completion feeds the prompt text the session does not hold yet.
+     */
+    private void run(HttpExchange exchange, Admission.Slot slot, Conversations.Lease lease, GenerateRequest generate,
+                     Reply reply) throws IOException, InterruptedException {
         BlockingQueue<String> pieces = new LinkedBlockingQueue<>();
         AtomicLong firstTokenAt = new AtomicLong();
-        Generation generation = lease.session.generate(turn, (token, text) -> {
+        TokenListener listener = (token, text) -> {
             firstTokenAt.compareAndSet(0, System.nanoTime());
             pieces.add(text);
-        });
+        };
+        Generation generation;
+        try {
+            generation = reply.request().chat() ? lease.session.chat(reply.request().messages(), generate, listener)
+                    : lease.session.generate(new GenerateRequest(lease.feed, generate.maxTokens(), generate.sampling(),
+                            generate.stopStrings(), generate.logprobs()), listener);
+        } catch (RuntimeException e) {
+            lease.release(null);
+            throw e;
+        }
         // completes on the engine thread after every piece was added: END comes last
         generation.result().whenComplete((r, e) -> pieces.add(END));
         running.add(generation);
@@ -165,7 +190,7 @@ final class CompletionHandler {
             slot.close();
             if (result != null) {
                 if (firstTokenAt.get() != 0) metrics.firstToken(firstTokenAt.get() - arrivalNanos);
-                metrics.generation(result, treeNodes);
+                metrics.generation(result);
             }
         }
     }
@@ -176,7 +201,7 @@ final class CompletionHandler {
         StopFilter filter = new StopFilter(reply.request().stop());
         String text = filter.add(r.text()) + filter.flush();
         ObjectNode logprobs = reply.json().logprobs(r, reply.request().logprobs(), engine.tokenizer());
-        HttpIo.sendJson(exchange, 200, reply.json().response(text, r, logprobs, reply.promptTokens(), treeNodes));
+        HttpIo.sendJson(exchange, 200, reply.json().response(text, r, logprobs, reply.promptTokens()));
     }
 
     /**
@@ -219,8 +244,8 @@ final class CompletionHandler {
             String tail = filter.flush();
             if (!tail.isEmpty()) HttpIo.event(out, reply.json().textChunk(tail));
             ObjectNode logprobs = reply.json().logprobs(r, reply.request().logprobs(), engine.tokenizer());
-            HttpIo.event(out, reply.json().finishChunk(r, logprobs, treeNodes));
-            if (reply.request().includeUsage()) HttpIo.event(out, reply.json().usageChunk(r, reply.promptTokens(), treeNodes));
+            HttpIo.event(out, reply.json().finishChunk(r, logprobs));
+            if (reply.request().includeUsage()) HttpIo.event(out, reply.json().usageChunk(r, reply.promptTokens()));
             HttpIo.event(out, "[DONE]");
             out.close();
         } catch (IOException clientLeftAtTheEnd) {

@@ -1,6 +1,7 @@
 package dev.sequoia.engine.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sequoia.engine.chat.ChatMessage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * A {@code /v1/chat/completions} or {@code /v1/completions} body, validated: every parameter of the wrong type
  * or out of range is a 400 naming it. Fields this server does not know are ignored, as OpenAI does.
  *
- * @param chat         true for chat completions (the prompt is rendered from {@code messages})
+ * @param chat         true for chat completions (the prompt is rendered from {@code messages} by the model's chat
+ *                     template)
  * @param model        the model named, or null
- * @param messages     the chat (chat only; else empty)
+ * @param messages     the chat (chat only; else empty); OpenAI's {@code developer} role reads as {@code system}
  * @param prompt       the completion prompt (completions only; else null)
  * @param maxTokens    {@code max_completion_tokens} or {@code max_tokens}, or null for the default
  * @param temperature  softmax temperature, 0 for greedy (OpenAI's default: 1)
@@ -72,16 +74,21 @@ public record CompletionRequest(boolean chat, String model, List<ChatMessage> me
             if (!m.isObject()) throw ApiException.invalid(at, at + " must be an object with role and content");
             JsonNode role = m.get("role");
             if (role == null || !role.isTextual()) throw ApiException.invalid(at + ".role", at + ".role must be a string");
-            if (!ChatMessage.ROLES.contains(role.asText())) {
-                throw ApiException.invalid(at + ".role", at + ".role '" + role.asText()
-                        + "' is not supported; expected system, developer, user or assistant");
-            }
-            out.add(new ChatMessage(role.asText(), content(m.get("content"), at + ".content")));
+            out.add(message(role.asText(), content(m.get("content"), at + ".content"), at));
         }
         if (out.stream().noneMatch(m -> m.role().equals("user"))) {
             throw ApiException.invalid("messages", "messages must contain at least one user message");
         }
         return out;
+    }
+
+    /** A message whose role the chat templates know (ChatMessage checks it); {@code developer} is OpenAI's system. */
+    private static ChatMessage message(String role, String content, String at) {
+        try {
+            return new ChatMessage(role.equals("developer") ? "system" : role, content);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("messages", at + ": " + e.getMessage());
+        }
     }
 
     /** A string, or an array of {@code {"type": "text", "text": ...}} parts. */

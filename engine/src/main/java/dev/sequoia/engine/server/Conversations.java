@@ -8,13 +8,15 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Engine sessions for requests. A request without a conversation id gets a session of its own, closed when it
  * ends. A request with one (the {@code X-Conversation-Id} header or the {@code user} field) reuses that
- * conversation's session, and the KV cache in it, when its prompt continues the text the session holds (the
- * previous prompt and reply); then only the new text is fed. Otherwise, or while the conversation is busy with
- * another request, it starts afresh. At most {@code max} conversations are kept; the least recently used idle one
+ * conversation's session, and the KV cache in it: a chat turn always (the session renders the conversation and
+ * keeps its longest common prefix in tokens), a completion when its prompt continues the text the session holds
+ * (the previous prompt and reply; then only the new text is fed). Otherwise, or while the conversation is busy
+ * with another request, it starts afresh. At most {@code max} conversations are kept; the least recently used idle one
  * is closed past that.
  *
  * <p>Threading: any request thread; the map is guarded by this object's lock, sessions are opened and closed
@@ -25,7 +27,10 @@ final class Conversations implements AutoCloseable {
     private final int max;
     private final LinkedHashMap<String, Conversation> kept = new LinkedHashMap<>(16, 0.75f, true);
 
-    /** A kept conversation: its session and the text that session holds. Guarded by the outer lock. */
+    /**
+     * A kept conversation: its session and the text that session holds (null after a chat turn, whose rendered
+     * text only the session knows, in tokens). Guarded by the outer lock.
+     */
     private static final class Conversation {
         final Session session;
         String text = "";
@@ -35,7 +40,10 @@ final class Conversations implements AutoCloseable {
         Conversation(Session session) { this.session = session; }
     }
 
-    /** A session lent to one request, with the prompt text to feed it (all of it, or what continues it). */
+    /**
+     * A session lent to one request; for a completion, with the prompt text to feed it (all of it, or what
+     * continues it); for a chat turn {@code prompt} and {@code feed} are null.
+     */
     final class Lease {
         final Session session;
         final String feed;
@@ -51,9 +59,6 @@ final class Conversations implements AutoCloseable {
             this.conversation = conversation;
         }
 
-        /** Characters of the prompt the session already held (0 for a fresh session). */
-        int reusedChars() { return prompt.length() - feed.length(); }
-
         /** Ends the request: a finished reply is kept for the next turn; {@code reply == null} forgets it. */
         void release(String reply) { Conversations.this.release(this, reply); }
     }
@@ -63,7 +68,18 @@ final class Conversations implements AutoCloseable {
         this.max = max;
     }
 
+    /** A session for a completion of {@code prompt} in conversation {@code id} (null: none). */
     Lease lease(String id, String prompt) {
+        return lease(id, prompt, c -> c.text != null && !c.text.isEmpty() && prompt.startsWith(c.text)
+                && prompt.length() > c.text.length());
+    }
+
+    /** A session for a chat turn in conversation {@code id} (null: none): its own, whatever it holds. */
+    Lease leaseChat(String id) {
+        return lease(id, null, c -> true);
+    }
+
+    private Lease lease(String id, String prompt, Predicate<Conversation> continues) {
         if (id == null || max == 0) return new Lease(engine.openSession(), prompt, null, prompt, null);
         Session stale = null;
         synchronized (this) {
@@ -71,9 +87,9 @@ final class Conversations implements AutoCloseable {
             if (c != null && c.busy) {
                 return new Lease(engine.openSession(), prompt, null, prompt, null); // no interleaving on one KV cache
             }
-            if (c != null && !c.text.isEmpty() && prompt.startsWith(c.text) && prompt.length() > c.text.length()) {
+            if (c != null && continues.test(c)) {
                 c.busy = true;
-                return new Lease(c.session, prompt.substring(c.text.length()), id, prompt, c);
+                return new Lease(c.session, prompt == null ? null : prompt.substring(c.text.length()), id, prompt, c);
             }
             if (c != null) {
                 kept.remove(id);
@@ -105,7 +121,7 @@ final class Conversations implements AutoCloseable {
             if (close) {
                 if (kept.get(lease.id) == c) kept.remove(lease.id);
             } else {
-                c.text = lease.prompt + reply;
+                c.text = lease.prompt == null ? null : lease.prompt + reply;
             }
         }
         if (close) lease.conversation.session.close();

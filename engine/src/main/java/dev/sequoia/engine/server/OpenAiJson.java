@@ -32,7 +32,7 @@ final class OpenAiJson {
     }
 
     /** {@code chat.completion} or {@code text_completion} with the whole reply. */
-    ObjectNode response(String text, GenerationResult r, ObjectNode logprobs, int promptTokens, int treeNodes) {
+    ObjectNode response(String text, GenerationResult r, ObjectNode logprobs, int promptTokens) {
         ObjectNode root = header(chat ? "chat.completion" : "text_completion");
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
         if (chat) {
@@ -44,7 +44,7 @@ final class OpenAiJson {
         choice.set("logprobs", logprobs);
         choice.put("finish_reason", finishReason(r.stopReason()));
         root.set("usage", usage(promptTokens, r.tokens().length));
-        root.set("sequoia", sequoia(r, treeNodes));
+        root.set("sequoia", sequoia(r));
         return root;
     }
 
@@ -70,23 +70,23 @@ final class OpenAiJson {
     }
 
     /** The last chunk of the choice: empty delta, the finish reason, the logprobs of the whole reply, statistics. */
-    ObjectNode finishChunk(GenerationResult r, ObjectNode logprobs, int treeNodes) {
+    ObjectNode finishChunk(GenerationResult r, ObjectNode logprobs) {
         ObjectNode chunk = chunkHeader();
         ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
         if (chat) choice.putObject("delta");
         else choice.put("text", "");
         choice.set("logprobs", logprobs);
         choice.put("finish_reason", finishReason(r.stopReason()));
-        chunk.set("sequoia", sequoia(r, treeNodes));
+        chunk.set("sequoia", sequoia(r));
         return chunk;
     }
 
     /** With {@code stream_options.include_usage}: the chunk after the last choice chunk, with no choices. */
-    ObjectNode usageChunk(GenerationResult r, int promptTokens, int treeNodes) {
+    ObjectNode usageChunk(GenerationResult r, int promptTokens) {
         ObjectNode chunk = chunkHeader();
         chunk.putArray("choices");
         chunk.set("usage", usage(promptTokens, r.tokens().length));
-        chunk.set("sequoia", sequoia(r, treeNodes));
+        chunk.set("sequoia", sequoia(r));
         return chunk;
     }
 
@@ -113,14 +113,16 @@ final class OpenAiJson {
                 .put("total_tokens", promptTokens + completionTokens);
     }
 
-    /** Sequoia's statistics: tokens per step, draft tokens proposed and accepted, speed, why it stopped. */
-    static ObjectNode sequoia(GenerationResult r, int treeNodes) {
+    /**
+     * Sequoia's statistics: tokens per step, draft tokens verified and accepted, the shared passes, speed, why it
+     * stopped. Drafted and accepted are the engine's counts ({@link GenerationStats}); both 0 for plain decoding.
+     */
+    static ObjectNode sequoia(GenerationResult r) {
         GenerationStats s = r.stats();
-        long drafted = treeNodes > 1 ? (long) s.targetForwards() * (treeNodes - 1) : 0;
-        long accepted = treeNodes > 1 ? Math.max(0, s.tokens() - s.targetForwards()) : 0;
         return MAPPER.createObjectNode().put("tokens_per_step", s.tokensPerStep())
-                .put("drafted_tokens", drafted).put("accepted_tokens", accepted)
-                .put("target_forwards", s.targetForwards()).put("tokens_per_second", s.tokensPerSecond())
+                .put("drafted_tokens", s.draftedTokens()).put("accepted_tokens", s.acceptedTokens())
+                .put("target_forwards", s.targetForwards()).put("shared_steps", s.sharedSteps())
+                .put("pass_share", s.passShare()).put("tokens_per_second", s.tokensPerSecond())
                 .put("prompt_tokens_fed", s.promptTokens()).put("prompt_tokens_cached", s.cachedTokens())
                 .put("prefill_seconds", s.prefillNanos() / 1e9).put("stop_reason", r.stopReason().name().toLowerCase());
     }

@@ -49,13 +49,13 @@ public final class OpenAiServer implements AutoCloseable {
     private final String replica;
     private volatile boolean draining;
 
-    private OpenAiServer(Engine engine, ServerSettings settings, ChatFormat chatFormat) throws IOException {
+    private OpenAiServer(Engine engine, ServerSettings settings) throws IOException {
         this.engine = engine;
         this.settings = settings;
         this.admission = new Admission(settings.maxRunning(), settings.maxWaiting());
         this.conversations = new Conversations(engine, settings.maxConversations());
         this.metrics = new ServerMetrics(engine, admission);
-        this.completions = new CompletionHandler(engine, settings, chatFormat, admission, conversations, metrics);
+        this.completions = new CompletionHandler(engine, settings, admission, conversations, metrics);
         this.page = resource(PAGE);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
@@ -64,13 +64,12 @@ public final class OpenAiServer implements AutoCloseable {
         this.replica = settings.host() + ":" + http.getAddress().getPort();
     }
 
-    /** Starts serving {@code engine} with the built-in Llama 2 chat layout. */
+    /**
+     * Starts serving {@code engine}; chat requests are rendered with its target's chat template
+     * ({@link Engine#chatTemplate()}).
+     */
     public static OpenAiServer start(Engine engine, ServerSettings settings) throws IOException {
-        return start(engine, settings, new Llama2ChatFormat());
-    }
-
-    public static OpenAiServer start(Engine engine, ServerSettings settings, ChatFormat chatFormat) throws IOException {
-        OpenAiServer server = new OpenAiServer(engine, settings, chatFormat);
+        OpenAiServer server = new OpenAiServer(engine, settings);
         server.http.start();
         return server;
     }

@@ -29,6 +29,8 @@ final class ServerMetrics {
     private final Counter generated;
     private final Counter drafted;
     private final Counter accepted;
+    private final Counter sharedSteps;
+    private final Histogram passShare;
     private final Counter generations;
     private final Counter disconnects;
 
@@ -46,9 +48,15 @@ final class ServerMetrics {
                 .classicOnly().classicLinearUpperBounds(1, 0.5, 16).register(registry);
         generated = Counter.builder().name("sequoia_generated_tokens_total").help("Tokens generated").register(registry);
         drafted = Counter.builder().name("sequoia_drafted_tokens_total")
-                .help("Draft tokens proposed for verification (tree nodes past the root, per target step)").register(registry);
+                .help("Draft tokens the target verified (tree nodes besides the roots, over all steps)").register(registry);
         accepted = Counter.builder().name("sequoia_accepted_tokens_total")
-                .help("Draft tokens the target accepted (generated tokens beyond one per step)").register(registry);
+                .help("Drafted tokens the target accepted (each step emits its accepted tokens and one more)")
+                .register(registry);
+        sharedSteps = Counter.builder().name("sequoia_shared_steps_total")
+                .help("Steps whose target pass verified other sessions' tokens too").register(registry);
+        passShare = Histogram.builder().name("sequoia_request_pass_share")
+                .help("Each request's mean share of its steps' target passes: its rows over the pass's rows (1 alone)")
+                .classicOnly().classicLinearUpperBounds(0.1, 0.1, 10).register(registry);
         generations = Counter.builder().name("sequoia_generations_total").help("Generations ended, by why they stopped")
                 .labelNames("stop_reason").register(registry);
         disconnects = Counter.builder().name("sequoia_client_disconnects_total")
@@ -79,17 +87,17 @@ final class ServerMetrics {
         disconnects.inc();
     }
 
-    /** A finished generation: why it stopped, its tokens, speed and speculation; {@code treeNodes} 0 for plain decoding. */
-    void generation(GenerationResult r, int treeNodes) {
+    /** A finished generation: why it stopped, its tokens, speed, speculation (the engine's counts) and pass sharing. */
+    void generation(GenerationResult r) {
         GenerationStats s = r.stats();
         generations.labelValues(r.stopReason().name().toLowerCase()).inc();
         generated.inc(s.tokens());
         if (s.tokens() > 0 && s.tokensPerSecond() > 0) tokensPerSecond.observe(s.tokensPerSecond());
         if (s.targetForwards() > 0) tokensPerStep.observe(s.tokensPerStep());
-        if (treeNodes > 1) {
-            drafted.inc((long) s.targetForwards() * (treeNodes - 1));
-            accepted.inc(Math.max(0, s.tokens() - s.targetForwards()));
-        }
+        drafted.inc(s.draftedTokens());
+        accepted.inc(s.acceptedTokens());
+        sharedSteps.inc(s.sharedSteps());
+        if (s.targetForwards() > 0) passShare.observe(s.passShare());
     }
 
     String contentType() { return PrometheusTextFormatWriter.CONTENT_TYPE; }

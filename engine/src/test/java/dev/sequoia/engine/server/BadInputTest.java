@@ -63,7 +63,10 @@ class BadInputTest {
                 Arguments.of("/v1/chat/completions", "{}", 400, "messages"),
                 Arguments.of("/v1/chat/completions", "{\"messages\": []}", 400, "messages"),
                 Arguments.of("/v1/chat/completions", "{\"messages\": \"Hi\"}", 400, "messages"),
-                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}", 400, "messages[0].role"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"wizard\", \"content\": \"x\"}]}", 400, "messages"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}", 400, "messages"),
+                // the model's chat template (Llama 2's) refuses roles that do not alternate
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}, {\"role\": \"user\", \"content\": \"y\"}]}", 400, "messages"),
                 Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": 7, \"content\": \"x\"}]}", 400, "messages[0].role"),
                 Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", 400, "messages[0].content"),
                 Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"system\", \"content\": \"x\"}]}", 400, "messages"),

@@ -67,23 +67,25 @@ class ClientCompatibilityTest {
         if (engine != null) engine.close();
     }
 
-    /** What {@code sequoia generate --json} prints as text for this prompt on the same speculative configuration. */
-    private static String cli(String prompt, double temperature, long seed, int n) {
+    /**
+     * What {@code sequoia generate --json} prints as text for this prompt on the same speculative configuration;
+     * with {@code chat}, {@code --chat}: the prompt is a user message rendered by the model's chat template.
+     */
+    private static String cli(String prompt, boolean chat, double temperature, long seed, int n) {
         CommandLine cl = Main.commandLine();
         StringWriter out = new StringWriter(), err = new StringWriter();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
-        int exit = cl.execute("generate", "--model", Fixtures.target().toString(), "--tokenizer", Fixtures.tokenizer().toString(),
-                "--draft", Fixtures.draft().toString(), "--tree", "4x3", "--threads", "1", "--prompt", prompt,
-                "-n", Integer.toString(n), "-t", Double.toString(temperature), "--seed", Long.toString(seed), "--json");
+        List<String> args = new java.util.ArrayList<>(List.of("generate", "--model", Fixtures.target().toString(),
+                "--tokenizer", Fixtures.tokenizer().toString(), "--draft", Fixtures.draft().toString(), "--tree", "4x3",
+                "--threads", "1", "--prompt", prompt, "-n", Integer.toString(n), "-t", Double.toString(temperature),
+                "--seed", Long.toString(seed), "--json"));
+        if (chat) args.add("--chat");
+        int exit = cl.execute(args.toArray(String[]::new));
         assertEquals(0, exit, err.toString());
         String text = json(out.toString()).get("text").asText();
         assertTrue(text.length() > 20, "a real continuation: " + text);
         return text;
-    }
-
-    private static String chatPrompt(String user) {
-        return new Llama2ChatFormat().render(List.of(new ChatMessage("user", user)));
     }
 
     private static ChatCompletionCreateParams chatParams() {
@@ -93,7 +95,7 @@ class ClientCompatibilityTest {
 
     @Test
     void openAiClientChatMatchesTheCli() {
-        String expected = cli(chatPrompt(USER), T, SEED, N);
+        String expected = cli(USER, true, T, SEED, N);
         ChatCompletion whole = openai.chat().completions().create(chatParams());
         assertEquals(expected, whole.choices().getFirst().message().content().orElseThrow());
         StringBuilder streamed = new StringBuilder();
@@ -106,7 +108,7 @@ class ClientCompatibilityTest {
     @Test
     void openAiClientCompletionsMatchTheCli() {
         String prompt = "Once upon a time";
-        String expected = cli(prompt, T, SEED, N);
+        String expected = cli(prompt, false, T, SEED, N);
         CompletionCreateParams params = CompletionCreateParams.builder().model(MODEL).prompt(prompt).temperature(T)
                 .seed(SEED).maxTokens(N).build();
         Completion whole = openai.completions().create(params);
@@ -120,7 +122,7 @@ class ClientCompatibilityTest {
 
     @Test
     void langChain4jChatModelsMatchTheCli() throws Exception {
-        String expected = cli(chatPrompt(USER), T, SEED, N);
+        String expected = cli(USER, true, T, SEED, N);
         OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(server.baseUrl() + "/v1").apiKey("unused")
                 .modelName(MODEL).temperature(T).seed((int) SEED).maxCompletionTokens(N).maxRetries(0).build();
         assertEquals(expected, chat.chat(USER));

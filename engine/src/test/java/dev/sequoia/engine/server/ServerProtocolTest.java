@@ -74,6 +74,47 @@ class ServerProtocolTest {
         assertFalse(r.body().contains("\n"), "compact JSON");
     }
 
+    /**
+     * The {@code sequoia} counts are the engine's: accepted never exceeds drafted, and each step emits its accepted
+     * tokens and one more, so accepted + steps is the tokens emitted, less what a stop (here max_tokens) cut from
+     * the last step (fewer than one step's path of the 4x3 tree, at most 4 tokens). Sampled at temperature 1 too.
+     */
+    @Test
+    void sequoiaStatisticsAreTheEnginesCounts() {
+        for (double t : new double[] {0, 1}) {
+            JsonNode s = json(post(server, "/v1/completions", completion("Once upon a time", 40, t, 7, false)).body())
+                    .get("sequoia");
+            long drafted = s.get("drafted_tokens").asLong(), accepted = s.get("accepted_tokens").asLong();
+            long steps = s.get("target_forwards").asLong(), emitted = 40;
+            assertTrue(accepted > 0 && accepted <= drafted, s.toString());
+            long cut = accepted + steps - emitted;
+            assertTrue(cut >= 0 && cut < 4, "accepted + steps - emitted = " + cut + ": " + s);
+            assertEquals(emitted / (double) steps, s.get("tokens_per_step").asDouble(), 1e-9);
+            assertEquals(1.0, s.get("pass_share").asDouble(), 1e-9, "alone on the engine: " + s);
+            assertEquals(0, s.get("shared_steps").asLong(), s.toString());
+        }
+    }
+
+    /**
+     * A chat turn continuing a conversation reuses its session: at least the first turn's prompt is not fed again
+     * (the reply is reused as far as the template's rendering of it tokenizes as it was generated; Llama 2's adds a
+     * space before it, so on this tokenizer it is fed again).
+     */
+    @Test
+    void aConversationsSecondChatTurnFeedsOnlyWhatIsNew() {
+        JsonNode first = json(post(server, "/v1/chat/completions", chat("Hi", 8, 0, 1, false),
+                "X-Conversation-Id", "protocol-chat").body());
+        String reply = first.at("/choices/0/message/content").asText();
+        String second = JSON.createObjectNode().put("max_tokens", 8).put("temperature", 0).set("messages",
+                JSON.createArrayNode().add(JSON.createObjectNode().put("role", "user").put("content", "Hi"))
+                        .add(JSON.createObjectNode().put("role", "assistant").put("content", reply))
+                        .add(JSON.createObjectNode().put("role", "user").put("content", "And then?"))).toString();
+        JsonNode j = json(post(server, "/v1/chat/completions", second, "X-Conversation-Id", "protocol-chat").body());
+        int whole = j.at("/usage/prompt_tokens").asInt(), fed = j.at("/sequoia/prompt_tokens_fed").asInt();
+        assertTrue(fed > 0 && fed <= whole - first.at("/usage/prompt_tokens").asInt(),
+                "fed " + fed + " of " + whole + " tokens: " + j);
+    }
+
     @Test
     void streamedCompletionsHaveNoRoleChunk() {
         List<JsonNode> events = events(post(server, "/v1/completions", completion("Lily", 10, 0, 1, true)).body());
@@ -155,10 +196,14 @@ class ServerProtocolTest {
         for (String name : List.of("sequoia_requests_running", "sequoia_requests_waiting",
                 "sequoia_time_to_first_token_seconds_count", "sequoia_request_tokens_per_second_count",
                 "sequoia_request_tokens_per_step_count", "sequoia_drafted_tokens_total", "sequoia_accepted_tokens_total",
+                "sequoia_shared_steps_total", "sequoia_request_pass_share_count",
                 "sequoia_offload_gigabytes_per_second", "sequoia_offload_stall_fraction")) {
             assertTrue(m.body().contains("\n" + name + " "), name + " in\n" + m.body());
         }
         assertTrue(metric(server, "sequoia_accepted_tokens_total") > 0);
+        double accepted = metric(server, "sequoia_accepted_tokens_total"), drafted = metric(server, "sequoia_drafted_tokens_total");
+        assertTrue(accepted <= drafted, accepted + " accepted of " + drafted + " drafted");
+        assertTrue(metric(server, "sequoia_request_pass_share_sum") > 0);
         assertTrue(metric(server, "sequoia_time_to_first_token_seconds_count") > 0);
     }
 
