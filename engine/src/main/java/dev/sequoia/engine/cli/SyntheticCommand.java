@@ -81,7 +81,7 @@ public final class SyntheticCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined()) {
             Model small = ModelLoader.load(plant, tokenizer, arena);
-            PlantedModels planted = new PlantedModels(shapeConfig, small, type.base(), seed);
+            PlantedModels planted = new PlantedModels(shapeConfig, small, type.base(), seed); // planted matrices take one type, the mix's base
             planted.writeGguf(out, new Progress("writing " + out.getFileName(), planted.fileSize()));
             LlamaConfig c = planted.config();
             spec.commandLine().getOut().printf("wrote %s: %s %s shape (%d layers, dim %d, heads %d/%d, hidden %d) planted with"
