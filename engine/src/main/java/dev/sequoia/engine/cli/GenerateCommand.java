@@ -37,6 +37,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
+    @Mixin
+    ConfigFile configFile = new ConfigFile();
+
     @Option(names = {"-p", "--prompt"}, defaultValue = "", description = "Prompt text (default: empty, start from BOS).")
     String prompt;
 
