@@ -8,7 +8,7 @@ import com.github.tjake.jlama.safetensors.prompt.PromptContext;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.kernel.VectorMatMul;
-import dev.sequoia.engine.kernel.bench.ForwardBench;
+import dev.sequoia.engine.bench.ForwardBench;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.engine.tensor.TensorType;
 

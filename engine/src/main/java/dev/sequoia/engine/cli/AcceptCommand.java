@@ -10,6 +10,7 @@ import dev.sequoia.engine.speculative.AutoTree;
 import dev.sequoia.engine.speculative.PairProfiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -51,8 +52,8 @@ public final class AcceptCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "Compute threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -67,7 +68,7 @@ public final class AcceptCommand implements Callable<Integer> {
         if (lines.isEmpty()) throw new IllegalArgumentException(prompts + ": no prompts (one per line expected)");
         EngineConfig config = EngineConfig.of(new ModelSpec(target, tokenizer))
                 .withDraft(new ModelSpec(draft, tokenizer), "none")
-                .withThreads(threads == null ? EngineConfig.defaultThreads() : threads);
+                .withThreads(threads.count());
         try (Engine engine = Engine.open(config)) {
             long t0 = System.nanoTime();
             AcceptanceMeasurer.Result r = AcceptanceMeasurer.measure(engine.targetTransformer(),

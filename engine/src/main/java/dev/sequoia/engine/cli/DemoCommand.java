@@ -54,8 +54,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "0", description = "Tree size for --tree auto; 0 lets the optimizer choose (default: ${DEFAULT-VALUE}).")
     int budget;
 
-    @Option(names = "--threads", description = "Compute threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--cache-dir", description = "Where the planted target and bundled models are kept (default: ~/.cache/sequoia).")
     Path cacheDir;
@@ -73,7 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
                 (file, bytes) -> new Progress("preparing " + file.getFileName(), bytes));
         long targetBytes = Files.size(target);
         long budgetBytes = memoryBudget != null ? Bytes.parse(memoryBudget) : Math.max(256L << 20, targetBytes / 3);
-        int n = threads == null ? EngineConfig.defaultThreads() : threads;
+        int n = threads.count();
         out.printf(Locale.ROOT, "target: %s (%s, %.2f GB), a PLANTED %s model: the %s shape computing stories260K's function."
                         + "%n        A benchmark and demonstration model, not a trained large model: every byte is streamed and"
                         + "%n        every FLOP computed as in a %s, the text is stories260K's.%n"

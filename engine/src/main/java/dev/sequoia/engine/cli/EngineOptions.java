@@ -8,7 +8,10 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** The options that open an engine: target, draft and tree, threads, context, backend, int8 and offloading. */
+/**
+ * The options that open an engine: target, draft and tree, threads, context, backend, int8 and offloading.
+ * Shared by {@code generate} and {@code serve}, so both read the same flags the same way.
+ */
 final class EngineOptions {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
             description = "Target model: GGUF file, llama2.c .bin, or Hugging Face safetensors folder.")
@@ -32,13 +35,15 @@ final class EngineOptions {
     @Option(names = "--depth", defaultValue = "0", description = "Most tree levels, root included, for --tree auto (0: optimizer's choice).")
     int depth;
 
-    @Option(names = "--threads", description = "Compute threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--context", defaultValue = "0", description = "Most tokens per session (default: the model's context length).")
     int context;
 
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (default) | cuda | auto.")
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME",
+            description = "cpu (default) | cuda | auto (CUDA when a driver, a GPU and the bundled kernels are present)."
+                    + " CUDA does not support --int8, --tree auto or the prompt-prefix cache.")
     String backend;
 
     @Mixin
@@ -50,7 +55,7 @@ final class EngineOptions {
     EngineConfig config() {
         ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
         return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(),
+                threads.count(), 64L << 20, context, offload.settings(),
                 int8.enabled, BackendChoice.parse(backend));
     }
 }

@@ -9,12 +9,9 @@ import dev.sequoia.engine.api.EngineConfig;
 import dev.sequoia.engine.api.GenerateRequest;
 import dev.sequoia.engine.api.GenerationResult;
 import dev.sequoia.engine.api.GenerationStats;
-import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
-import dev.sequoia.engine.backend.cuda.BackendChoice;
 import dev.sequoia.engine.chat.ChatMessage;
 import dev.sequoia.engine.sampling.Sampler.TokenLogprob;
-import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.speculative.AutoTree;
 import dev.sequoia.optimize.TreeChoice;
 import picocli.CommandLine.Command;
@@ -34,12 +31,14 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate a continuation of a prompt (plain or speculative decoding).")
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "Target model: GGUF file, llama2.c .bin, or Hugging Face safetensors folder.")
-    Path model;
+    @Mixin
+    EngineOptions engineOptions = new EngineOptions();
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file when the model has none (llama2.c tokenizer.bin).")
-    Path tokenizer;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
+
+    @Mixin
+    ConfigFile configFile = new ConfigFile();
 
     @Option(names = {"-p", "--prompt"}, defaultValue = "", description = "Prompt text (default: empty, start from BOS).")
     String prompt;
@@ -47,44 +46,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = {"-t", "--temperature"}, defaultValue = "0", description = "0 = greedy (default), otherwise softmax temperature.")
-    double temperature;
-
-    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass in (0,1] (default: ${DEFAULT-VALUE}, off).")
-    double topP;
-
-    @Option(names = "--top-k", defaultValue = "0", description = "Keep the K most likely tokens (default: 0, off).")
-    int topK;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--logprobs", defaultValue = "0", paramLabel = "K", description = "Report the top K log-probabilities per generated token.")
     int logprobs;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the output contains TEXT (repeatable).")
     List<String> stop;
-
-    @Option(names = "--draft", paramLabel = "PATH", description = "Draft model for speculative decoding.")
-    Path draft;
-
-    @Option(names = "--draft-tokenizer", paramLabel = "PATH", description = "Tokenizer of the draft when its file has none (default: --tokenizer).")
-    Path draftTokenizer;
-
-    @Option(names = "--tree", paramLabel = "POLICY", description = "auto | chain:N | KxL | none | growmap FILE (default: auto with --draft, else none).")
-    String tree;
-
-    @Option(names = "--budget", defaultValue = "0", description = "Tree size in nodes, root included, for --tree auto (0: optimizer's choice).")
-    int budget;
-
-    @Option(names = "--depth", defaultValue = "0", description = "Most tree levels, root included, for --tree auto (0: optimizer's choice).")
-    int depth;
-
-    @Option(names = "--threads", description = "Compute threads (default: all cores).")
-    Integer threads;
-
-    @Option(names = "--context", defaultValue = "0", description = "Most tokens in the session (default: the model's context length).")
-    int context;
 
     @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
     boolean json;
@@ -109,23 +75,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Mixin
-    Int8Option int8 = new Int8Option();
-
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME",
-            description = "cpu (default) | cuda | auto (CUDA when a driver, a GPU and the bundled kernels are present)."
-                    + " CUDA does not support --int8, --tree auto or the prompt-prefix cache.")
-    String backend;
-
-    @Mixin
-    OffloadOptions offload = new OffloadOptions();
-
     @Override
     public Integer call() {
-        SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
         boolean chatting = chat || system != null || messages != null;
         List<ChatMessage> conversation = chatting ? ChatFiles.conversation(messages, system, prompt) : null;
-        GenerateRequest request = new GenerateRequest(chatting ? "" : prompt, maxTokens, sampling, stop, logprobs,
+        GenerateRequest request = new GenerateRequest(chatting ? "" : prompt, maxTokens, sampling.params(), stop, logprobs,
                 parseSpecial);
         EngineConfig config = engineConfig();
         PrintWriter out = spec.commandLine().getOut();
@@ -152,10 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     EngineConfig engineConfig() {
-        ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
-        return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads == null ? EngineConfig.defaultThreads() : threads, 64L << 20, context, offload.settings(), int8.enabled,
-                BackendChoice.parse(backend));
+        return engineOptions.config();
     }
 
     static String summary(GenerationStats s) {

@@ -2,7 +2,7 @@ package dev.sequoia.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.sequoia.engine.backend.offload.OffloadBench;
+import dev.sequoia.engine.bench.OffloadBench;
 import dev.sequoia.engine.kernel.Int8ActivationMatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.offload.plan.Bytes;

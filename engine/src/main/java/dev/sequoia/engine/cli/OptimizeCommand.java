@@ -68,8 +68,8 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--max-levels", defaultValue = "16", description = "Most tree levels, root included (default: ${DEFAULT-VALUE}).")
     int maxLevels;
 
-    @Option(names = "--threads", description = "Compute threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--context", defaultValue = "0", description = "Most tokens per session, as for generate (default: the model's).")
     int context;
@@ -89,7 +89,7 @@ public final class OptimizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EngineConfig config = new EngineConfig(new ModelSpec(model, tokenizer), new ModelSpec(draft, tokenizer), "auto",
-                0, 0, threads == null ? EngineConfig.defaultThreads() : threads, 0, context, offload.settings(), int8.enabled);
+                0, 0, threads.count(), 0, context, offload.settings(), int8.enabled);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         Consumer<String> log = line -> {

@@ -1,6 +1,6 @@
 package dev.sequoia.experiments.figures;
 
-import dev.sequoia.engine.backend.offload.OffloadBench;
+import dev.sequoia.engine.bench.OffloadBench;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.kernel.Int8ActivationMatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;

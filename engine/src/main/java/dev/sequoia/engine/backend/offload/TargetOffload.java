@@ -3,6 +3,7 @@ package dev.sequoia.engine.backend.offload;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerWeights;
 import dev.sequoia.engine.model.LlamaTransformer;
+import dev.sequoia.engine.model.LlamaWeights;
 import dev.sequoia.engine.model.Model;
 import dev.sequoia.offload.io.DiskProbe;
 import dev.sequoia.offload.io.ParallelReader;
@@ -37,7 +38,7 @@ public final class TargetOffload {
                                            long otherBytes, int cacheRows, Consumer<String> log) {
         if (!settings.enabled()) throw new IllegalArgumentException("no memory budget set: the target stays resident");
         ModelExtents extents = ModelExtents.of(model);
-        long fixed = OffloadBench.fixedBytes(model, cacheRows) + otherBytes;
+        long fixed = fixedBytes(model, cacheRows) + otherBytes;
         MemoryLedger ledger = new MemoryLedger();
         DiskTier tier = openTier(extents, settings);
         ResidencyPlan first;
@@ -80,7 +81,7 @@ public final class TargetOffload {
     /** Bytes a wholly resident model holds: its fixed parts, every layer's projections and a cache of {@code rows}. */
     public static long residentBytes(Model model, int rows) {
         long layers = model.weights().layers().stream().mapToLong(LayerWeights::projectionBytes).sum();
-        return OffloadBench.fixedBytes(model, Math.min(rows, model.config().contextLength())) + layers;
+        return fixedBytes(model, Math.min(rows, model.config().contextLength())) + layers;
     }
 
     /**
@@ -113,5 +114,16 @@ public final class TargetOffload {
         transformer.forward(cache, new int[] {1}, new int[] {-1}, source);
         PassTelemetry t = source.lastPass();
         return Math.max(0, t.passNanos() - t.stallNanos()) / (double) transformer.config().layers();
+    }
+
+    /** Embedding, classifier (once when tied), norms and the KV cache: held whatever the plan. */
+    public static long fixedBytes(Model model, int cacheRows) {
+        LlamaWeights w = model.weights();
+        long bytes = w.tokenEmbedding().byteSize();
+        if (w.classifier().data().address() != w.tokenEmbedding().data().address()) bytes += w.classifier().byteSize();
+        var c = model.config();
+        bytes += 4L * c.dim() * (2L * c.layers() + 1);
+        bytes += 2L * c.layers() * cacheRows * c.kvDim() * Float.BYTES;
+        return bytes;
     }
 }

@@ -1,4 +1,4 @@
-package dev.sequoia.engine.kernel.bench;
+package dev.sequoia.engine.bench;
 
 import dev.sequoia.engine.kernel.KernelPool;
 import dev.sequoia.engine.kernel.MatMul;

@@ -1,4 +1,8 @@
-package dev.sequoia.engine.backend.offload;
+package dev.sequoia.engine.bench;
+
+import dev.sequoia.engine.backend.offload.ModelExtents;
+import dev.sequoia.engine.backend.offload.StreamedLayerSource;
+import dev.sequoia.engine.backend.offload.TargetOffload;
 
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.kernel.MatMul;
@@ -73,7 +77,7 @@ public final class OffloadBench {
             LlamaTransformer transformer = new LlamaTransformer(c, model.weights(), gemm,
                     new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), kernels.pool()));
             int capacity = PREFIX + Math.max(Arrays.stream(cfg.sizes()).max().orElse(1), cfg.arTokens()) + 1;
-            long fixed = fixedBytes(model, capacity);
+            long fixed = TargetOffload.fixedBytes(model, capacity);
             DiskTier probeTier = DiskTier.open(extents.files(), extents.layers(), cfg.readers(), cfg.chunkBytes());
             DiskProbe.Measurement disk = probeDisk(probeTier, cfg, log);
             long[] layerBytes = probeTier.slotBytesPerLayer();
@@ -117,17 +121,6 @@ public final class OffloadBench {
             log.accept(String.format("disk: %.2f GB/s", m.gbps()));
             return m;
         }
-    }
-
-    /** Embedding, classifier (once when tied), norms and the KV cache: held whatever the plan. */
-    static long fixedBytes(Model model, int cacheRows) {
-        LlamaWeights w = model.weights();
-        long bytes = w.tokenEmbedding().byteSize();
-        if (w.classifier().data().address() != w.tokenEmbedding().data().address()) bytes += w.classifier().byteSize();
-        var c = model.config();
-        bytes += 4L * c.dim() * (2L * c.layers() + 1);
-        bytes += 2L * c.layers() * cacheRows * c.kvDim() * Float.BYTES;
-        return bytes;
     }
 
     private static SizeResult timeMedian(LlamaTransformer t, StreamedLayerSource src, int n, int capacity, int iterations) {

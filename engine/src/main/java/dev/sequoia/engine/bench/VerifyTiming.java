@@ -1,4 +1,4 @@
-package dev.sequoia.engine.kernel.bench;
+package dev.sequoia.engine.bench;
 
 /**
  * Verification time of one batch size: the median t(n) and the median of t(n)/t(1) over pairs measured

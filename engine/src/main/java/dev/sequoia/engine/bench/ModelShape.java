@@ -1,4 +1,4 @@
-package dev.sequoia.engine.kernel.bench;
+package dev.sequoia.engine.bench;
 
 import dev.sequoia.engine.format.synthetic.ShapePresets;
 import dev.sequoia.engine.model.LlamaConfig;

@@ -1,4 +1,4 @@
-package dev.sequoia.engine.api.bench;
+package dev.sequoia.engine.bench;
 
 import dev.sequoia.engine.api.Engine;
 import dev.sequoia.engine.api.EngineConfig;
@@ -25,7 +25,7 @@ import java.util.Locale;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... \
- *   dev.sequoia.engine.api.bench.SharedPassBench --target M [--tokenizer T] [--draft D --tree 4x3]
+ *   dev.sequoia.engine.bench.SharedPassBench --target M [--tokenizer T] [--draft D --tree 4x3]
  *   [--sessions 1,2,4,8] [--tokens 64] [--threads N] [--temperature 0] [--memory-budget BYTES] [--int8]
  *   [--repeats 3]
  * </pre>

@@ -1,5 +1,6 @@
-package dev.sequoia.engine.backend.offload;
+package dev.sequoia.engine.bench;
 
+import dev.sequoia.engine.backend.offload.ModelExtents;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.SyntheticCache;
 import dev.sequoia.engine.kernel.VectorMatMul;
