@@ -47,7 +47,13 @@ public final class ServerBench {
         String tree = option(args, "--tree", "4x3");
         int threads = Integer.parseInt(option(args, "--threads", "1"));
         int tokens = Integer.parseInt(option(args, "--tokens", "64"));
-        ModelSpec target = new ModelSpec(models.resolve("stories260K.bin"), models.resolve("tok512.bin"));
+        // --target: another target of the same vocabulary (a planted model, say), to see the overhead at a
+        // realistic time per token; the tiny pair's draft and tokenizer go with it
+        String targetPath = option(args, "--target", null);
+        ModelSpec target = new ModelSpec(targetPath == null ? models.resolve("stories260K.bin") : Path.of(targetPath),
+                models.resolve("tok512.bin"));
+        int repeats = Integer.parseInt(option(args, "--repeats", "15"));
+        boolean overheadOnly = Boolean.parseBoolean(option(args, "--overhead-only", "false"));
         EngineConfig config = EngineConfig.of(target).withThreads(threads);
         if (!tree.equals("none")) config = config.withDraft(new ModelSpec(models.resolve("draft-stories260K-d32.bin"), models.resolve("tok512.bin")), tree);
         OpenAiServer.configureJdkHttpServer(30);
@@ -55,11 +61,13 @@ public final class ServerBench {
              OpenAiServer server = OpenAiServer.start(engine, ServerSettings.defaults("stories260K").withLimits(32, 64))) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             System.out.printf(Locale.ROOT, "tree %s, threads %d, %d tokens per request (greedy, streamed)%n", tree, threads, tokens);
-            for (int i = 0; i < 20; i++) stream(http, server, i, tokens); // warm-up
-            System.out.println("| clients | requests | requests/s | tokens/s | TTFT median ms | TTFT p90 ms |");
-            System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
-            for (int clients : new int[]{1, 8, 32}) concurrency(http, server, clients, Math.max(32, clients * 4), tokens);
-            overhead(http, server, engine, tokens);
+            for (int i = 0; i < (overheadOnly ? 3 : 20); i++) stream(http, server, i, tokens); // warm-up
+            if (!overheadOnly) {
+                System.out.println("| clients | requests | requests/s | tokens/s | TTFT median ms | TTFT p90 ms |");
+                System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
+                for (int clients : new int[]{1, 8, 32}) concurrency(http, server, clients, Math.max(32, clients * 4), tokens);
+            }
+            overhead(http, server, engine, tokens, repeats);
         }
     }
 
@@ -109,9 +117,9 @@ public final class ServerBench {
     }
 
     /** Seconds per generated token: engine alone vs through the server, alternated, medians of the repeats. */
-    private static void overhead(HttpClient http, OpenAiServer server, Engine engine, int tokens) throws Exception {
+    private static void overhead(HttpClient http, OpenAiServer server, Engine engine, int tokens, int repeats) throws Exception {
         List<Double> alone = new ArrayList<>(), served = new ArrayList<>();
-        for (int repeat = 0; repeat < 15; repeat++) {
+        for (int repeat = 0; repeat < repeats; repeat++) {
             long generated = 0, start = System.nanoTime();
             for (int k = 0; k < PROMPTS.length * 2; k++) {
                 try (Session s = engine.openSession()) {
