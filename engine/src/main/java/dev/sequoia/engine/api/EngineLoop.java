@@ -153,7 +153,10 @@ final class EngineLoop implements Runnable {
     void enqueue(GenerationTask task) {
         SessionState session = task.session();
         if (session.closed || session.closeRequested) {
-            task.handle().fail(new IllegalStateException("the session is closed"));
+            // accepted by generate() before the close, which overtook it on its way here: like a turn still
+            // waiting when its session closes, it ends unstarted as cancelled (a request made after the close
+            // is refused by generate() itself)
+            task.cancelUnstarted();
             return;
         }
         if (!running) {
