@@ -21,9 +21,17 @@ public final class TransformerModel extends RecordingModel {
 
     /** A model whose forwards take their layers from {@code layers} (for instance a streamed target). */
     public TransformerModel(LlamaTransformer transformer, LayerSource layers, int capacity) {
+        this(transformer, layers, transformer.newCache(capacity));
+    }
+
+    /**
+     * A model over a cache of the caller's making: the experiments' caches may hold more rows than the model's
+     * context (a 1024-node tree after a prompt), while positions stay within it.
+     */
+    public TransformerModel(LlamaTransformer transformer, LayerSource layers, KvCache cache) {
         this.transformer = transformer;
         this.layers = layers;
-        this.cache = transformer.newCache(capacity);
+        this.cache = cache;
     }
 
     @Override

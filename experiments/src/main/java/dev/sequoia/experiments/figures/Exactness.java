@@ -7,6 +7,7 @@ import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.experiments.output.ChiSquare;
 import dev.sequoia.experiments.output.Figure;
 import dev.sequoia.experiments.output.Report;
+import dev.sequoia.engine.speculative.TransformerModel;
 import dev.sequoia.experiments.pair.PairModel;
 import dev.sequoia.sample.SamplingParams;
 import dev.sequoia.tree.Tree;
@@ -88,13 +89,13 @@ public final class Exactness implements Experiment {
         SamplingParams params = SamplingParams.of(temperature, 1);
         Tree tree = tree();
         int rows = prompt.length + 2 * vocab + 4 * tree.size() + 8;
-        PairModel target = new PairModel(engine.targetTransformer(), engine.targetLayers(), rows);
-        PairModel draft = new PairModel(engine.draftTransformer(), LayerSource.resident(engine.draftTransformer().weights()), rows);
+        TransformerModel target = PairModel.of(engine.targetTransformer(), engine.targetLayers(), rows);
+        TransformerModel draft = PairModel.of(engine.draftTransformer(), LayerSource.resident(engine.draftTransformer().weights()), rows);
         int prefix = prompt.length - 1;
         int[] chain = IntStream.range(0, prefix).map(i -> i - 1).toArray();
         int[] path = IntStream.range(0, prefix).toArray();
         int root = prompt[prefix];
-        for (PairModel m : List.of(target, draft)) {
+        for (TransformerModel m : List.of(target, draft)) {
             m.forward(Arrays.copyOf(prompt, prefix), chain);
             m.keep(path);
         }
@@ -118,7 +119,7 @@ public final class Exactness implements Experiment {
     }
 
     /** The target's law of the first token after the prompt, and of the first two (flattened x1 * vocab + x2). */
-    private static double[][] exactLaws(PairModel target, int root, int vocab, SamplingParams params) {
+    private static double[][] exactLaws(TransformerModel target, int root, int vocab, SamplingParams params) {
         double[] first = params.targetDistribution(target.forward(new int[]{root}, new int[]{-1})[0]);
         target.keep(new int[0]);
         // one forward over the root and every possible first token as its children

@@ -3,6 +3,7 @@ package dev.sequoia.experiments.pair;
 import dev.sequoia.decode.SpeculativeDecoder;
 import dev.sequoia.decode.TreePolicy;
 import dev.sequoia.engine.api.Engine;
+import dev.sequoia.engine.speculative.TransformerModel;
 import dev.sequoia.experiments.tokensperstep.Measurement;
 import dev.sequoia.sample.SamplingParams;
 import dev.sequoia.verify.Verifier;
@@ -50,8 +51,8 @@ public final class PairRunner {
             for (int s = 0; s < runs; s++) {
                 SplittableRandom rng = new SplittableRandom(seedSource.nextLong());
                 int rows = prompt.length + tokens + 2 * maxNodes + 8;
-                PairModel target = new PairModel(engine.targetTransformer(), engine.targetLayers(), rows);
-                PairModel draft = new PairModel(engine.draftTransformer(),
+                TransformerModel target = PairModel.of(engine.targetTransformer(), engine.targetLayers(), rows);
+                TransformerModel draft = PairModel.of(engine.draftTransformer(),
                         dev.sequoia.engine.model.LayerSource.resident(engine.draftTransformer().weights()), rows);
                 SpeculativeDecoder decoder = verifier == null
                         ? new SpeculativeDecoder(target, draft, policy.get(), params, rng)
@@ -71,7 +72,7 @@ public final class PairRunner {
         SplittableRandom rng = new SplittableRandom(seed);
         long nanos = 0, count = 0;
         for (int[] prompt : prompts) {
-            PairModel target = new PairModel(engine.targetTransformer(), engine.targetLayers(), prompt.length + tokens + 8);
+            TransformerModel target = PairModel.of(engine.targetTransformer(), engine.targetLayers(), prompt.length + tokens + 8);
             long t0 = System.nanoTime();
             int n = prompt.length - 1;
             int[] parents = new int[n], path = new int[n];
