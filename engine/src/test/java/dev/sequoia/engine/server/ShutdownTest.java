@@ -26,13 +26,27 @@ class ShutdownTest {
 
     @Test
     void runningStreamsAreCancelledPastTheDrainTimeAndEndCleanly() throws Exception {
+        // stories260K writes a whole story in ~0.1 s, so a generation may reach its EOS before the close lands:
+        // such a run must still end cleanly, and one of a few seeds must be caught running and be cut short
+        List<String> stops = new java.util.ArrayList<>();
+        for (int seed = 1; seed <= 6 && !stops.contains("cancelled"); seed++) {
+            stops.add(closeWhileStreaming(seed));
+        }
+        assertTrue(stops.contains("cancelled"), "a stream running at the close is cut short, and says so: " + stops);
+        for (String stop : stops) {
+            assertTrue(stop.equals("cancelled") || stop.equals("eos"), "ended cleanly: " + stops);
+        }
+    }
+
+    /** One server closed with no drain time while a stream runs; returns the stream's stop reason. */
+    private static String closeWhileStreaming(int seed) throws Exception {
         try (Engine engine = plainEngine()) {
             OpenAiServer server = TestServers.start(engine, drain(0));
             post(server, "/v1/completions", completion("Lily", 3, 0, 1, false), "X-Conversation-Id", "kept");
             CompletableFuture<HttpResponse<String>> streaming = CompletableFuture.supplyAsync(
-                    () -> post(server, "/v1/completions", completion("Once upon a time", 480, 0.8, 1, true)));
+                    () -> post(server, "/v1/completions", completion("Once upon a time", 480, 0.8, seed, true)));
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (json(get(server, "/health").body()).get("running").asInt() == 0) {
+            while (json(get(server, "/health").body()).get("running").asInt() == 0 && !streaming.isDone()) {
                 assertTrue(System.nanoTime() < deadline);
                 Thread.sleep(1);
             }
@@ -40,9 +54,9 @@ class ShutdownTest {
             HttpResponse<String> r = streaming.get();
             assertEquals(200, r.statusCode());
             List<JsonNode> events = events(r.body());
-            assertEquals("cancelled", events.getLast().at("/sequoia/stop_reason").asText(), "cut short, and said so");
             assertEquals(0, engine.openSessions(), "kept conversations and running sessions are closed");
             assertThrows(UncheckedIOException.class, () -> get(server, "/health"), "no longer listening");
+            return events.getLast().at("/sequoia/stop_reason").asText();
         }
     }
 
