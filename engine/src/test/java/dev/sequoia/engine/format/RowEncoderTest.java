@@ -78,8 +78,9 @@ class RowEncoderTest {
             float amax = 0;
             int at = 0;
             for (int i = 0; i < 32; i++) {
-                if (Math.abs(x[b * 32 + i]) > amax) {
-                    amax = Math.abs(x[b * 32 + i]);
+                float magnitude = Math.abs(x[b * 32 + i]); // a max search, not a tolerance check
+                if (magnitude > amax) {
+                    amax = magnitude;
                     at = b * 32 + i;
                 }
             }
