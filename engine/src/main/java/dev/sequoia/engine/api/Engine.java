@@ -304,20 +304,20 @@ public final class Engine implements AutoCloseable {
     }
 
     Generation startGeneration(SessionState state, GenerateRequest request, TokenListener listener) {
-        if (state.closeRequested) throw new IllegalStateException("the session is closed");
-        Generation handle = new Generation();
-        GenerationTask task = new GenerationTask(state, request, handle, listener, tokenizer(), stopTokens,
-                this::streamingTotals);
-        loop.submit(() -> loop.enqueue(task), handle::fail);
-        return handle;
+        return enqueue(state, request, listener, null);
     }
 
     /** Renders and tokenizes the conversation here, then continues the session from the common prefix. */
     Generation startChat(SessionState state, List<ChatMessage> messages, GenerateRequest settings, TokenListener listener) {
         if (state.closeRequested) throw new IllegalStateException("the session is closed");
-        int[] conversation = ChatTemplate.encode(tokenizer(), chatTemplate().render(messages, true));
+        return enqueue(state, settings, listener, ChatTemplate.encode(tokenizer(), chatTemplate().render(messages, true)));
+    }
+
+    /** Queues a turn behind the session's earlier ones ({@code conversation}: a chat turn's whole rendering, or null). */
+    private Generation enqueue(SessionState state, GenerateRequest request, TokenListener listener, int[] conversation) {
+        if (state.closeRequested) throw new IllegalStateException("the session is closed");
         Generation handle = new Generation();
-        GenerationTask task = new GenerationTask(state, settings, handle, listener, tokenizer(), stopTokens,
+        GenerationTask task = new GenerationTask(state, request, handle, listener, tokenizer(), stopTokens,
                 this::streamingTotals, conversation);
         loop.submit(() -> loop.enqueue(task), handle::fail);
         return handle;
