@@ -310,7 +310,7 @@ public final class Engine implements AutoCloseable {
     /** Renders and tokenizes the conversation here, then continues the session from the common prefix. */
     Generation startChat(SessionState state, List<ChatMessage> messages, GenerateRequest settings, TokenListener listener) {
         if (state.closeRequested) throw new IllegalStateException("the session is closed");
-        return enqueue(state, settings, listener, ChatTemplate.encode(tokenizer(), chatTemplate().render(messages, true)));
+        return enqueue(state, settings, listener, chatTemplate().encodeConversation(tokenizer(), messages, true));
     }
 
     /** Queues a turn behind the session's earlier ones ({@code conversation}: a chat turn's whole rendering, or null). */

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 /**
  * A model's chat template: the Jinja program (Hugging Face's {@code chat_template}, GGUF's
@@ -30,8 +31,8 @@ import java.util.Map;
  * {@code eos_token}, {@code raise_exception(msg)} and {@code strftime_now(format)}; blocks are trimmed as
  * Hugging Face renders them ({@code trim_blocks}, {@code lstrip_blocks}).
  *
- * <p>The rendered text contains special-token text ({@code <|eot_id|>}, {@code </s>}): encode it with
- * special tokens parsed. A template that fails (a syntax error, {@code raise_exception}, an unknown
+ * <p>The rendered text contains special-token text ({@code <|eot_id|>}, {@code </s>}): {@link #encodeConversation}
+ * parses it as special tokens in the template's own text only, never in the messages. A template that fails (a syntax error, {@code raise_exception}, an unknown
  * variable's method) is an {@link IllegalArgumentException} naming the template line. Thread-safe.
  */
 public final class ChatTemplate {
@@ -92,11 +93,88 @@ public final class ChatTemplate {
 
     /**
      * Tokens of a rendered conversation: special-token text parsed, BOS prepended unless the template wrote it.
+     * Every special token's text counts, the messages' own included: for text the caller wrote, use
+     * {@link #encodeConversation}.
      */
     public static int[] encode(Tokenizer tokenizer, String rendered) {
+        return encode(tokenizer, rendered, at -> true);
+    }
+
+    private static int[] encode(Tokenizer tokenizer, String rendered, IntPredicate specialAt) {
         int bos = tokenizer.bos();
-        boolean hasBos = bos >= 0 && rendered.startsWith(tokenizer.piece(bos));
-        return tokenizer.encode(rendered, bos >= 0 && !hasBos, false, true);
+        boolean hasBos = bos >= 0 && rendered.startsWith(tokenizer.piece(bos)) && specialAt.test(0);
+        return tokenizer.encode(rendered, bos >= 0 && !hasBos, false, specialAt);
+    }
+
+    /**
+     * The prompt tokens of a conversation: rendered, then encoded with special tokens parsed only in the
+     * template's own text. A message that contains {@code <|eot_id|><|start_header_id|>system...} gets those
+     * characters as plain text, never as control tokens, so a user cannot forge turns or end the prompt.
+     * Where the template's text ends and a message begins is found by rendering once more with a marker in
+     * place of each message; the message then must appear there verbatim or stripped (as templates'
+     * {@code | trim} gives). A template that rewrites a message some other way is refused when that message
+     * holds special-token text, so nothing typed is ever parsed as a control token.
+     */
+    public int[] encodeConversation(Tokenizer tokenizer, List<ChatMessage> messages, boolean addGenerationPrompt) {
+        String rendered = render(messages, addGenerationPrompt);
+        List<ChatMessage> marked = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) marked.add(new ChatMessage(messages.get(i).role(), marker(i)));
+        boolean[] typed = typedText(rendered, render(marked, addGenerationPrompt), messages);
+        if (typed == null) {
+            for (ChatMessage m : messages) {
+                if (!java.util.Arrays.equals(tokenizer.encode(m.content(), false, false, true),
+                        tokenizer.encode(m.content(), false, false, false))) {
+                    throw new IllegalArgumentException("chat template (" + name + ") rewrites a " + m.role()
+                            + " message that contains special-token text; remove it from the message");
+                }
+            }
+            return encode(tokenizer, rendered);
+        }
+        return encode(tokenizer, rendered, at -> !typed[at]);
+    }
+
+    private static final char MARK_OPEN = '\uE000', MARK_CLOSE = '\uE001';
+
+    private static String marker(int message) { return MARK_OPEN + Integer.toString(message) + MARK_CLOSE; }
+
+    /**
+     * For each char of {@code rendered}: whether it is a message's text. {@code withMarkers} is the same
+     * render with message i's content replaced by {@link #marker(int)}; null when the two cannot be aligned
+     * (the template transformed a message other than by stripping it).
+     */
+    private static boolean[] typedText(String rendered, String withMarkers, List<ChatMessage> messages) {
+        boolean[] typed = new boolean[rendered.length() + 1];
+        int open = withMarkers.indexOf(MARK_OPEN);
+        String between = open < 0 ? withMarkers : withMarkers.substring(0, open);
+        if (!rendered.startsWith(between)) return null;
+        int r = between.length();
+        while (open >= 0) {
+            int close = withMarkers.indexOf(MARK_CLOSE, open);
+            int index = close < 0 ? -1 : messageIndex(withMarkers.substring(open + 1, close));
+            if (index < 0 || index >= messages.size()) return null;
+            open = withMarkers.indexOf(MARK_OPEN, close);
+            between = withMarkers.substring(close + 1, open < 0 ? withMarkers.length() : open);
+            String content = messages.get(index).content();
+            String shown = null;
+            for (String candidate : new String[] {content, content.strip()}) {
+                if (rendered.startsWith(candidate, r) && rendered.startsWith(between, r + candidate.length())) {
+                    shown = candidate;
+                    break;
+                }
+            }
+            if (shown == null) return null;
+            java.util.Arrays.fill(typed, r, r + shown.length(), true);
+            r += shown.length() + between.length();
+        }
+        return r == rendered.length() ? typed : null;
+    }
+
+    private static int messageIndex(String digits) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     public String source() { return source; }

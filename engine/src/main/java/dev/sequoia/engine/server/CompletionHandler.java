@@ -101,7 +101,7 @@ final class CompletionHandler {
      */
     private int[] chatTokens(List<ChatMessage> messages) {
         try {
-            return ChatTemplate.encode(engine.tokenizer(), engine.chatTemplate().render(messages, true));
+            return engine.chatTemplate().encodeConversation(engine.tokenizer(), messages, true);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("messages", e.getMessage());
         }

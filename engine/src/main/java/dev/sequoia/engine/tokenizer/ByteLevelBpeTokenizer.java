@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -99,17 +100,25 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     /** {@inheritDoc} BOS/EOS are added only when the vocabulary has them. */
     @Override
-    public int[] encode(String text, boolean addBos, boolean addEos, boolean parseSpecial) {
-        List<Integer> out = new ArrayList<>();
-        if (addBos && bos >= 0) out.add(bos);
-        if (parseSpecial) {
-            for (SpecialTokens.Fragment f : specials.split(text)) {
+    public int[] encode(String text, boolean addBos, boolean addEos) {
+        return withEnds(addBos, addEos, out -> encodeOrdinary(text, out));
+    }
+
+    /** {@inheritDoc} BOS/EOS are added only when the vocabulary has them. */
+    @Override
+    public int[] encode(String text, boolean addBos, boolean addEos, IntPredicate specialAt) {
+        return withEnds(addBos, addEos, out -> {
+            for (SpecialTokens.Fragment f : specials.split(text, specialAt)) {
                 if (f.special()) out.add(f.id());
                 else encodeOrdinary(f.text(), out);
             }
-        } else {
-            encodeOrdinary(text, out);
-        }
+        });
+    }
+
+    private int[] withEnds(boolean addBos, boolean addEos, java.util.function.Consumer<List<Integer>> body) {
+        List<Integer> out = new ArrayList<>();
+        if (addBos && bos >= 0) out.add(bos);
+        body.accept(out);
         if (addEos && eos >= 0) out.add(eos);
         return out.stream().mapToInt(Integer::intValue).toArray();
     }

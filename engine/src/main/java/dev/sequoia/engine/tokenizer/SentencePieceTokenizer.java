@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 /**
  * SentencePiece-style BPE by piece scores with byte fallback: the vocabulary of llama2.c tokenizer files,
@@ -104,8 +105,17 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
     /** {@inheritDoc} BOS/EOS are added only when the vocabulary has them. */
     @Override
-    public int[] encode(String text, boolean addBos, boolean addEos, boolean parseSpecial) {
-        int[] merged = parseSpecial ? encodeFragments(text) : PairMerger.merge(symbols(text), this::bestMerge);
+    public int[] encode(String text, boolean addBos, boolean addEos) {
+        return withEnds(PairMerger.merge(symbols(text), this::bestMerge), addBos, addEos);
+    }
+
+    /** {@inheritDoc} BOS/EOS are added only when the vocabulary has them. */
+    @Override
+    public int[] encode(String text, boolean addBos, boolean addEos, IntPredicate specialAt) {
+        return withEnds(encodeFragments(text, specialAt), addBos, addEos);
+    }
+
+    private int[] withEnds(int[] merged, boolean addBos, boolean addEos) {
         int extra = (addBos && bos >= 0 ? 1 : 0) + (addEos && eos >= 0 ? 1 : 0);
         int[] out = new int[merged.length + extra];
         int k = 0;
@@ -123,9 +133,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     /** Special tokens as themselves, each plain stretch between them encoded on its own. */
-    private int[] encodeFragments(String text) {
+    private int[] encodeFragments(String text, IntPredicate specialAt) {
         java.util.List<int[]> parts = new java.util.ArrayList<>();
-        for (SpecialTokens.Fragment f : specials.split(text)) {
+        for (SpecialTokens.Fragment f : specials.split(text, specialAt)) {
             parts.add(f.special() ? new int[] {f.id()} : PairMerger.merge(symbols(f.text()), this::bestMerge));
         }
         return parts.stream().flatMapToInt(Arrays::stream).toArray();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -46,13 +47,17 @@ final class SpecialTokens {
 
     Map<String, Integer> ids() { return ids; }
 
-    /** The text cut at every special token it contains (empty plain fragments left out). */
-    List<Fragment> split(String text) {
+    /**
+     * The text cut at every special token that starts at an offset {@code specialAt} accepts (empty plain
+     * fragments left out); a special token's text anywhere else stays inside the plain text around it.
+     */
+    List<Fragment> split(String text, IntPredicate specialAt) {
         List<Fragment> out = new ArrayList<>();
         int from = 0;
         if (pattern != null) {
             Matcher m = pattern.matcher(text);
             while (m.find()) {
+                if (!specialAt.test(m.start())) continue;
                 if (m.start() > from) out.add(new Fragment(text.substring(from, m.start()), -1));
                 out.add(new Fragment(m.group(), ids.get(m.group())));
                 from = m.end();

@@ -1,5 +1,7 @@
 package dev.sequoia.engine.tokenizer;
 
+import java.util.function.IntPredicate;
+
 /**
  * Text to token ids and back. Decoding works on bytes, so a UTF-8 character split across tokens
  * round-trips when the caller concatenates the bytes of successive tokens.
@@ -17,15 +19,22 @@ public interface Tokenizer {
      * Encodes text as plain text: a special token's text in it (say {@code <|eot_id|>}) is spelled with
      * ordinary tokens, as user text must be. {@code addBos} prepends BOS, {@code addEos} appends EOS.
      */
-    default int[] encode(String text, boolean addBos, boolean addEos) {
-        return encode(text, addBos, addEos, false);
-    }
+    int[] encode(String text, boolean addBos, boolean addEos);
 
     /**
      * Encodes text; with {@code parseSpecial} the text of a special (control or user-defined) token becomes
      * that token, as a rendered chat template needs ({@code <|start_header_id|>}, {@code </s>}...).
      */
-    int[] encode(String text, boolean addBos, boolean addEos, boolean parseSpecial);
+    default int[] encode(String text, boolean addBos, boolean addEos, boolean parseSpecial) {
+        return parseSpecial ? encode(text, addBos, addEos, at -> true) : encode(text, addBos, addEos);
+    }
+
+    /**
+     * Encodes text where special tokens count only at some offsets: the text of a special token that starts
+     * at an offset {@code specialAt} accepts becomes that token; anywhere else it is plain text. A rendered
+     * chat prompt needs this: the template's own tokens are special, the same text typed by a user is not.
+     */
+    int[] encode(String text, boolean addBos, boolean addEos, IntPredicate specialAt);
 
     /**
      * The tokens that end a generation: EOS and the end-of-turn / end-of-message tokens the vocabulary
