@@ -52,10 +52,15 @@ final class EngineOptions {
     @Mixin
     OffloadOptions offload = new OffloadOptions();
 
-    EngineConfig config() {
+    /** The engine configuration these flags name, for a command to adjust before it builds it. */
+    EngineConfig.Builder builder() {
         ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
-        return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads.count(), 64L << 20, context, offload.settings(),
-                int8.enabled, BackendChoice.parse(backend));
+        return EngineConfig.builder(new ModelSpec(model, tokenizer)).draft(draftSpec).tree(tree).budget(budget)
+                .depth(depth).threads(threads.count()).contextLength(context).offload(offload.settings())
+                .int8Activations(int8.enabled).backend(BackendChoice.parse(backend));
+    }
+
+    EngineConfig config() {
+        return builder().build();
     }
 }

@@ -88,8 +88,9 @@ public final class OptimizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EngineConfig config = new EngineConfig(new ModelSpec(model, tokenizer), new ModelSpec(draft, tokenizer), "auto",
-                0, 0, threads.count(), 0, context, offload.settings(), int8.enabled);
+        EngineConfig config = EngineConfig.builder(new ModelSpec(model, tokenizer)).draft(new ModelSpec(draft, tokenizer))
+                .tree("auto").threads(threads.count()).prefixCacheBytes(0).contextLength(context)
+                .offload(offload.settings()).int8Activations(int8.enabled).build();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         Consumer<String> log = line -> {
