@@ -6,7 +6,7 @@ import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.SyntheticCache;
 import dev.sequoia.engine.kernel.Int8ActivationMatMul;
 import dev.sequoia.engine.kernel.MatMul;
-import dev.sequoia.engine.kernel.StreamProbe;
+import dev.sequoia.engine.bench.StreamProbe;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.bench.ForwardBench;
 import dev.sequoia.engine.bench.GemmBench;
