@@ -92,7 +92,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private String defaultName() {
-        String file = engine.model.getFileName().toString();
+        String file = engine.models.model.getFileName().toString();
         int dot = file.lastIndexOf('.');
         return dot > 0 ? file.substring(0, dot) : file;
     }
