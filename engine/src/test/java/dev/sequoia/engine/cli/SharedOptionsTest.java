@@ -60,8 +60,17 @@ class SharedOptionsTest {
         }
     }
 
+    @Command(name = "seven")
+    static final class SevenThreadsHost {
+        @Mixin ThreadsOption threads = new ThreadsOption(() -> 7);
+    }
+
     @Test
     void theBenchmarksDefaultToTwoThreadsAndParseThemTheSame() {
+        // a default other than this machine's core count, so a mixin that ignores its default is caught anywhere
+        assertEquals(7, parse(new SevenThreadsHost()).threads.count());
+        assertEquals(3, parse(new SevenThreadsHost(), "--threads", "3").threads.count());
+        assertEquals(ThreadsOption.BENCH_DEFAULT, ThreadsOption.forBenchmarks().count());
         String model = Fixtures.targetGguf().toString();
         assertEquals(2, parse(new BenchCommand(), "decode", "--model", model).threads.count());
         assertEquals(2, parse(new OffloadBenchCommand(), "--model", model).threads.count());
