@@ -5,7 +5,6 @@ import dev.sequoia.engine.backend.cuda.BackendChoice;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-
 /**
  * The options that open an engine: model files, tree, threads, context, backend, int8 and offloading.
  * Shared by {@code generate} and {@code serve}, so both read the same flags the same way.
