@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sequoia.engine.api.EngineConfig;
 import dev.sequoia.engine.api.GenerateRequest;
 import dev.sequoia.engine.api.ModelSpec;
-import dev.sequoia.engine.api.PlainVersusSequoia;
+import dev.sequoia.engine.bench.PlainVersusSequoia;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
 import dev.sequoia.engine.format.BundledModels;
 import dev.sequoia.engine.format.synthetic.PlantedCache;

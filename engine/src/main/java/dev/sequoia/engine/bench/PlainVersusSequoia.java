@@ -1,5 +1,11 @@
-package dev.sequoia.engine.api;
+package dev.sequoia.engine.bench;
 
+import dev.sequoia.engine.api.Engine;
+import dev.sequoia.engine.api.EngineConfig;
+import dev.sequoia.engine.api.GenerateRequest;
+import dev.sequoia.engine.api.GenerationResult;
+import dev.sequoia.engine.api.ModelSpec;
+import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.model.LlamaTransformer;
