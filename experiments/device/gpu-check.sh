@@ -34,7 +34,7 @@ echo "== GPU tests"
 timeout ${GPU_TESTS_TIMEOUT:-150} "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda=14 dev.sequoia.engine.backend.cuda=39 2>&1 | tee "$out/gpu-tests.txt"
 tests_rc=${PIPESTATUS[0]}
 echo "== GpuCheck"
-timeout ${GPU_CHECK_TIMEOUT:-300} "$java" $flags -cp "$cp" dev.sequoia.engine.backend.cuda.GpuCheck "$out/gpu-check.json" "$dist/models" 2>&1 \
+timeout ${GPU_CHECK_TIMEOUT:-300} "$java" $flags -cp "$cp" dev.sequoia.engine.bench.device.GpuCheck "$out/gpu-check.json" "$dist/models" 2>&1 \
   | tee "$out/gpu-check.log" | tail -80
 check_rc=${PIPESTATUS[0]}
 echo "== planted 70B end to end (issue 16)"

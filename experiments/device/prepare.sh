@@ -32,7 +32,9 @@ cp "$(ls -d "$m2"/org/opentest4j/opentest4j/* | sort -V | tail -1)"/*.jar "$dist
 cp "$(ls -d "$m2"/org/apiguardian/apiguardian-api/* | sort -V | tail -1)"/*.jar "$dist/lib/"
 "$JAVA_HOME/bin/javac" -d "$dist/classes" -cp "$dist/lib/*" experiments/device/GpuTestRunner.java
 modules=$("$JAVA_HOME/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps \
-  --add-modules jdk.incubator.vector "$dist"/lib/sequoia-*.jar "$dist"/lib/jackson-*.jar "$dist"/lib/picocli-*.jar)
+  --add-modules jdk.incubator.vector "$dist"/lib/sequoia-*.jar "$dist"/lib/jackson-*.jar "$dist"/lib/snakeyaml-*.jar \
+  "$dist"/lib/picocli-*.jar)
+# snakeyaml: jackson-dataformat-yaml's module requires it, and jdeps stops at a required module it is not given.
 # java.desktop (pulled in by Jackson's optional java.beans use) would push the runtime past the 64 MiB a device
 # call may carry; Jackson runs without it.
 # jdk.zipfs: JUnit scans test packages inside jars through the zip file system; without it the runner finds

@@ -81,6 +81,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void backendAndBenchSubpackagesAreUnitsOfTheirOwnOtherSubpackagesBelongToTheirPackage() {
+        assertEquals("bench.device", unitOf("dev.sequoia.engine.bench.device"));
+        assertEquals("bench", unitOf("dev.sequoia.engine.bench"));
+        assertEquals("backend.cuda", unitOf("dev.sequoia.engine.backend.cuda"));
+        assertEquals("format", unitOf("dev.sequoia.engine.format.gguf"));
+        assertEquals("native-bindings", unitOf("dev.sequoia.cuda"));
+    }
+
+    @Test
     void aUnitMissingFromTheTableIsReported() {
         Map<String, Set<String>> actual = Map.of("newpackage", Set.of());
         assertEquals(List.of("newpackage has no row in ARCHITECTURE.md's table"), violations(Map.of(), actual));
@@ -152,7 +161,7 @@ class ArchitectureTest {
         String module = MODULE_OF_PACKAGE.getOrDefault(top, "sequoia");
         if (!module.equals("engine")) return module;
         if (p.length < 4) return "engine";
-        if (p.length > 4 && (p[3].equals("backend") || p[4].equals("bench"))) return p[3] + "." + p[4];
+        if (p.length > 4 && (p[3].equals("backend") || p[3].equals("bench"))) return p[3] + "." + p[4];
         return p[3];
     }
 

@@ -41,7 +41,7 @@ import java.util.function.Supplier;
  * engine thread, and opens sessions.
  *
  * <pre>{@code
- * try (Engine engine = Engine.open(EngineConfig.of(ModelSpec.of(path)));
+ * try (Engine engine = Engine.open(EngineConfig.builder(ModelSpec.of(path)).build());
  *      Session session = engine.openSession()) {
  *     GenerationResult r = session.generate(GenerateRequest.greedy("Once upon a time", 64));
  *     System.out.println(r.text());

@@ -39,10 +39,11 @@ public final class SharedPassBench {
 
     public static void main(String[] args) {
         Options o = Options.parse(args);
-        EngineConfig config = EngineConfig.of(new ModelSpec(o.target, o.tokenizer)).withThreads(o.threads)
-                .withPrefixCacheBytes(0).withInt8Activations(o.int8);
-        if (o.draft != null) config = config.withDraft(new ModelSpec(o.draft, o.tokenizer), o.tree);
-        if (o.memoryBudget > 0) config = config.withOffload(OffloadSettings.budget(o.memoryBudget));
+        EngineConfig.Builder builder = EngineConfig.builder(new ModelSpec(o.target, o.tokenizer)).threads(o.threads)
+                .prefixCacheBytes(0).int8Activations(o.int8);
+        if (o.draft != null) builder.draft(new ModelSpec(o.draft, o.tokenizer)).tree(o.tree);
+        if (o.memoryBudget > 0) builder.offload(OffloadSettings.budget(o.memoryBudget));
+        EngineConfig config = builder.build();
         try (Engine engine = Engine.open(config)) {
             engine.offloadReport().forEach(line -> System.out.println("# " + line));
             run(engine, 1, o); // warm-up: JIT, caches, the streamed source's first pass

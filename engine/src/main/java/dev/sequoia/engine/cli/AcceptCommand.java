@@ -66,9 +66,8 @@ public final class AcceptCommand implements Callable<Integer> {
         List<String> lines = prompts == null ? AutoTree.DEFAULT_PROMPTS
                 : Files.readAllLines(prompts).stream().filter(l -> !l.isBlank()).toList();
         if (lines.isEmpty()) throw new IllegalArgumentException(prompts + ": no prompts (one per line expected)");
-        EngineConfig config = EngineConfig.of(new ModelSpec(target, tokenizer))
-                .withDraft(new ModelSpec(draft, tokenizer), "none")
-                .withThreads(threads.count());
+        EngineConfig config = EngineConfig.builder(new ModelSpec(target, tokenizer))
+                .draft(new ModelSpec(draft, tokenizer)).tree("none").threads(threads.count()).build();
         try (Engine engine = Engine.open(config)) {
             long t0 = System.nanoTime();
             AcceptanceMeasurer.Result r = AcceptanceMeasurer.measure(engine.targetTransformer(),

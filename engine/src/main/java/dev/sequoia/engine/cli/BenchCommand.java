@@ -6,7 +6,7 @@ import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.SyntheticCache;
 import dev.sequoia.engine.kernel.Int8ActivationMatMul;
 import dev.sequoia.engine.kernel.MatMul;
-import dev.sequoia.engine.kernel.StreamProbe;
+import dev.sequoia.engine.bench.StreamProbe;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.bench.ForwardBench;
 import dev.sequoia.engine.bench.GemmBench;
@@ -62,8 +62,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "weight type of a synthetic shape: ${COMPLETION-CANDIDATES} (K-quant mixes as llama.cpp's; default ${DEFAULT-VALUE})")
     FileType type;
 
-    @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin
+    ThreadsOption threads = ThreadsOption.forBenchmarks();
 
     @Option(names = "--iterations", defaultValue = "5", description = "timed repetitions; medians are reported")
     int iterations;
@@ -97,8 +97,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (iterations < 1) throw new IllegalArgumentException("--iterations must be at least 1, got " + iterations);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("mode", mode.name());
-        report.put("threads", threads);
-        try (VectorMatMul mm = new VectorMatMul(threads); Arena arena = Arena.ofShared();
+        report.put("threads", threads.count());
+        try (VectorMatMul mm = new VectorMatMul(threads.count()); Arena arena = Arena.ofShared();
              StreamProbe probe = new StreamProbe(mm.pool(), streamMb << 20)) {
             String reason = mm.nativeUnavailableReason();
             report.put("kernels", reason == null ? "native-avx512 + vector-api" : "vector-api (" + reason + ")");

@@ -3,6 +3,7 @@ package dev.sequoia.engine.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import picocli.CommandLine.IParameterPreprocessor;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,8 +21,9 @@ import java.util.Map;
 import java.util.Stack;
 
 /**
- * {@code --config FILE}: a whole run as one JSON object whose keys are the command's long option names without
- * the dashes ({@code {"model": "m.gguf", "max-tokens": 64, "temperature": 0, "stop": ["\n"]}}). The file is
+ * {@code --config FILE}: a whole run as one JSON object (or, for a {@code .yaml}/{@code .yml} file, one YAML
+ * mapping) whose keys are the command's long option names without the dashes
+ * ({@code {"model": "m.gguf", "max-tokens": 64, "temperature": 0, "stop": ["\n"]}}). The file is
  * turned into exactly those flags, in place, so a run from a file and the same run from flags are parsed,
  * defaulted and validated by the same code. A flag may be given in the file or on the command line, not both.
  * Relative paths in the file are relative to the file's folder, so a file under {@code configs/} keeps working
@@ -29,8 +31,8 @@ import java.util.Stack;
  */
 final class ConfigFile {
     @Option(names = "--config", paramLabel = "FILE", preprocessor = Expand.class,
-            description = "Read this command's options from a JSON object keyed by long option name, e.g."
-                    + " {\"model\": \"m.gguf\", \"max-tokens\": 64} (see configs/runs/).")
+            description = "Read this command's options from a JSON object (YAML for .yaml/.yml files) keyed by"
+                    + " long option name, e.g. {\"model\": \"m.gguf\", \"max-tokens\": 64} (see configs/runs/).")
     Path file;
 
     /** Replaces {@code --config FILE} by the flags the file holds. */
@@ -47,20 +49,28 @@ final class ConfigFile {
         }
 
         private static JsonNode read(Path file, CommandSpec command) {
+            boolean yaml = isYaml(file);
             try {
-                JsonNode root = new ObjectMapper().readTree(Files.readString(file));
+                JsonNode root = (yaml ? new YAMLMapper() : new ObjectMapper()).readTree(Files.readString(file));
                 if (root == null || !root.isObject()) {
-                    throw new ParameterException(command.commandLine(), file + ": expected one JSON object of "
-                            + command.name() + "'s option names");
+                    throw new ParameterException(command.commandLine(), file + ": expected one "
+                            + (yaml ? "YAML mapping" : "JSON object") + " of " + command.name() + "'s option names");
                 }
                 return root;
             } catch (JsonProcessingException e) {
-                throw new ParameterException(command.commandLine(), file + ": not valid JSON: " + e.getOriginalMessage()
-                        + " at line " + e.getLocation().getLineNr());
+                throw new ParameterException(command.commandLine(), file + ": not valid " + (yaml ? "YAML" : "JSON")
+                        + ": " + e.getOriginalMessage().lines().findFirst().orElse("")
+                        + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
             } catch (IOException e) {
                 throw new ParameterException(command.commandLine(), "--config " + file + ": cannot read: " + e.getMessage());
             }
         }
+    }
+
+    /** A {@code .yaml} or {@code .yml} file is read as YAML; anything else as JSON. */
+    static boolean isYaml(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".yaml") || name.endsWith(".yml");
     }
 
     /** The flags the JSON object names, in its order; booleans become bare flags, arrays repeat the flag. */

@@ -3,9 +3,9 @@ package dev.sequoia.engine.cli;
 import dev.sequoia.engine.api.EngineConfig;
 import dev.sequoia.engine.api.GenerateRequest;
 import dev.sequoia.engine.api.ModelSpec;
-import dev.sequoia.engine.api.PlainVersusSequoia;
-import dev.sequoia.engine.api.PlainVersusSequoia.Run;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
+import dev.sequoia.engine.bench.PlainVersusSequoia;
+import dev.sequoia.engine.bench.PlainVersusSequoia.Run;
 import dev.sequoia.engine.format.BundledModels;
 import dev.sequoia.engine.format.synthetic.PlantedCache;
 import dev.sequoia.engine.tensor.TensorType;
@@ -84,9 +84,9 @@ public final class DemoCommand implements Callable<Integer> {
         ModelSpec draft = new ModelSpec(small.draft(), small.tokenizer());
         GenerateRequest request = GenerateRequest.greedy(prompt, maxTokens);
         PlainVersusSequoia.acceptanceFromSmallTarget(target, new ModelSpec(small.target(), small.tokenizer()), draft, n, request);
-        EngineConfig config = EngineConfig.of(ModelSpec.of(target)).withThreads(n).withTree("none", budget, 0)
-                .withOffload(new OffloadSettings(budgetBytes, PlanOverrides.NONE, 2, 4L << 20))
-                .withInt8Activations(int8.enabled);
+        EngineConfig config = EngineConfig.builder(ModelSpec.of(target)).threads(n).tree("none").budget(budget)
+                .offload(new OffloadSettings(budgetBytes, PlanOverrides.NONE, 2, 4L << 20))
+                .int8Activations(int8.enabled).build();
         PlainVersusSequoia.Result r = PlainVersusSequoia.run(config, draft, tree, request, line -> out.println("\n== " + line));
         print(out, r);
         out.printf(Locale.ROOT, "%n[demo took %.0f s]%n", (System.nanoTime() - start) / 1e9);

@@ -1,30 +1,17 @@
 package dev.sequoia.engine.cli;
 
 import dev.sequoia.engine.api.EngineConfig;
-import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.backend.cuda.BackendChoice;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-
 /**
- * The options that open an engine: target, draft and tree, threads, context, backend, int8 and offloading.
+ * The options that open an engine: model files, tree, threads, context, backend, int8 and offloading.
  * Shared by {@code generate} and {@code serve}, so both read the same flags the same way.
  */
 final class EngineOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
-            description = "Target model: GGUF file, llama2.c .bin, or Hugging Face safetensors folder.")
-    Path model;
-
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file when the model has none (llama2.c tokenizer.bin).")
-    Path tokenizer;
-
-    @Option(names = "--draft", paramLabel = "PATH", description = "Draft model for speculative decoding.")
-    Path draft;
-
-    @Option(names = "--draft-tokenizer", paramLabel = "PATH", description = "Tokenizer of the draft when its file has none (default: --tokenizer).")
-    Path draftTokenizer;
+    @Mixin
+    ModelPaths models = new ModelPaths();
 
     @Option(names = "--tree", paramLabel = "POLICY", description = "auto | chain:N | KxL | dynamic:N | none | growmap FILE (default: auto with --draft, else none).")
     String tree;
@@ -52,10 +39,14 @@ final class EngineOptions {
     @Mixin
     OffloadOptions offload = new OffloadOptions();
 
+    /** The engine configuration these flags name, for a command to adjust before it builds it. */
+    EngineConfig.Builder builder() {
+        return EngineConfig.builder(models.target()).draft(models.draftOrNull()).tree(tree).budget(budget)
+                .depth(depth).threads(threads.count()).contextLength(context).offload(offload.settings())
+                .int8Activations(int8.enabled).backend(BackendChoice.parse(backend));
+    }
+
     EngineConfig config() {
-        ModelSpec draftSpec = draft == null ? null : new ModelSpec(draft, draftTokenizer != null ? draftTokenizer : tokenizer);
-        return new EngineConfig(new ModelSpec(model, tokenizer), draftSpec, tree, budget, depth,
-                threads.count(), 64L << 20, context, offload.settings(),
-                int8.enabled, BackendChoice.parse(backend));
+        return builder().build();
     }
 }

@@ -2,11 +2,11 @@ package dev.sequoia.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sequoia.engine.backend.offload.OffloadSettings;
 import dev.sequoia.engine.bench.OffloadBench;
 import dev.sequoia.engine.kernel.Int8ActivationMatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.offload.plan.Bytes;
-import dev.sequoia.offload.plan.PlanOverrides;
 import dev.sequoia.offload.telemetry.PassTelemetry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
@@ -30,9 +29,6 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "model file (GGUF or llama2.c)")
     Path model;
 
-    @Option(names = "--memory-budget", required = true, description = "memory for weights, slots and KV, e.g. 2GiB")
-    String budget;
-
     @Option(names = "--sizes", split = ",", defaultValue = "1,2,4,8,16,32,64", description = "batch sizes n (default ${DEFAULT-VALUE})")
     int[] sizes;
 
@@ -42,23 +38,15 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     @Option(names = "--ar-tokens", defaultValue = "4", description = "tokens decoded for the autoregressive baseline")
     int arTokens;
 
-    @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin
+    ThreadsOption threads = ThreadsOption.forBenchmarks();
 
-    @Option(names = "--readers", defaultValue = "2", description = "reads in flight (default ${DEFAULT-VALUE})")
-    int readers;
-
-    @Option(names = "--chunk", defaultValue = "4MiB", description = "bytes per read (default ${DEFAULT-VALUE})")
-    String chunk;
+    /** --memory-budget (required here: the benchmark is of streaming), --resident-layers, --slots, --readers, --read-chunk. */
+    @Mixin
+    OffloadOptions offload = new OffloadOptions();
 
     @Option(names = "--probe-bytes", defaultValue = "64GiB", description = "most bytes of the sequential disk probe")
     String probeBytes;
-
-    @Option(names = "--slots", description = "override R, the rotating slots")
-    Integer slots;
-
-    @Option(names = "--resident", split = ",", description = "override the resident layers, e.g. 0,8,16")
-    int[] resident;
 
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
@@ -69,12 +57,13 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int[] ns = IntStream.concat(IntStream.of(1), IntStream.of(sizes)).filter(n -> n > 0).distinct().sorted().toArray();
-        PlanOverrides overrides = new PlanOverrides(resident == null ? null : new TreeSet<>(IntStream.of(resident).boxed().toList()), slots);
-        var cfg = new OffloadBench.Config(model, Bytes.parse(budget), ns, Math.max(1, iterations), Math.max(1, arTokens),
-                readers, Bytes.parse(chunk), Bytes.parse(probeBytes), overrides);
+        OffloadSettings settings = offload.settings();
+        if (!settings.enabled()) throw new IllegalArgumentException("bench-offload needs --memory-budget SIZE (e.g. 2GiB): it measures streaming");
+        var cfg = new OffloadBench.Config(model, settings.budgetBytes(), ns, Math.max(1, iterations), Math.max(1, arTokens),
+                settings.readers(), settings.chunkBytes(), Bytes.parse(probeBytes), settings.overrides());
         OffloadBench.Result r;
         String activations;
-        try (VectorMatMul kernels = new VectorMatMul(threads);
+        try (VectorMatMul kernels = new VectorMatMul(threads.count());
              Int8ActivationMatMul int8mm = int8.open(kernels)) {
             activations = int8mm == null ? "fp32" : Int8Option.describe(int8mm);
             r = OffloadBench.run(cfg, kernels, int8mm != null ? int8mm : kernels, json ? line -> {} : System.err::println);

@@ -12,8 +12,8 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
- * The options that put the target under a memory budget (shared by generate and optimize), and the JSON
- * shape of streaming telemetry.
+ * The options that put the target under a memory budget (shared by generate, serve, optimize and bench-offload),
+ * and the JSON shape of streaming telemetry.
  */
 public final class OffloadOptions {
     @Option(names = "--memory-budget", paramLabel = "SIZE",

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sequoia.engine.api.Engine;
 import dev.sequoia.engine.api.EngineConfig;
-import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.speculative.AcceptanceMeasurer;
 import dev.sequoia.engine.speculative.AutoTree;
 import dev.sequoia.engine.speculative.PairProfiles;
@@ -19,7 +18,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -38,14 +36,8 @@ public final class OptimizeCommand implements Callable<Integer> {
     /** Powers of two and a few sizes between, up to 1024. */
     static final int[] DEFAULT_SIZES = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH", description = "Target model.")
-    Path model;
-
-    @Option(names = "--draft", required = true, paramLabel = "PATH", description = "Draft model (stays resident).")
-    Path draft;
-
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer file when the models have none.")
-    Path tokenizer;
+    @Mixin
+    ModelPaths models = new ModelPaths();
 
     @Option(names = {"-t", "--temperature"}, defaultValue = "0", description = "Sampling temperature the acceptance vector is for (default: ${DEFAULT-VALUE}, greedy).")
     double temperature;
@@ -88,8 +80,9 @@ public final class OptimizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EngineConfig config = new EngineConfig(new ModelSpec(model, tokenizer), new ModelSpec(draft, tokenizer), "auto",
-                0, 0, threads.count(), 0, context, offload.settings(), int8.enabled);
+        EngineConfig config = EngineConfig.builder(models.target()).draft(models.requireDraft("optimize"))
+                .tree("auto").threads(threads.count()).prefixCacheBytes(0).contextLength(context)
+                .offload(offload.settings()).int8Activations(int8.enabled).build();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         Consumer<String> log = line -> {

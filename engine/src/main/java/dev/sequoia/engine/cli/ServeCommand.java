@@ -23,6 +23,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine = new EngineOptions();
 
+    @Mixin
+    ConfigFile configFile = new ConfigFile();
+
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
@@ -55,10 +58,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        String key = apiKey != null ? apiKey : System.getenv("SEQUOIA_API_KEY");
-        String name = modelName != null ? modelName : defaultName();
-        ServerSettings settings = new ServerSettings(host, port, key, name, maxRunning, maxWaiting, maxConversations,
-                ServerSettings.ONE_MIB, drainSeconds);
+        ServerSettings settings = settings();
+        String key = settings.apiKey(), name = settings.modelName();
         CountDownLatch stopped = new CountDownLatch(1);
         Engine opened = Engine.open(engine.config());
         OpenAiServer server;
@@ -83,8 +84,15 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** How the server listens and admits, from the flags (the API key also from SEQUOIA_API_KEY). */
+    ServerSettings settings() {
+        String key = apiKey != null ? apiKey : System.getenv("SEQUOIA_API_KEY");
+        return new ServerSettings(host, port, key, modelName != null ? modelName : defaultName(), maxRunning,
+                maxWaiting, maxConversations, ServerSettings.ONE_MIB, drainSeconds);
+    }
+
     private String defaultName() {
-        String file = engine.model.getFileName().toString();
+        String file = engine.models.model.getFileName().toString();
         int dot = file.lastIndexOf('.');
         return dot > 0 ? file.substring(0, dot) : file;
     }

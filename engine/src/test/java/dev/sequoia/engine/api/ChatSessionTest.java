@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ChatSessionTest {
     private static EngineConfig config() {
-        return EngineConfig.of(new ModelSpec(Fixtures.targetGguf(), null)).withThreads(1).withContextLength(256);
+        return EngineConfig.builder(new ModelSpec(Fixtures.targetGguf(), null)).threads(1).contextLength(256).build();
     }
 
     private static GenerateRequest greedy(int n) { return GenerateRequest.greedy("", n); }

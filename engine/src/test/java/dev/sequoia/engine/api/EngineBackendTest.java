@@ -23,15 +23,14 @@ class EngineBackendTest {
     private static final ModelSpec DRAFT = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
 
     @Test
-    void theDefaultBackendIsTheCpuAndEveryWitherKeepsTheChoice() {
-        assertEquals(BackendChoice.CPU, EngineConfig.of(TARGET).backend());
-        assertEquals(BackendChoice.CPU, new EngineConfig(TARGET, null, "none", 0, 0, 1, 0, 0).backend());
-        assertEquals(BackendChoice.CPU, new EngineConfig(TARGET, null, "none", 0, 0, 1, 0, 0, OffloadSettings.NONE, true).backend());
-        assertEquals(BackendChoice.CPU, EngineConfig.of(TARGET).withBackend(null).backend());
-        EngineConfig cuda = EngineConfig.of(TARGET).withBackend(BackendChoice.CUDA);
-        assertEquals(BackendChoice.CUDA, cuda.withDraft(DRAFT, "4x3").withThreads(1).withContextLength(64)
-                .withPrefixCacheBytes(0).withOffload(OffloadSettings.budget(1 << 20)).withTree("chain:2", 0, 0)
-                .withInt8Activations(false).backend());
+    void theDefaultBackendIsTheCpuAndEveryOtherParameterKeepsTheChoice() {
+        assertEquals(BackendChoice.CPU, EngineConfig.builder(TARGET).build().backend());
+        assertEquals(BackendChoice.CPU, EngineConfig.builder(TARGET).int8Activations(true).build().backend());
+        assertEquals(BackendChoice.CPU, EngineConfig.builder(TARGET).backend(null).build().backend());
+        EngineConfig cuda = EngineConfig.builder(TARGET).backend(BackendChoice.CUDA).build();
+        assertEquals(BackendChoice.CUDA, cuda.toBuilder().draft(DRAFT).tree("4x3").threads(1).contextLength(64)
+                .prefixCacheBytes(0).offload(OffloadSettings.budget(1 << 20)).tree("chain:2")
+                .int8Activations(false).build().backend());
     }
 
     @Test
@@ -39,7 +38,7 @@ class EngineBackendTest {
         // --tree auto on CUDA is profiled on the GPU (CudaProfiler), so it is no longer refused by name:
         // without a driver the only error is the driver's.
         assumeFalse(Cuda.isAvailable(), "this machine has CUDA");
-        EngineConfig config = EngineConfig.of(TARGET).withDraft(DRAFT, "auto").withBackend(BackendChoice.CUDA);
+        EngineConfig config = EngineConfig.builder(TARGET).draft(DRAFT).tree("auto").backend(BackendChoice.CUDA).build();
         RuntimeException e = assertThrows(RuntimeException.class, () -> Engine.open(config));
         assertTrue(e.getMessage().contains("no CUDA driver"), e.getMessage());
         assertFalse(e.getMessage().contains("--tree auto"), e.getMessage());
@@ -47,7 +46,7 @@ class EngineBackendTest {
 
     @Test
     void cudaRejectsInt8Activations() {
-        EngineConfig config = EngineConfig.of(TARGET).withInt8Activations(true).withBackend(BackendChoice.CUDA);
+        EngineConfig config = EngineConfig.builder(TARGET).int8Activations(true).backend(BackendChoice.CUDA).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Engine.open(config));
         assertTrue(e.getMessage().contains("--int8") && e.getMessage().contains("CPU backend only"), e.getMessage());
     }
@@ -55,7 +54,7 @@ class EngineBackendTest {
     @Test
     void cudaRejectsTheCpuPlanOverrides() {
         OffloadSettings overrides = OffloadSettings.budget(1 << 20).withOverrides(new PlanOverrides(new TreeSet<>(Set.of(0)), 2));
-        EngineConfig config = EngineConfig.of(TARGET).withOffload(overrides).withBackend(BackendChoice.CUDA);
+        EngineConfig config = EngineConfig.builder(TARGET).offload(overrides).backend(BackendChoice.CUDA).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Engine.open(config));
         assertTrue(e.getMessage().contains("--resident-layers and --slots"), e.getMessage());
     }
@@ -63,7 +62,7 @@ class EngineBackendTest {
     @Test
     void cudaWithoutADriverFailsWithTheReason() {
         assumeFalse(Cuda.isAvailable(), "this machine has CUDA");
-        EngineConfig config = EngineConfig.of(TARGET).withBackend(BackendChoice.CUDA);
+        EngineConfig config = EngineConfig.builder(TARGET).backend(BackendChoice.CUDA).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Engine.open(config));
         assertTrue(e.getMessage().startsWith("--backend cuda: "), e.getMessage());
         assertTrue(e.getMessage().contains(Cuda.unavailableReason()), e.getMessage());
@@ -72,7 +71,7 @@ class EngineBackendTest {
     @Test
     void autoWithoutCudaRunsOnTheCpuEvenWithCpuOnlyFeatures() {
         assumeFalse(Cuda.isAvailable(), "this machine has CUDA");
-        EngineConfig config = EngineConfig.of(TARGET).withThreads(1).withDraft(DRAFT, "auto").withBackend(BackendChoice.AUTO);
+        EngineConfig config = EngineConfig.builder(TARGET).threads(1).draft(DRAFT).tree("auto").backend(BackendChoice.AUTO).build();
         try (Engine e = Engine.open(config, dev.sequoia.engine.speculative.TreeProvider.fixed(
                 dev.sequoia.engine.speculative.TreeSpec.parse("chain:2", 0)))) {
             assertEquals(BackendChoice.CPU, e.backend());

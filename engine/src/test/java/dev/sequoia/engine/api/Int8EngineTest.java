@@ -24,9 +24,9 @@ class Int8EngineTest {
     void int8SpeculativeDecodingIsInt8GreedyDecoding() {
         Path model = SyntheticCache.gguf(dir, "tiny-test", TensorType.Q8_0, 3);
         ModelSpec spec = ModelSpec.of(model);
-        EngineConfig plain = EngineConfig.of(spec).withThreads(2).withInt8Activations(true);
+        EngineConfig plain = EngineConfig.builder(spec).threads(2).int8Activations(true).build();
         // the model drafts for itself: every proposal on the greedy path is accepted, so steps carry many tokens
-        EngineConfig speculative = plain.withDraft(spec, "4x3");
+        EngineConfig speculative = plain.toBuilder().draft(spec).tree("4x3").build();
         GenerationResult want, got;
         try (Engine e = Engine.open(plain); Session s = e.openSession()) {
             assertTrue(e.profileConfiguration().endsWith("-int8"), e.profileConfiguration());

@@ -25,8 +25,8 @@ class SessionSafetyTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.open(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
-                .withThreads(2).withPrefixCacheBytes(0));
+        engine = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
+                .threads(2).prefixCacheBytes(0).build());
     }
 
     @AfterAll

@@ -21,8 +21,8 @@ class SessionsTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.open(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
-                .withThreads(2).withPrefixCacheBytes(16L << 20));
+        engine = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
+                .threads(2).prefixCacheBytes(16L << 20).build());
     }
 
     @AfterAll
@@ -149,8 +149,8 @@ class SessionsTest {
 
     @Test
     void aPromptLongerThanTheContextIsAClearError() {
-        try (Engine small = Engine.open(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
-                .withThreads(1).withContextLength(8)); Session s = small.openSession()) {
+        try (Engine small = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
+                .threads(1).contextLength(8).build()); Session s = small.openSession()) {
             var e = assertThrows(IllegalArgumentException.class,
                     () -> s.generate(GenerateRequest.greedy("Lily and Tom went to the park", 4)));
             assertTrue(e.getMessage().contains("context"), e.getMessage());

@@ -59,9 +59,11 @@ class OptimizeCommandTest {
             assertEquals(j.get("predicted_s_per_token").asDouble() * j.get("expected_tokens_per_step").asDouble(),
                     j.get("predicted_s_per_step").asDouble(), 1e-12);
 
-            EngineConfig config = new EngineConfig(new ModelSpec(target, Fixtures.tokenizer()),
-                    new ModelSpec(draft, Fixtures.tokenizer()), "auto", 0, 0, 1, 0, 128,
-                    new OffloadSettings(64L << 20, new PlanOverrides(new TreeSet<>(Set.of(0)), 2), 2, 4L << 20));
+            EngineConfig config = EngineConfig.builder(new ModelSpec(target, Fixtures.tokenizer()))
+                    .draft(new ModelSpec(draft, Fixtures.tokenizer())).tree("auto").threads(1).prefixCacheBytes(0)
+                    .contextLength(128)
+                    .offload(new OffloadSettings(64L << 20, new PlanOverrides(new TreeSet<>(Set.of(0)), 2), 2, 4L << 20))
+                    .build();
             try (Engine engine = Engine.open(config)) {
                 assertEquals(j.get("configuration").asText(), engine.profileConfiguration());
                 var cached = ((AutoTree) engine.trees()).profile();
@@ -69,7 +71,7 @@ class OptimizeCommandTest {
                         "generate --tree auto must use the profile optimize measured, not measure its own");
                 assertEquals(16, engine.trees().maxSize(), "the tree's KV room follows the cached profile");
             }
-            try (Engine engine = Engine.open(config.withTree("auto", 8, 0))) {
+            try (Engine engine = Engine.open(config.toBuilder().budget(8).build())) {
                 engine.trees().forSampling(0, 1);
                 var c = ((AutoTree) engine.trees()).lastChoice();
                 double t8 = j.get("t_seconds").get("8").asDouble();

@@ -23,7 +23,7 @@ import picocli.CommandLine.Mixin;
 /**
  * One test per shared option mixin: its defaults, its parsing, and that every command using it reads the same
  * flags the same way (so a flag means one thing across {@code generate}, {@code serve}, {@code optimize},
- * {@code accept} and {@code demo}).
+ * {@code accept}, {@code demo}, {@code bench} and {@code bench-offload}).
  */
 class SharedOptionsTest {
     @Command(name = "host")
@@ -32,6 +32,11 @@ class SharedOptionsTest {
         @Mixin SamplingOptions sampling = new SamplingOptions();
         @Mixin Int8Option int8 = new Int8Option();
         @Mixin OffloadOptions offload = new OffloadOptions();
+    }
+
+    @Command(name = "models")
+    static final class ModelsHost {
+        @Mixin ModelPaths models = new ModelPaths();
     }
 
     private static <T> T parse(T command, String... args) {
@@ -53,6 +58,52 @@ class SharedOptionsTest {
         for (Function<String[], ThreadsOption> command : commands) {
             assertEquals(5, command.apply(new String[] {"--model", model, "--threads", "5"}).count());
         }
+    }
+
+    @Command(name = "seven")
+    static final class SevenThreadsHost {
+        @Mixin ThreadsOption threads = new ThreadsOption(() -> 7);
+    }
+
+    @Test
+    void theBenchmarksDefaultToTwoThreadsAndParseThemTheSame() {
+        // a default other than this machine's core count, so a mixin that ignores its default is caught anywhere
+        assertEquals(7, parse(new SevenThreadsHost()).threads.count());
+        assertEquals(3, parse(new SevenThreadsHost(), "--threads", "3").threads.count());
+        assertEquals(ThreadsOption.BENCH_DEFAULT, ThreadsOption.forBenchmarks().count());
+        String model = Fixtures.targetGguf().toString();
+        assertEquals(2, parse(new BenchCommand(), "decode", "--model", model).threads.count());
+        assertEquals(2, parse(new OffloadBenchCommand(), "--model", model).threads.count());
+        assertEquals(5, parse(new BenchCommand(), "decode", "--model", model, "--threads", "5").threads.count());
+        assertEquals(5, parse(new OffloadBenchCommand(), "--model", model, "--threads", "5").threads.count());
+    }
+
+    @Test
+    void modelPathsGiveTheDraftTheTargetsTokenizerUnlessItHasItsOwn() {
+        Path model = Path.of("t.bin"), tok = Path.of("tok.bin"), draft = Path.of("d.bin"), draftTok = Path.of("dtok.bin");
+        ModelPaths plain = parse(new ModelsHost(), "-m", "t.bin").models;
+        assertEquals(new ModelSpec(model, null), plain.target());
+        assertNull(plain.draftOrNull());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> plain.requireDraft("optimize"));
+        assertEquals("optimize needs a draft model: --draft PATH", e.getMessage());
+        ModelPaths shared = parse(new ModelsHost(), "--model", "t.bin", "--tokenizer", "tok.bin", "--draft", "d.bin").models;
+        assertEquals(new ModelSpec(model, tok), shared.target());
+        assertEquals(new ModelSpec(draft, tok), shared.requireDraft("optimize"));
+        String[] own = {"--model", "t.bin", "--tokenizer", "tok.bin", "--draft", "d.bin", "--draft-tokenizer", "dtok.bin"};
+        assertEquals(new ModelSpec(draft, draftTok), parse(new ModelsHost(), own).models.draftOrNull());
+        for (ModelPaths m : List.of(parse(new GenerateCommand(), own).engineOptions.models,
+                parse(new ServeCommand(), own).engine.models, parse(new OptimizeCommand(), own).models)) {
+            assertEquals(new ModelSpec(model, tok), m.target());
+            assertEquals(new ModelSpec(draft, draftTok), m.draftOrNull());
+        }
+    }
+
+    @Test
+    void optimizeWithoutADraftIsAOneLineUsageError() {
+        CliRun r = CliRun.of("optimize", "--model", Fixtures.targetGguf().toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("optimize needs a draft model: --draft PATH"), r.err());
     }
 
     @Test
@@ -84,6 +135,17 @@ class SharedOptionsTest {
         assertEquals(2, s.overrides().slots());
         assertEquals(4, s.readers());
         assertEquals(1L << 20, s.chunkBytes());
+        String[] flags = {"--model", "m.gguf", "--memory-budget", "2MiB", "--resident-layers", "0,3", "--slots", "2",
+                "--readers", "4", "--read-chunk", "1MiB"};
+        assertEquals(s, parse(new GenerateCommand(), flags).engineConfig().offload());
+        assertEquals(s, parse(new OffloadBenchCommand(), flags).offload.settings());
+    }
+
+    @Test
+    void benchOffloadWithoutAMemoryBudgetIsAOneLineUsageError() {
+        CliRun r = CliRun.of("bench-offload", "--model", Fixtures.targetGguf().toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("bench-offload needs --memory-budget SIZE"), r.err());
     }
 
     @Test

@@ -41,10 +41,10 @@ class ReliabilityTest {
     @TempDir
     Path dir;
 
-    private static EngineConfig pair(Path target) {
-        return EngineConfig.of(new ModelSpec(target, Fixtures.tokenizer()))
-                .withDraft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer()), "4x2")
-                .withThreads(1).withContextLength(64);
+    private static EngineConfig.Builder pair(Path target) {
+        return EngineConfig.builder(new ModelSpec(target, Fixtures.tokenizer()))
+                .draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree("4x2")
+                .threads(1).contextLength(64);
     }
 
     /**
@@ -56,7 +56,7 @@ class ReliabilityTest {
     @Test
     void aThousandSessionsLeaveNoMemoryBehind() {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        try (Engine engine = Engine.open(pair(Fixtures.target()))) {
+        try (Engine engine = Engine.open(pair(Fixtures.target()).build())) {
             int[] first = null;
             long heapAfterWarmUp = 0, nativeAfterWarmUp = 0;
             for (int i = 0; i < 1000; i++) {
@@ -103,7 +103,7 @@ class ReliabilityTest {
         Files.copy(Fixtures.target(), copy);
         byte[] original = Files.readAllBytes(copy);
         OffloadSettings allStreamed = new OffloadSettings(64L << 20, new PlanOverrides(new TreeSet<>(), 2), 2, 64 * 1024);
-        try (Engine engine = Engine.open(pair(copy).withOffload(allStreamed))) {
+        try (Engine engine = Engine.open(pair(copy).offload(allStreamed).build())) {
             int[] expected = generate(engine);
             ModelExtents extents = ModelExtents.of(engine.target());
             int layers = engine.target().config().layers();
@@ -153,7 +153,7 @@ class ReliabilityTest {
         Files.copy(Fixtures.target(), streamedCopy);
         byte[] original = Files.readAllBytes(streamedCopy);
         OffloadSettings allStreamed = new OffloadSettings(64L << 20, new PlanOverrides(new TreeSet<>(), 2), 2, 64 * 1024);
-        try (Engine engine = Engine.open(pair(streamedCopy).withOffload(allStreamed))) {
+        try (Engine engine = Engine.open(pair(streamedCopy).offload(allStreamed).build())) {
             int[] expected = generate(engine);
             try {
                 // in place, as `cp` does (same inode, truncated and rewritten): the draft's file is shorter, so the
@@ -170,7 +170,7 @@ class ReliabilityTest {
         }
         Path residentCopy = dir.resolve("resident.bin");
         Files.copy(Fixtures.target(), residentCopy);
-        try (Engine engine = Engine.open(pair(residentCopy))) {
+        try (Engine engine = Engine.open(pair(residentCopy).build())) {
             int[] expected = generate(engine);
             Path replacement = dir.resolve("replacement.bin");
             Files.copy(Fixtures.draft(), replacement);

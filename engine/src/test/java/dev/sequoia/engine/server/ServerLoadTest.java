@@ -114,7 +114,7 @@ class ServerLoadTest {
     void nativeMemoryAndSessionsStayFlatOverAThousandRequests() throws Exception {
         // its own engine without the prompt-prefix cache: that cache is bounded by design (64 MiB by default) and
         // would fill during the run; what must stay flat is everything else
-        try (Engine engine = dev.sequoia.engine.api.Engine.open(plainConfig().withPrefixCacheBytes(0));
+        try (Engine engine = dev.sequoia.engine.api.Engine.open(plainConfig().prefixCacheBytes(0).build());
              OpenAiServer server = TestServers.start(engine)) {
             List<Long> native_ = new ArrayList<>();
             try (ExecutorService pool = Executors.newFixedThreadPool(4)) {

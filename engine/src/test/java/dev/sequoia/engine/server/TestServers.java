@@ -34,18 +34,18 @@ final class TestServers {
 
     private TestServers() {}
 
-    static EngineConfig plainConfig() {
-        return EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).withThreads(1);
+    static EngineConfig.Builder plainConfig() {
+        return EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(1);
     }
 
     /** Speculative decoding with a fixed 4x3 tree from the bundled draft (no profiling on first use). */
-    static EngineConfig speculativeConfig() {
-        return plainConfig().withDraft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer()), "4x3");
+    static EngineConfig.Builder speculativeConfig() {
+        return plainConfig().draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree("4x3");
     }
 
-    static Engine plainEngine() { return Engine.open(plainConfig()); }
+    static Engine plainEngine() { return Engine.open(plainConfig().build()); }
 
-    static Engine speculativeEngine() { return Engine.open(speculativeConfig()); }
+    static Engine speculativeEngine() { return Engine.open(speculativeConfig().build()); }
 
     static OpenAiServer start(Engine engine, ServerSettings settings) {
         try {

@@ -118,8 +118,8 @@ class ExactnessTest {
     private static EngineConfig speculative(String tree) {
         ModelSpec t = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
         ModelSpec d = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
-        return EngineConfig.of(t).withDraft(d, tree.startsWith("sequoia:") ? "auto" : tree).withThreads(2)
-                .withPrefixCacheBytes(1L << 20);
+        return EngineConfig.builder(t).draft(d).tree(tree.startsWith("sequoia:") ? "auto" : tree).threads(2)
+                .prefixCacheBytes(1L << 20).build();
     }
 
     /** {@code sequoia:N}: the DP's best tree of N nodes over the published vector for that temperature. */

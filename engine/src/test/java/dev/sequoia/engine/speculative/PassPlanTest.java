@@ -73,14 +73,14 @@ class PassPlanTest {
         ModelSpec d = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
         String[] prompts = {"Once upon a time", "The little dog", "Lily and Tom went to the park"};
         List<int[]> plain = new ArrayList<>();
-        try (Engine e = Engine.open(EngineConfig.of(t).withThreads(2))) {
+        try (Engine e = Engine.open(EngineConfig.builder(t).threads(2).build())) {
             for (String p : prompts) {
                 try (Session s = e.openSession()) {
                     plain.add(s.generate(GenerateRequest.greedy(p, 40)).tokens());
                 }
             }
         }
-        try (Engine e = Engine.open(EngineConfig.of(t).withDraft(d, "auto").withThreads(2), auto)) {
+        try (Engine e = Engine.open(EngineConfig.builder(t).draft(d).tree("auto").threads(2).build(), auto)) {
             List<Session> sessions = new ArrayList<>();
             List<Generation> running = new ArrayList<>();
             for (String p : prompts) {

@@ -29,7 +29,7 @@ class SpeculativeGenerationTest {
     @BeforeAll
     static void open() {
         cases = Golden.cases(Fixtures.targetGolden());
-        plain = Engine.open(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).withThreads(2));
+        plain = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(2).build());
     }
 
     @AfterAll
@@ -40,7 +40,7 @@ class SpeculativeGenerationTest {
     static EngineConfig speculative(String tree) {
         ModelSpec target = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
         ModelSpec draft = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
-        return EngineConfig.of(target).withDraft(draft, tree).withThreads(2);
+        return EngineConfig.builder(target).draft(draft).tree(tree).threads(2).build();
     }
 
     @ParameterizedTest(name = "tree {0}")

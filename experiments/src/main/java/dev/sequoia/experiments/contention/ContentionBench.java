@@ -28,7 +28,7 @@ public final class ContentionBench {
         Path dir = Path.of(args.length > 3 ? args[3] : "engine/src/main/resources/dev/sequoia/engine/models/stories260K");
         ModelSpec target = new ModelSpec(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"));
         ModelSpec draft = new ModelSpec(dir.resolve("draft-stories260K-d32.bin"), dir.resolve("tok512.bin"));
-        EngineConfig config = EngineConfig.of(target).withDraft(draft, "4x2").withThreads(threads);
+        EngineConfig config = EngineConfig.builder(target).draft(draft).tree("4x2").threads(threads).build();
         try (Engine engine = Engine.open(config)) {
             run(engine, generations / 10); // warm-up: JIT and caches
             double[] seconds = new double[repeats];

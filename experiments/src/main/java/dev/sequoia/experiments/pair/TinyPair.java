@@ -32,7 +32,8 @@ public final class TinyPair implements AutoCloseable {
     public static TinyPair open(Path models, int threads, OffloadSettings offload) {
         ModelSpec target = new ModelSpec(require(models, TARGET), require(models, TOKENIZER));
         ModelSpec draft = new ModelSpec(require(models, DRAFT), require(models, TOKENIZER));
-        EngineConfig config = EngineConfig.of(target).withDraft(draft, "chain:1").withThreads(threads).withOffload(offload);
+        EngineConfig config = EngineConfig.builder(target).draft(draft).tree("chain:1").threads(threads).offload(offload)
+                .build();
         return new TinyPair(Engine.open(config));
     }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sequoia.engine.api.EngineConfig;
 import dev.sequoia.engine.api.GenerateRequest;
 import dev.sequoia.engine.api.ModelSpec;
-import dev.sequoia.engine.api.PlainVersusSequoia;
+import dev.sequoia.engine.bench.PlainVersusSequoia;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
 import dev.sequoia.engine.format.BundledModels;
 import dev.sequoia.engine.format.synthetic.PlantedCache;
@@ -80,9 +80,9 @@ public final class PlantedStreamingBench {
         int threads = EngineConfig.defaultThreads();
         PlainVersusSequoia.acceptanceFromSmallTarget(target, new ModelSpec(small.target(), small.tokenizer()), draft,
                 threads, request);
-        EngineConfig config = EngineConfig.of(ModelSpec.of(target)).withThreads(threads)
-                .withOffload(new OffloadSettings(Bytes.parse(budget), PlanOverrides.NONE, 2, 4L << 20))
-                .withInt8Activations(int8);
+        EngineConfig config = EngineConfig.builder(ModelSpec.of(target)).threads(threads)
+                .offload(new OffloadSettings(Bytes.parse(budget), PlanOverrides.NONE, 2, 4L << 20))
+                .int8Activations(int8).build();
         PlainVersusSequoia.Result r = PlainVersusSequoia.run(config, draft, "auto", request, System.err::println);
         var s = r.sequoia();
         return new Row(shape, type.name(), budget, int8, r.plain().secondsPerToken(), s.secondsPerToken(), r.speedup(),

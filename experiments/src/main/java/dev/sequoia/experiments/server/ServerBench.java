@@ -54,8 +54,9 @@ public final class ServerBench {
                 models.resolve("tok512.bin"));
         int repeats = Integer.parseInt(option(args, "--repeats", "15"));
         boolean overheadOnly = Boolean.parseBoolean(option(args, "--overhead-only", "false"));
-        EngineConfig config = EngineConfig.of(target).withThreads(threads);
-        if (!tree.equals("none")) config = config.withDraft(new ModelSpec(models.resolve("draft-stories260K-d32.bin"), models.resolve("tok512.bin")), tree);
+        ModelSpec draft = tree.equals("none") ? null
+                : new ModelSpec(models.resolve("draft-stories260K-d32.bin"), models.resolve("tok512.bin"));
+        EngineConfig config = EngineConfig.builder(target).threads(threads).draft(draft).tree(tree).build();
         OpenAiServer.configureJdkHttpServer(30);
         try (Engine engine = Engine.open(config);
              OpenAiServer server = OpenAiServer.start(engine, ServerSettings.defaults("stories260K").withLimits(32, 64))) {

@@ -83,7 +83,7 @@ public final class TokensPerStep {
         Options o = Options.parse(args);
         ModelSpec target = new ModelSpec(o.require("stories260K.bin"), o.require("tok512.bin"));
         ModelSpec draft = new ModelSpec(o.require("draft-stories260K-d32.bin"), o.require("tok512.bin"));
-        EngineConfig config = EngineConfig.of(target).withDraft(draft, "chain:1").withThreads(o.threads());
+        EngineConfig config = EngineConfig.builder(target).draft(draft).tree("chain:1").threads(o.threads()).build();
         try (Engine engine = Engine.open(config)) {
             List<Row> rows = new ArrayList<>();
             List<String> vectors = new ArrayList<>();

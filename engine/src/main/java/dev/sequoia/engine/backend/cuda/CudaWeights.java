@@ -173,8 +173,14 @@ public final class CudaWeights implements AutoCloseable {
     long ffnNorm(int layer) { return norms.address(4L * (2L * layer + 1) * config.dim()); }
     long finalNorm() { return norms.address(4L * 2L * config.layers() * config.dim()); }
 
+    /** The layer images' format. */
+    public LayerFormat format() { return format; }
+
+    /** Offsets of the fp16 layer image the GEMMs read (for a quantized format, its dequantized scratch). */
+    public Fp16Layers.Offsets fp16Offsets() { return fp16Offsets; }
+
     /** Device address of the image layer {@code layer} is computed from: its resident buffer or a slot. */
-    long layerBase(int layer, int slot) {
+    public long layerBase(int layer, int slot) {
         return slot < 0 ? resident[layer].address() : slots[slot].address();
     }
 

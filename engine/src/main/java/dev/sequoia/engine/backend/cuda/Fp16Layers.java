@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
 public final class Fp16Layers {
     private Fp16Layers() {}
 
-    static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Byte offsets of the seven projections inside a layer image, and its total size. The projections are

@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * "slot free" record, so the slot is not overwritten while it is read and the scratch not while the previous
  * layer's GEMMs read it. Owns the scratch; the module and stream are borrowed.
  */
-final class LayerDequantizer implements AutoCloseable {
+public final class LayerDequantizer implements AutoCloseable {
     private static final int BLOCK = 256;
     private static final int MAX_GRID = 65535; // the kernel strides over the rest
     private final LayerFormat format;
@@ -28,7 +28,7 @@ final class LayerDequantizer implements AutoCloseable {
     private final KQuantLayout kquant;
     private final long[] quantAt, halfAt;
 
-    LayerDequantizer(CudaContext ctx, LayerFormat format, Fp16Layers.Offsets fp16) {
+    public LayerDequantizer(CudaContext ctx, LayerFormat format, Fp16Layers.Offsets fp16) {
         this(ctx, format, fp16, null, null);
     }
 
@@ -68,7 +68,7 @@ final class LayerDequantizer implements AutoCloseable {
     }
 
     /** Enqueues image (quantized, at device address {@code image}) -> scratch (fp16); returns the scratch's address. */
-    long toFp16(CudaModule module, CudaStream stream, long image) {
+    public long toFp16(CudaModule module, CudaStream stream, long image) {
         if (kquant != null) throw new IllegalStateException("a K_MIXED image is dequantized per layer: toFp16(..., layer)");
         long blocks = elements / format.type().blockSize();
         int grid = (int) Math.min(MAX_GRID, (elements + BLOCK - 1) / BLOCK);

@@ -39,7 +39,7 @@ class CudaEngineTest {
     @BeforeAll
     static void open() {
         cases = Golden.cases(Fixtures.targetGolden());
-        cpu = Engine.open(EngineConfig.of(target()).withThreads(2));
+        cpu = Engine.open(EngineConfig.builder(target()).threads(2).build());
     }
 
     @AfterAll
@@ -49,16 +49,16 @@ class CudaEngineTest {
 
     private static ModelSpec target() { return new ModelSpec(Fixtures.target(), Fixtures.tokenizer()); }
 
-    private static EngineConfig cuda() { return EngineConfig.of(target()).withThreads(2).withBackend(BackendChoice.CUDA); }
+    private static EngineConfig.Builder cuda() { return EngineConfig.builder(target()).threads(2).backend(BackendChoice.CUDA); }
 
-    private static EngineConfig speculative(String tree) {
-        return cuda().withDraft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer()), tree);
+    private static EngineConfig.Builder speculative(String tree) {
+        return cuda().draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree(tree);
     }
 
     @Test
     void plainGreedyDecodingGivesTheGoldenTokens() {
         CudaTestSupport.requireCudaBackend();
-        try (Engine e = Engine.open(cuda())) {
+        try (Engine e = Engine.open(cuda().build())) {
             assertEquals(BackendChoice.CUDA, e.backend());
             assertTrue(e.cudaPlan().streamedLayers().isEmpty(), "no budget: every layer resident");
             for (Golden.Case c : cases) {
@@ -74,7 +74,7 @@ class CudaEngineTest {
     @ValueSource(strings = {"4x3", "chain:4"})
     void speculativeGreedyIsCpuPlainGreedy(String tree) {
         CudaTestSupport.requireCudaBackend();
-        try (Engine e = Engine.open(speculative(tree))) {
+        try (Engine e = Engine.open(speculative(tree).build())) {
             for (Golden.Case c : cases) {
                 GenerationResult expected = generate(cpu, c.prompt(), TOKENS);
                 GenerationResult actual = generate(e, c.prompt(), TOKENS);
@@ -95,8 +95,8 @@ class CudaEngineTest {
         }
         // three slots and one resident layer: the other layers stream every pass
         OffloadSettings budget = OffloadSettings.budget(4 * layer);
-        try (Engine plain = Engine.open(cuda().withOffload(budget));
-             Engine spec = Engine.open(speculative("4x3").withOffload(budget))) {
+        try (Engine plain = Engine.open(cuda().offload(budget).build());
+             Engine spec = Engine.open(speculative("4x3").offload(budget).build())) {
             assertFalse(plain.cudaPlan().streamedLayers().isEmpty(), "some target layers stream");
             assertEquals(CudaModels.SLOTS, plain.cudaPlan().slots());
             for (Golden.Case c : cases) {
@@ -116,7 +116,7 @@ class CudaEngineTest {
         String stop = words[Math.min(5, words.length - 1)];
         GenerateRequest first = new GenerateRequest(c.prompt(), TOKENS, SamplingParams.greedy(), List.of(stop), 0);
         GenerateRequest second = GenerateRequest.greedy(" And then", 24);
-        try (Engine e = Engine.open(speculative("chain:4"));
+        try (Engine e = Engine.open(speculative("chain:4").build());
              Session gpuSession = e.openSession(); Session cpuSession = cpu.openSession()) {
             GenerationResult want1 = cpuSession.generate(first), got1 = gpuSession.generate(first);
             assertEquals(StopReason.STOP_STRING, want1.stopReason());

@@ -6,6 +6,7 @@ import dev.sequoia.cuda.CudaStream;
 import dev.sequoia.cuda.DeviceBuffer;
 import dev.sequoia.cuda.PinnedHostBuffer;
 import dev.sequoia.cuda.SequoiaKernels;
+import dev.sequoia.engine.bench.device.SyntheticLayers;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.kernel.ScalarMatMul;
@@ -163,7 +164,7 @@ class CudaQuantizedTest {
             MemorySegment want = arena.allocate(half.total()), got = arena.allocate(half.total());
             for (int l = 0; l < 2; l++) {
                 MemorySegment image = pinned.segment().asSlice(0, quant.total());
-                GpuCheck.randomKQuantBlocks(format, l, image);
+                SyntheticLayers.randomKQuantBlocks(format, l, image);
                 // the whole image as one matrix of 256-wide rows: blocks back to back, as the kernel sees them
                 Fp16Layers.writeMatrix(new dev.sequoia.engine.tensor.WeightMatrix("image", format.type(),
                         (int) (half.total() / 2 / 256), 256, image), want, 0);

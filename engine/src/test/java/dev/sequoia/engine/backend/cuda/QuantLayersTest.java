@@ -1,5 +1,6 @@
 package dev.sequoia.engine.backend.cuda;
 
+import dev.sequoia.engine.bench.device.SyntheticLayers;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.SyntheticModels;
 import dev.sequoia.engine.kernel.ScalarMatMul;
@@ -95,14 +96,14 @@ class QuantLayersTest {
         }
     }
 
-    /** GpuCheck's synthetic blocks decode (through the reference dequantizer) to small, nonzero weights. */
+    /** The GPU check's synthetic blocks decode (through the reference dequantizer) to small, nonzero weights. */
     @ParameterizedTest
     @EnumSource(value = LayerFormat.class, names = {"Q8_0", "Q4_0"})
     void syntheticBlocksAreSmallAndFinite(LayerFormat format) {
         Fp16Layers.Offsets at = format.offsets(SMALL);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment image = arena.allocate(at.total());
-            GpuCheck.randomLayer(format).accept(0, image);
+            SyntheticLayers.randomLayer(format).accept(0, image);
             int cols = 128;
             long rows = at.total() / format.type().byteSize(cols);
             WeightMatrix all = new WeightMatrix("image", format.type(), (int) rows, cols, image);
@@ -214,14 +215,14 @@ class QuantLayersTest {
         }
     }
 
-    /** GpuCheck's K-quant blocks decode to small, nonzero, finite weights. */
+    /** The GPU check's K-quant blocks decode to small, nonzero, finite weights. */
     @ParameterizedTest
     @EnumSource(value = LayerFormat.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void syntheticKQuantBlocksAreSmallAndFinite(LayerFormat format) {
         Fp16Layers.Offsets at = format.offsets(SMALL);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment image = arena.allocate(at.total());
-            GpuCheck.randomLayer(format).accept(0, image);
+            SyntheticLayers.randomLayer(format).accept(0, image);
             long rows = at.total() / format.type().byteSize(256);
             WeightMatrix all = new WeightMatrix("image", format.type(), (int) rows, 256, image);
             float[] row = new float[256];

@@ -43,9 +43,9 @@ class EngineOffloadTest {
     @TempDir
     Path dir;
 
-    private static EngineConfig golden() {
-        return EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).withThreads(1)
-                .withContextLength(128);
+    private static EngineConfig.Builder golden() {
+        return EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(1)
+                .contextLength(128);
     }
 
     private static OffloadSettings override(Set<Integer> resident, int slots) {
@@ -60,11 +60,11 @@ class EngineOffloadTest {
 
     @Test
     void goldenModelStreamedGivesTheResidentGreedyTokensAndReportsTheStreaming() {
-        GenerationResult resident = generate(golden());
+        GenerationResult resident = generate(golden().build());
         assertEquals(PassTelemetry.NONE, resident.stats().offload(), "a resident target streams nothing");
         for (var plan : new Object[][] {{Set.of(), 2}, {Set.of(0, 3), 2}, {Set.of(1, 2, 4), 3}}) {
             @SuppressWarnings("unchecked") Set<Integer> keep = (Set<Integer>) plan[0];
-            GenerationResult streamed = generate(golden().withOffload(override(keep, (Integer) plan[1])));
+            GenerationResult streamed = generate(golden().offload(override(keep, (Integer) plan[1])).build());
             assertArrayEquals(resident.tokens(), streamed.tokens(), "resident " + keep + ", R=" + plan[1]);
             PassTelemetry t = streamed.stats().offload();
             int passes = streamed.stats().targetForwards() + 1; // the decoding steps and the prompt's one chunk
@@ -77,7 +77,7 @@ class EngineOffloadTest {
     @Test
     void automaticPlanWithinATinyBudgetStreamsSomeLayersAndStaysWithinIt() {
         long budget = 1536L << 10; // five 380 KiB layers cannot all stay next to the fixed parts (~300 KiB)
-        try (Engine engine = Engine.open(golden().withOffload(OffloadSettings.budget(budget)));
+        try (Engine engine = Engine.open(golden().offload(OffloadSettings.budget(budget)).build());
              Session session = engine.openSession()) {
             ResidencyPlan plan = engine.offloadPlan();
             // R (2 or 3) and so how many layers stay resident depend on measured copy and compute times
@@ -85,16 +85,16 @@ class EngineOffloadTest {
             assertTrue(plan.totalBytes() <= budget, plan.describe());
             assertTrue(engine.offloadReport().stream().anyMatch(l -> l.contains("residency plan")), engine.offloadReport().toString());
             GenerationResult r = session.generate(GenerateRequest.greedy(PROMPT, TOKENS));
-            assertArrayEquals(generate(golden()).tokens(), r.tokens());
+            assertArrayEquals(generate(golden().build()).tokens(), r.tokens());
         }
-        assertThrows(ImpossibleBudgetException.class, () -> Engine.open(golden().withOffload(OffloadSettings.budget(1L << 20))));
+        assertThrows(ImpossibleBudgetException.class, () -> Engine.open(golden().offload(OffloadSettings.budget(1L << 20)).build()));
     }
 
     @Test
     void speculativeDecodingVerifiesThroughTheStreamedTarget() {
-        EngineConfig spec = golden().withDraft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer()), "chain:4");
-        GenerationResult resident = generate(golden());
-        GenerationResult streamed = generate(spec.withOffload(override(Set.of(2), 2)));
+        EngineConfig spec = golden().draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree("chain:4").build();
+        GenerationResult resident = generate(golden().build());
+        GenerationResult streamed = generate(spec.toBuilder().offload(override(Set.of(2), 2)).build());
         assertArrayEquals(resident.tokens(), streamed.tokens());
         assertTrue(streamed.stats().tokensPerStep() > 1, "the chain must accept some tokens");
         int layers = streamed.stats().offload().layersStreamed();
@@ -105,9 +105,9 @@ class EngineOffloadTest {
     void syntheticModelStreamedGivesTheResidentGreedyTokens() throws IOException {
         Path file = dir.resolve("tiny-Q8_0.gguf");
         SyntheticModels.ofPreset("tiny-test", TensorType.Q8_0, 7).writeGguf(file);
-        EngineConfig config = EngineConfig.of(ModelSpec.of(file)).withThreads(1).withContextLength(64);
+        EngineConfig config = EngineConfig.builder(ModelSpec.of(file)).threads(1).contextLength(64).build();
         GenerationResult resident = generate(config);
-        GenerationResult streamed = generate(config.withOffload(override(Set.of(), 2)));
+        GenerationResult streamed = generate(config.toBuilder().offload(override(Set.of(), 2)).build());
         assertArrayEquals(resident.tokens(), streamed.tokens());
         assertTrue(streamed.stats().offload().bytesStreamed() > 0);
     }
@@ -117,9 +117,9 @@ class EngineOffloadTest {
         Path copy = dir.resolve("stories260K.bin");
         Files.copy(Fixtures.target(), copy);
         byte[] original = Files.readAllBytes(copy);
-        EngineConfig config = EngineConfig.of(new ModelSpec(copy, Fixtures.tokenizer())).withThreads(1)
-                .withContextLength(128).withOffload(override(Set.of(0), 2));
-        int[] expected = generate(golden()).tokens();
+        EngineConfig config = EngineConfig.builder(new ModelSpec(copy, Fixtures.tokenizer())).threads(1)
+                .contextLength(128).offload(override(Set.of(0), 2)).build();
+        int[] expected = generate(golden().build()).tokens();
         try (Engine engine = Engine.open(config)) {
             ModelExtents extents = ModelExtents.of(engine.target());
             try (Session session = engine.openSession()) {
@@ -145,11 +145,11 @@ class EngineOffloadTest {
 
     @Test
     void settingsWithoutABudgetKeepTheTargetResident() {
-        try (Engine engine = Engine.open(golden())) {
+        try (Engine engine = Engine.open(golden().build())) {
             assertNull(engine.offloadPlan());
             assertTrue(engine.profileConfiguration().startsWith("cpu-resident"));
         }
-        try (Engine engine = Engine.open(golden().withOffload(override(Set.of(1), 3)))) {
+        try (Engine engine = Engine.open(golden().offload(override(Set.of(1), 3)).build())) {
             assertNotNull(engine.offloadPlan());
             assertEquals(3, engine.offloadPlan().slots());
             assertTrue(engine.profileConfiguration().contains("budget" + (64L << 20)) && engine.profileConfiguration().contains("R3"),

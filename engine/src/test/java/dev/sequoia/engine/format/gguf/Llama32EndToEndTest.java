@@ -63,8 +63,8 @@ class Llama32EndToEndTest {
         List<Path> parts = GgufSplitWriter.split(single, dir.resolve("llama32"), 3);
         List<ChatMessage> chat = List.of(ChatMessage.user("hello"));
         GenerationResult resident, streamed;
-        try (Engine e = Engine.open(EngineConfig.of(new ModelSpec(parts.getFirst(), null)).withThreads(1)
-                .withContextLength(128)); Session s = e.openSession()) {
+        try (Engine e = Engine.open(EngineConfig.builder(new ModelSpec(parts.getFirst(), null)).threads(1)
+                .contextLength(128).build()); Session s = e.openSession()) {
             assertNotNull(e.target().config().ropeFreqFactors());
             assertSame(e.target().weights().tokenEmbedding(), e.target().weights().classifier(), "tied embeddings");
             assertArrayEquals(new int[] {128008, 128009}, e.stopTokens(), "eos = <|eot_id|>, and <|eom_id|> by its name");
@@ -77,9 +77,9 @@ class Llama32EndToEndTest {
         int[] tail = java.util.Arrays.copyOfRange(prompt, prompt.length - 10, prompt.length);
         assertArrayEquals(new int[] {128006, 882, 128007, 271, 15339, 128009, 128006, 78191, 128007, 271}, tail,
                 "the published ids of the user turn and the assistant header");
-        try (Engine e = Engine.open(EngineConfig.of(new ModelSpec(parts.getFirst(), null)).withThreads(1)
-                .withContextLength(128).withOffload(new dev.sequoia.engine.backend.offload.OffloadSettings(64L << 20,
-                        new dev.sequoia.offload.plan.PlanOverrides(new java.util.TreeSet<>(), 2), 1, 64 * 1024)));
+        try (Engine e = Engine.open(EngineConfig.builder(new ModelSpec(parts.getFirst(), null)).threads(1)
+                .contextLength(128).offload(new dev.sequoia.engine.backend.offload.OffloadSettings(64L << 20,
+                        new dev.sequoia.offload.plan.PlanOverrides(new java.util.TreeSet<>(), 2), 1, 64 * 1024)).build());
              Session s = e.openSession()) {
             streamed = s.chat(chat, GenerateRequest.greedy("", 8));
         }

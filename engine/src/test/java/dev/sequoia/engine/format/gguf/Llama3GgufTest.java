@@ -181,7 +181,7 @@ class Llama3GgufTest {
     }
 
     private static GenerationResult generate(Path model) {
-        try (Engine e = Engine.open(EngineConfig.of(new ModelSpec(model, null)).withThreads(1).withContextLength(64));
+        try (Engine e = Engine.open(EngineConfig.builder(new ModelSpec(model, null)).threads(1).contextLength(64).build());
              Session s = e.openSession()) {
             return s.generate(GenerateRequest.greedy("Once upon a time", 16));
         }

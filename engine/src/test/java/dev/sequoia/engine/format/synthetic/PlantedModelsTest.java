@@ -168,13 +168,13 @@ class PlantedModelsTest {
         for (String prompt : List.of("Once upon a time", "The little dog", "Lily and Tom went to the park",
                 "One day, a boy", "She said", "It was a sunny day")) {
             GenerateRequest request = GenerateRequest.greedy(prompt, 48);
-            GenerationResult plain = generate(EngineConfig.of(ModelSpec.of(planted)).withThreads(2), request);
-            GenerationResult sequoia = generate(EngineConfig.of(ModelSpec.of(planted)).withThreads(2)
-                    .withDraft(draft, "4x4"), request);
+            GenerationResult plain = generate(EngineConfig.builder(ModelSpec.of(planted)).threads(2), request);
+            GenerationResult sequoia = generate(EngineConfig.builder(ModelSpec.of(planted)).threads(2)
+                    .draft(draft).tree("4x4"), request);
             assertArrayEquals(plain.tokens(), sequoia.tokens(), "greedy Sequoia output equals plain output: " + prompt);
             onPlanted.add(sequoia.stats().tokensPerStep());
-            onSmall.add(generate(EngineConfig.of(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).withThreads(2)
-                    .withDraft(draft, "4x4"), request).stats().tokensPerStep());
+            onSmall.add(generate(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(2)
+                    .draft(draft).tree("4x4"), request).stats().tokensPerStep());
         }
         double difference = mean(onPlanted) - mean(onSmall);
         double se = Math.sqrt(variance(onPlanted) / onPlanted.size() + variance(onSmall) / onSmall.size());
@@ -220,8 +220,8 @@ class PlantedModelsTest {
         assertFalse(Files.exists(out));
     }
 
-    private static GenerationResult generate(EngineConfig config, GenerateRequest request) {
-        try (Engine engine = Engine.open(config.withPrefixCacheBytes(0)); Session session = engine.openSession()) {
+    private static GenerationResult generate(EngineConfig.Builder config, GenerateRequest request) {
+        try (Engine engine = Engine.open(config.prefixCacheBytes(0).build()); Session session = engine.openSession()) {
             return session.generate(request);
         }
     }

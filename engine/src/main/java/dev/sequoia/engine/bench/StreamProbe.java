@@ -1,5 +1,6 @@
-package dev.sequoia.engine.kernel;
+package dev.sequoia.engine.bench;
 
+import dev.sequoia.engine.kernel.KernelPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,7 +19,9 @@ import java.util.Arrays;
 public final class StreamProbe implements AutoCloseable {
     /** Default buffer: 480 MB, well past a 32 MB L3. */
     public static final long DEFAULT_BYTES = 480L << 20;
-    private static final VectorSpecies<Float> F = VectorDequant.F;
+    /** The kernels' float species (VectorDequant's): the widest, but at least 256 bits. */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() >= 8
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_256;
     private static final long SLICE = 1L << 20;
 
     private final KernelPool pool;

@@ -1,5 +1,11 @@
-package dev.sequoia.engine.api;
+package dev.sequoia.engine.bench;
 
+import dev.sequoia.engine.api.Engine;
+import dev.sequoia.engine.api.EngineConfig;
+import dev.sequoia.engine.api.GenerateRequest;
+import dev.sequoia.engine.api.GenerationResult;
+import dev.sequoia.engine.api.ModelSpec;
+import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.model.LlamaTransformer;
@@ -65,12 +71,12 @@ public final class PlainVersusSequoia {
         log.accept("plain decoding ...");
         Run plain = decode(target, request, log);
         log.accept("Sequoia decoding (tree " + tree + ") ...");
-        Run sequoia = decode(target.withDraft(draft, tree).withTree(tree, target.budget(), target.depth()), request, log);
+        Run sequoia = decode(target.toBuilder().draft(draft).tree(tree).build(), request, log);
         return new Result(plain, sequoia);
     }
 
     private static Run decode(EngineConfig config, GenerateRequest request, Consumer<String> log) {
-        try (Engine engine = Engine.open(config.withPrefixCacheBytes(0)); Session session = engine.openSession()) {
+        try (Engine engine = Engine.open(config.toBuilder().prefixCacheBytes(0).build()); Session session = engine.openSession()) {
             if (engine.trees() instanceof AutoTree auto) {
                 // the optimizer's t(n) profile (measured once per configuration, then cached) and the tree are
                 // built before the timed generation, as a long-running server would have them
