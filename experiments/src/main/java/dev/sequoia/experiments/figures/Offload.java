@@ -313,8 +313,23 @@ public final class Offload implements Experiment {
         }
         b.append(Report.table(List.of("configuration (variant @ budget)", "t(1) s", "t(max n)/t(1)", "stall at n=1",
                 "tree: nodes, levels", "G", "AR s/token", "Sequoia s/token", "predicted", "speedup", "identical"), table)).append('\n');
-        b.append(comparison(rows));
+        b.append(comparison(rows, ctx.quick() ? "a small planted stories260K (a smoke check, not a result)"
+                : "a 7B-shape target (Q8_0, 6.9 GB)"));
         return b.toString();
+    }
+
+    /** "lo-hi" of a column over rows (one value when they agree at {@code digits} decimals). */
+    private static String range(List<Map<String, String>> rows, String column, int digits) {
+        double lo = rows.stream().mapToDouble(x -> Rows.d(x, column)).min().orElse(Double.NaN);
+        double hi = rows.stream().mapToDouble(x -> Rows.d(x, column)).max().orElse(Double.NaN);
+        String a = Rows.f(lo, digits), z = Rows.f(hi, digits);
+        return a.equals(z) ? a : a + "-" + z;
+    }
+
+    /** The distinct integer values of a column, ascending, joined by "/". */
+    private static String distinct(List<Map<String, String>> rows, String column) {
+        return rows.stream().map(x -> Integer.parseInt(x.get(column))).distinct().sorted().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining("/"));
     }
 
     private static String targetDescription(RunContext ctx, Setup s) {
@@ -329,41 +344,49 @@ public final class Offload implements Experiment {
                   + "a 7B model, computing stories260K's function; a benchmark model, not a trained 7B)";
     }
 
-    /** The closing paragraph: the measured CPU rows and the H200 projections against the paper's Table 2. */
-    private static String comparison(List<Map<String, String>> rows) {
+    /** The closing paragraph: the measured CPU rows and the H200 projections against the paper's offloading result. */
+    private static String comparison(List<Map<String, String>> rows, String target) {
         var decode = Rows.where(rows, x -> x.get("kind").equals("decode"));
         var proj = Rows.where(rows, x -> x.get("kind").equals("projection"));
         StringBuilder b = new StringBuilder("""
-                **Against the paper.** Table 2 runs Llama2-70B (fp16, 140 GB) offloaded to an L40 over PCIe 4: about
-                5.6 s/token for plain offloaded decoding and 0.56 s/token for Sequoia with a 768-node tree (about 10x),
-                because t(n) stays flat to hundreds of tokens while weights stream: the GPU computes a 768-token pass in a
-                fraction of the 5.6 s copy.
+                **Against the paper.** Sequoia's offloading result serves Llama2-70B (fp16, about 140 GB) from an L40 over
+                PCIe 4 at 0.56 s/token against 5.6 s/token for plain decoding on the same optimized offloading system
+                (9.96x). That rests on two things: t(n) stays flat to hundreds of tokens, because the GPU computes a
+                768-token pass in a fraction of the 5.6 s copy of the weights, and the 70B/7B pair accepts about 10 tokens
+                per step in a 768-node tree (a 10x speedup needs at least that many).
                 """).append(' ');
         if (!decode.isEmpty()) {
             var best = decode.stream().max(java.util.Comparator.comparingDouble(x -> Rows.d(x, "speedup"))).orElseThrow();
-            var worst = decode.stream().min(java.util.Comparator.comparingDouble(x -> Rows.d(x, "speedup"))).orElseThrow();
-            double arLo = decode.stream().mapToDouble(x -> Rows.d(x, "ar_s_per_token")).min().orElseThrow();
-            double arHi = decode.stream().mapToDouble(x -> Rows.d(x, "ar_s_per_token")).max().orElseThrow();
             var t = Rows.where(rows, x -> x.get("kind").equals("t") && x.get("variant").startsWith("cpu"));
-            double ratioHi = t.stream().mapToDouble(x -> Rows.d(x, "t_ratio")).max().orElse(Double.NaN);
+            int nMax = t.stream().mapToInt(x -> Integer.parseInt(x.get("n"))).max().orElse(1);
             b.append(String.format(Locale.ROOT, """
-                    Here the 7B-shape target streams from this machine's disk into a 2-core CPU: plain decoding takes
-                    %.2f-%.2f s/token (a pass reads the streamed part of the 6.9 GB file at the disk's rate), and Sequoia
-                    with the real draft takes %.3f s/token at best (%s @ %s: %.2fx, %s nodes) and %.2fx at worst (%s @ %s).
-                    The mechanism is the paper's - a pass costs about the same for 1 and a few dozen tokens because the copy
-                    dominates - but the CPU's compute is the limit the GPU does not have: a 7B forward costs about 13
-                    GFLOP per token, so t(n)/t(1) reaches %.1f by n = %s and the optimizer picks trees of %s nodes where the
-                    paper's L40 affords 768. What keeps the speedup high is the pair: the planted target computes
-                    stories260K's function and the draft was distilled from it, so greedy steps accept %.1f-%.1f tokens,
-                    more than the paper's 70B/7B chat pairs at 768 nodes (G about 10-12 with 768 nodes). A real 7B target
-                    with a real 68M-160M draft would accept fewer per step, and its larger draft would cost more per level.
-                    """, arLo, arHi, Rows.d(best, "sequoia_s_per_token"), best.get("variant"), best.get("budget"),
-                    Rows.d(best, "speedup"), best.get("n"), Rows.d(worst, "speedup"), worst.get("variant"), worst.get("budget"),
-                    ratioHi, t.stream().mapToInt(x -> Integer.parseInt(x.get("n"))).max().orElse(0),
-                    decode.stream().map(x -> x.get("n")).distinct().sorted(java.util.Comparator.comparingInt(Integer::parseInt))
-                            .collect(java.util.stream.Collectors.joining("/")),
-                    decode.stream().mapToDouble(x -> Rows.d(x, "g")).min().orElseThrow(),
-                    decode.stream().mapToDouble(x -> Rows.d(x, "g")).max().orElseThrow()));
+                    Here %s streams from this VM's disk by direct I/O into 2 CPU cores: plain
+                    decoding takes %s s/token and Sequoia with the real draft %s s/token, %s faster (best %s @ %s: %.3f
+                    s/token, %.2fx). The mechanism is the paper's: at n = 1 the pass waits on the disk for %s of its time, and
+                    t(n)/t(1) stays at %s up to n = 32. Three things differ. The CPU's compute (a 7B forward is about 13
+                    GFLOP per token) takes over sooner than an L40's: t(%d)/t(1) = %s, so the optimizer picks trees of %s
+                    nodes (%s levels), not 768. The pair is stories260K with its distilled draft (the planted target
+                    computes stories260K's function), which on greedy text accepts %s tokens per step in those trees, close to
+                    the paper's ~10 with far fewer nodes. And plain decoding is faster than the paper's 5.6 s/token because the
+                    target is 7B in Q8_0 (6.9 GB, less what the %s budget keeps resident) rather than 70B in fp16 (140 GB),
+                    streamed at %s GB/s (single-token passes) instead of PCIe's ~25 GB/s. Over the same Q8_0 weights, int8
+                    activations (Q8_0 x Q8_0 dot products) against fp32: t(%d)/t(1) %s against %s, trees of %s against %s
+                    nodes, %s against %s. A trained 7B target with a small trained draft would accept fewer tokens per step
+                    than this planted pair does.
+                    """, target, range(decode, "ar_s_per_token", 2), range(decode, "sequoia_s_per_token", 3), range(decode, "speedup", 2) + "x",
+                    best.get("variant"), best.get("budget"), Rows.d(best, "sequoia_s_per_token"), Rows.d(best, "speedup"),
+                    range(Rows.where(t, x -> x.get("n").equals("1")), "stall_fraction", 2),
+                    range(Rows.where(t, x -> Integer.parseInt(x.get("n")) <= 32), "t_ratio", 2), nMax,
+                    range(Rows.where(t, x -> Integer.parseInt(x.get("n")) == nMax), "t_ratio", 2),
+                    distinct(decode, "n"), distinct(decode, "levels"), range(decode, "g", 1),
+                    String.join("/", decode.stream().map(x -> x.get("budget")).distinct().toList()),
+                    range(Rows.where(t, x -> x.get("n").equals("1")), "achieved_gbps", 1), nMax,
+                    range(Rows.where(t, x -> x.get("variant").endsWith("int8") && Integer.parseInt(x.get("n")) == nMax), "t_ratio", 2),
+                    range(Rows.where(t, x -> x.get("variant").endsWith("fp32") && Integer.parseInt(x.get("n")) == nMax), "t_ratio", 2),
+                    distinct(Rows.where(decode, x -> x.get("variant").endsWith("int8")), "n"),
+                    distinct(Rows.where(decode, x -> x.get("variant").endsWith("fp32")), "n"),
+                    range(Rows.where(decode, x -> x.get("variant").endsWith("int8")), "speedup", 2) + "x",
+                    range(Rows.where(decode, x -> x.get("variant").endsWith("fp32")), "speedup", 2) + "x"));
         }
         if (!proj.isEmpty()) {
             double lo = proj.stream().mapToDouble(x -> Rows.d(x, "speedup")).min().orElseThrow();
