@@ -38,7 +38,7 @@ public final class OptimizerFigure implements Experiment {
     record Setup(int[] budgets, int repetitions, int prompts, int tokens, int seeds) {
         static Setup of(boolean quick) {
             return quick ? new Setup(new int[]{1, 4, 16}, 2, 1, 12, 1)
-                    : new Setup(new int[]{1, 2, 4, 8, 16, 32, 64, 128}, 5, 3, 48, 1);
+                    : new Setup(new int[]{1, 2, 4, 8, 16, 32, 64, 128}, 9, 6, 64, 2);
         }
     }
 
@@ -54,7 +54,7 @@ public final class OptimizerFigure implements Experiment {
     @Override public List<String> columns() {
         return List.of("curve", "n", "t_seconds", "t_ratio", "draft_level_seconds", "best_levels", "predicted_g",
                 "predicted_speedup", "chosen", "measured_tokens_per_step", "measured_stderr", "measured_speedup",
-                "measured_speedup_stderr");
+                "measured_speedup_stderr", "measured_s_per_token", "ar_s_per_token");
     }
 
     @Override public int keyColumns() { return 1; }
@@ -82,8 +82,12 @@ public final class OptimizerFigure implements Experiment {
         return vector;
     }
 
-    /** Measured decoding of one tree size: tokens/step, its error and the speedup over autoregressive decoding. */
-    record Measured(double tokensPerStep, double stderr, double speedup, double speedupStderr) {}
+    /**
+     * Measured decoding of one tree size: tokens/step, its error, s/token, and the speedup over the configuration's
+     * measured autoregressive (plain) s/token.
+     */
+    record Measured(double tokensPerStep, double stderr, double speedup, double speedupStderr, double secondsPerToken,
+                    double arSecondsPerToken) {}
 
     private List<List<String>> cpuCurve(RunContext ctx, Setup s, String name, OffloadSettings offload) {
         AcceptanceVector p = vector(ctx, s);
@@ -102,7 +106,8 @@ public final class OptimizerFigure implements Experiment {
                 var r = runner.measure(() -> new StaticTreePolicy(tree), null, params, n, s.seeds(), ctx.seedFor(name, n));
                 double speedup = ar / r.secondsPerToken();
                 double rel = r.measurement().standardError() / r.measurement().tokensPerStep();
-                measured.put(n, new Measured(r.measurement().tokensPerStep(), r.measurement().standardError(), speedup, speedup * rel));
+                measured.put(n, new Measured(r.measurement().tokensPerStep(), r.measurement().standardError(), speedup, speedup * rel,
+                        r.secondsPerToken(), ar));
             }
             return rows(name, p, profile.times().byBudget(), profile.draftSecondsPerLevel(), measured);
         }
@@ -139,9 +144,31 @@ public final class OptimizerFigure implements Experiment {
             rows.add(List.of(curve, Integer.toString(n), Rows.num(e.getValue()), Rows.num(e.getValue() / vt.at(1)), Rows.num(c),
                     Integer.toString(d), Rows.num(g), Rows.num(speedup), Boolean.toString(n == choice.budget()),
                     Rows.num(m == null ? Double.NaN : m.tokensPerStep()), Rows.num(m == null ? Double.NaN : m.stderr()),
-                    Rows.num(m == null ? Double.NaN : m.speedup()), Rows.num(m == null ? Double.NaN : m.speedupStderr())));
+                    Rows.num(m == null ? Double.NaN : m.speedup()), Rows.num(m == null ? Double.NaN : m.speedupStderr()),
+                    Rows.num(m == null ? Double.NaN : m.secondsPerToken()), Rows.num(m == null ? Double.NaN : m.arSecondsPerToken())));
         }
         return rows;
+    }
+
+    /** Per CPU curve, every measured size's ms/token beside the same configuration's plain decoding. */
+    private static String measuredSizes(List<Map<String, String>> rows) {
+        var m = Rows.where(rows, x -> !x.get("measured_speedup").equals("NaN"));
+        List<String> sizes = m.stream().map(x -> x.get("n")).distinct()
+                .sorted(java.util.Comparator.comparingInt(Integer::parseInt)).toList();
+        List<String> header = new ArrayList<>(List.of("ms/token (measured)", "AR (plain)"));
+        sizes.forEach(n -> header.add("n=" + n));
+        List<List<String>> table = new ArrayList<>();
+        for (String c : curves(m)) {
+            var r = Rows.where(m, x -> x.get("curve").equals(c));
+            List<String> line = new ArrayList<>(List.of(c, Rows.f(Rows.d(r.getFirst(), "ar_s_per_token") * 1e3, 3)));
+            for (String n : sizes) {
+                var at = Rows.where(r, x -> x.get("n").equals(n));
+                line.add(at.isEmpty() ? "-" : Rows.f(Rows.d(at.getFirst(), "measured_s_per_token") * 1e3, 3)
+                        + (at.getFirst().get("chosen").equals("true") ? " (pick)" : ""));
+            }
+            table.add(line);
+        }
+        return table.isEmpty() ? "" : "Measured decoding, the same prompts and tokens per configuration:\n\n" + Report.table(header, table);
     }
 
     private static List<String> curves(List<Map<String, String>> rows) {
@@ -165,6 +192,9 @@ public final class OptimizerFigure implements Experiment {
         var chosen = Rows.where(rows, x -> x.get("chosen").equals("true"));
         speedups.add(Figure.series("optimizer's pick", Rows.col(chosen, "n"), Rows.col(chosen, "predicted_speedup"),
                 zeros(chosen.size()), Figure.Style.HIGHLIGHT));
+        double nMax = rows.stream().mapToDouble(x -> Rows.d(x, "n")).max().orElse(1);
+        speedups.add(Figure.series("autoregressive (= 1)", List.of(1.0, nMax), List.of(1.0, 1.0), List.of(0.0, 0.0),
+                Figure.Style.REFERENCE));
         return new Figure(List.of(
                 new Figure.Panel("verification time t(n) / t(1)", "tokens verified n", "t(n) / t(1)", true, true, ratios),
                 new Figure.Panel("speedup over autoregressive decoding (T = 0.6)", "tree size n (best depth each)",
@@ -182,10 +212,10 @@ public final class OptimizerFigure implements Experiment {
                 draft's width-8 forward is the cost c per level); "cpu streamed" streams every target layer from disk
                 within a %s budget. The H200 curves are experiments/device/curves.csv (from RESULTS.md) with c = 12 ms.
                 Per size n the table's best depth minimises (d c + t(n)) / G(n, d); measured speedup = autoregressive
-                s/token of the same configuration / speculative s/token (%d prompts x %d tokens, T = 0.6; its error
+                s/token of the same configuration / speculative s/token (%d prompts x %d tokens x %d seeds, T = 0.6; its error
                 bar carries the tokens/step error only, not the timing noise of this shared machine).
 
-                """, s.repetitions(), ctx.param("streamed-budget", "1900KiB"), s.prompts(), s.tokens()));
+                """, s.repetitions(), ctx.param("streamed-budget", "1900KiB"), s.prompts(), s.tokens(), s.seeds()));
         List<List<String>> table = new ArrayList<>();
         for (String c : curves(rows)) {
             var r = Rows.where(rows, x -> x.get("curve").equals(c));
@@ -196,12 +226,15 @@ public final class OptimizerFigure implements Experiment {
                     Rows.f(Rows.d(r.getLast(), "t_ratio"), 2) + " (n=" + r.getLast().get("n") + ")",
                     pick.get("n") + ", " + pick.get("best_levels"), Rows.f(Rows.d(pick, "predicted_g"), 2),
                     Rows.f(Rows.d(pick, "predicted_speedup"), 2) + "x",
+                    m.isEmpty() ? "-" : Rows.f(Rows.d(pick, "ar_s_per_token") * 1e3, 3),
+                    m.isEmpty() ? "-" : Rows.f(Rows.d(pick, "measured_s_per_token") * 1e3, 3),
                     m.isEmpty() ? "-" : Rows.pm(Rows.d(pick, "measured_speedup"), Rows.d(pick, "measured_speedup_stderr"), 2) + "x",
                     best == null ? "-" : best.get("n") + ": " + Rows.pm(Rows.d(best, "measured_speedup"),
                             Rows.d(best, "measured_speedup_stderr"), 2) + "x"));
         }
         b.append(Report.table(List.of("t(n) curve", "t(1) ms", "t(max)/t(1)", "pick: nodes, levels", "G", "predicted",
-                "measured at pick", "measured best: n, speedup"), table)).append('\n');
+                "AR ms/token", "pick ms/token", "measured at pick", "measured best: n, speedup"), table)).append('\n');
+        b.append(measuredSizes(rows)).append('\n');
         b.append("**Against the paper.** Sequoia's optimizer (§4.1, App. G.5 / Fig. 7) picks 64-128-node trees on an A100 "
                 + "and 768 nodes when the target is offloaded, because offloaded t(n) stays flat to thousands of tokens, and "
                 + "its trees beat every fixed size. Here: ");
@@ -212,13 +245,18 @@ public final class OptimizerFigure implements Experiment {
             b.append(String.format(Locale.ROOT, "%s picks %s nodes (t(n)/t(1) there %.2f, predicted %.2fx)", c, pick.get("n"),
                     Rows.d(pick, "t_ratio"), Rows.d(pick, "predicted_speedup")));
             if (Rows.d(pick, "predicted_speedup") < 1) {
-                b.append(" - a predicted slowdown: with a draft this costly relative to the target, plain autoregressive "
-                        + "decoding wins, an option the optimizer (like the paper's) never weighs");
+                b.append(" - a predicted slowdown: with a draft this costly relative to the target, the cost model expects "
+                        + "plain autoregressive decoding to win, an option the optimizer (like the paper's) never weighs");
+                if (!m.isEmpty() && Rows.d(pick, "measured_speedup") > 1) {
+                    b.append(" (measured, the pick beats plain decoding after all: the model overprices this draft)");
+                }
             }
             if (!m.isEmpty()) {
                 var best = m.stream().max(java.util.Comparator.comparingDouble(x -> Rows.d(x, "measured_speedup"))).orElseThrow();
-                b.append(String.format(Locale.ROOT, ", measured %.2fx against the measured best %.2fx at %s nodes",
-                        Rows.d(pick, "measured_speedup"), Rows.d(best, "measured_speedup"), best.get("n")));
+                b.append(String.format(Locale.ROOT, ", measured %.3f ms/token against plain decoding's %.3f ms/token (%.2fx)"
+                                + " and the measured best %.2fx at %s nodes", Rows.d(pick, "measured_s_per_token") * 1e3,
+                        Rows.d(pick, "ar_s_per_token") * 1e3, Rows.d(pick, "measured_speedup"), Rows.d(best, "measured_speedup"),
+                        best.get("n")));
             }
             b.append("; ");
         }

@@ -64,6 +64,54 @@ class QuickExperimentsTest {
         assertTrue(report.contains("**Against the paper.**"), "the section compares with the paper");
 
         plottedDataIsTheCsvs(o.figure(), o.rows());
+        if (name.equals("offload")) offloadDecodesPlainlyAndWithTheRealDraft(o.rows(), report);
+        if (name.equals("optimizer")) optimizerMeasuresPlainDecodingBesideEachTree(o.rows(), report);
+    }
+
+    /**
+     * Each CPU configuration's decode row: plain and Sequoia s/token both measured, the speedup their ratio, the
+     * greedy outputs identical (the planted target and its draft share stories260K's function), a tree the
+     * optimizer chose among the measured sizes; and the report's table shows it.
+     */
+    static void offloadDecodesPlainlyAndWithTheRealDraft(List<Map<String, String>> rows, String report) {
+        var cpu = rows.stream().filter(r -> r.get("variant").startsWith("cpu")).toList();
+        Set<String> configs = new HashSet<>();
+        cpu.forEach(r -> configs.add(r.get("variant") + " @ " + r.get("budget")));
+        assertEquals(Set.of("cpu fp32 @ 6MiB", "cpu int8 @ 6MiB"), configs);
+        for (String c : configs) {
+            var decode = cpu.stream().filter(r -> (r.get("variant") + " @ " + r.get("budget")).equals(c)
+                    && r.get("kind").equals("decode")).toList();
+            assertEquals(1, decode.size(), c + ": one decode row");
+            var d = decode.getFirst();
+            double ar = Double.parseDouble(d.get("ar_s_per_token")), seq = Double.parseDouble(d.get("sequoia_s_per_token"));
+            assertTrue(ar > 0 && seq > 0, c + ": AR " + ar + " and Sequoia " + seq + " s/token measured");
+            assertEquals(ar / seq, Double.parseDouble(d.get("speedup")), 1e-4 * ar / seq, c + ": speedup = AR / Sequoia");
+            assertEquals("true", d.get("identical"), c + ": greedy plain and Sequoia outputs");
+            assertTrue(Double.parseDouble(d.get("g")) >= 1, c + ": tokens per step");
+            String n = d.get("n");
+            assertTrue(cpu.stream().anyMatch(r -> r.get("kind").equals("t") && r.get("n").equals(n)
+                    && (r.get("variant") + " @ " + r.get("budget")).equals(c)), c + ": the tree size " + n + " is a measured t(n)");
+            assertTrue(report.contains("| " + c + " |"), c + " in the report's table");
+        }
+    }
+
+    /** The CPU curves measure plain decoding once per configuration and every size's s/token beside it. */
+    static void optimizerMeasuresPlainDecodingBesideEachTree(List<Map<String, String>> rows, String report) {
+        var measured = rows.stream().filter(r -> r.get("curve").startsWith("cpu")).toList();
+        assertFalse(measured.isEmpty());
+        for (String curve : List.of("cpu resident", "cpu streamed")) {
+            var r = measured.stream().filter(x -> x.get("curve").equals(curve)).toList();
+            assertEquals(1, r.stream().map(x -> x.get("ar_s_per_token")).distinct().count(), curve + ": one AR measurement");
+            for (var x : r) {
+                double ar = Double.parseDouble(x.get("ar_s_per_token")), t = Double.parseDouble(x.get("measured_s_per_token"));
+                assertTrue(ar > 0 && t > 0, curve + " n=" + x.get("n") + ": AR " + ar + ", tree " + t + " s/token");
+                assertEquals(ar / t, Double.parseDouble(x.get("measured_speedup")), 1e-4 * ar / t, curve + ": speedup = AR / tree");
+            }
+        }
+        assertTrue(rows.stream().filter(r -> r.get("curve").startsWith("h200"))
+                .allMatch(r -> r.get("ar_s_per_token").equals("NaN")), "nothing is measured on the H200 curves here");
+        assertTrue(report.contains("| AR ms/token |") || report.contains("AR ms/token"), "the table's AR column");
+        assertTrue(report.contains("| ms/token (measured) | AR (plain) |"), "the per-size table beside AR");
     }
 
     /**
@@ -145,5 +193,52 @@ class QuickExperimentsTest {
             ExperimentRunner.run(new Robustness(), ctx);
         }
         assertEquals(Files.readString(full), Files.readString(partial));
+    }
+
+    /**
+     * The timed experiments resumed after their first task (the second's first line torn): the first task's rows
+     * are kept byte for byte, every row comes back in the uninterrupted run's order with the same key, kind and
+     * size, and the rows computed without timing (the H200 curves' projections) equal the uninterrupted run's.
+     * Timings are measured anew for the redone tasks, so only they may differ.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"optimizer", "offload"})
+    void timedExperimentsResumeFromAPartialCsv(String name, @TempDir Path a, @TempDir Path b) throws Exception {
+        Experiment e = Experiments.byName(name).orElseThrow();
+        try (RunContext ctx = context(a)) {
+            ExperimentRunner.run(e, ctx);
+        }
+        List<String> lines = Files.readAllLines(ExperimentRunner.csvFile(a, name, true));
+        List<String> firstKey = key(lines.get(1), e.keyColumns());
+        int end = 1;
+        while (key(lines.get(end), e.keyColumns()).equals(firstKey)) end++;
+        Path partial = ExperimentRunner.csvFile(b, name, true);
+        Files.createDirectories(partial.getParent());
+        Files.writeString(partial, String.join("\n", lines.subList(0, end)) + "\n" + lines.get(end).substring(0, 12));
+        try (RunContext ctx = context(b)) {
+            ExperimentRunner.run(Experiments.byName(name).orElseThrow(), ctx);
+        }
+        List<String> resumed = Files.readAllLines(partial);
+        assertEquals(lines.subList(0, end), resumed.subList(0, end), "the first task's rows are kept as they were");
+        assertEquals(lines.size(), resumed.size());
+        List<String> columns = List.of(lines.getFirst().split(","));
+        List<String> same = new java.util.ArrayList<>(columns.subList(0, e.keyColumns()));
+        same.addAll(columns.stream().filter(c -> c.equals("kind") || c.equals("n")).toList());
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("h200")) {
+                assertEquals(lines.get(i), resumed.get(i), "a projection row");
+                continue;
+            }
+            List<String> x = List.of(lines.get(i).split(",", -1)), y = List.of(resumed.get(i).split(",", -1));
+            for (String c : same) {
+                // a decoding row's tree size is the optimizer's pick over the redone t(n): it may differ
+                if (c.equals("n") && x.contains("decode")) continue;
+                assertEquals(x.get(columns.indexOf(c)), y.get(columns.indexOf(c)), "row " + i + ", " + c);
+            }
+        }
+    }
+
+    private static List<String> key(String line, int columns) {
+        return List.of(line.split(",", -1)).subList(0, columns);
     }
 }
