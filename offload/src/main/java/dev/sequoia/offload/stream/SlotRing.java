@@ -40,7 +40,10 @@ final class SlotRing {
     SlotEvent.Snapshot take() throws AlertException, InterruptedException {
         long next = consumed.get() + 1;
         try {
-            barrier.waitFor(next);
+            // with several producers the cursor moves when a producer claims an entry, before it fills and
+            // publishes it: waitFor then answers the highest published sequence, which can be next - 1 for
+            // a moment, and reading the entry then would give the event of the previous lap
+            while (barrier.waitFor(next) < next) Thread.onSpinWait();
         } catch (TimeoutException e) {
             throw new IllegalStateException("a blocking wait strategy timed out", e);
         }
@@ -50,4 +53,7 @@ final class SlotRing {
     }
 
     void alert() { barrier.alert(); }
+
+    /** The ring itself, for tests that claim an entry and publish it later, as a slow producer does. */
+    RingBuffer<SlotEvent> ring() { return ring; }
 }
