@@ -22,7 +22,7 @@ import java.util.List;
  * <p>Prompts ride the pass too: a session that joins feeds its prompt (all but its last token, which is its
  * first step's root) in its first round's own forwards, ahead of its tree, so joining costs no pass of its own
  * and its first token comes from the pass that fed its prompt. A prompt longer than {@link #PROMPT_CHUNK}
- * tokens feeds one chunk per pass (a round that only feeds), its first step riding with the last chunk: a pass
+ * tokens (by default) feeds one chunk per pass (a round that only feeds), its first step riding with the last chunk: a pass
  * never carries more than that many prompt rows of one session, which bounds the pass's activation memory as
  * the decoders' own prefill does ({@link AutoregressiveDecoder#PREFILL_CHUNK}) and bounds how much one joining
  * session lengthens the pass for the sessions already decoding.
@@ -37,10 +37,18 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
     static final int PROMPT_CHUNK = AutoregressiveDecoder.PREFILL_CHUNK;
 
     private final TreeProvider trees;
+    private final int promptChunk;
 
     /** @param trees the engine's tree policy, or null for plain decoding */
     SharedPassRunner(TreeProvider trees) {
+        this(trees, PROMPT_CHUNK);
+    }
+
+    /** @param promptChunk the most prompt tokens one session feeds in one pass (tests use small chunks) */
+    SharedPassRunner(TreeProvider trees, int promptChunk) {
+        if (promptChunk < 1) throw new IllegalArgumentException("promptChunk " + promptChunk + ": expected at least 1");
         this.trees = trees;
+        this.promptChunk = promptChunk;
     }
 
     /** A session taking part in the pass. */
@@ -104,12 +112,12 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
      */
     private List<Member> begin(List<SessionState> sessions, List<SessionState> ended) {
         List<SessionState> stepping = new ArrayList<>();
-        for (SessionState s : sessions) if (s.turns.peekFirst().unfed() <= PROMPT_CHUNK) stepping.add(s);
+        for (SessionState s : sessions) if (s.turns.peekFirst().unfed() <= promptChunk) stepping.add(s);
         List<TreeSpec> planned = plan(stepping);
         List<Member> members = new ArrayList<>();
         for (SessionState s : sessions) {
             GenerationTask task = s.turns.peekFirst();
-            int[] feed = task.nextFeed(PROMPT_CHUNK);
+            int[] feed = task.nextFeed(promptChunk);
             int planIndex = stepping.indexOf(s);
             boolean steps = planIndex >= 0;
             StepRound round;
