@@ -21,8 +21,8 @@ import java.util.function.Supplier;
  * one shared pass), so long generations cannot starve short ones.
  *
  * <p>Per session, generations run one after the other in request order (its {@link SessionState#turns}); a
- * generation's prompt is fed when its turn comes, between passes, so a session that joins waits at most one
- * pass.
+ * generation joins the passes when its turn comes, between passes, so a session that joins waits at most one
+ * pass; its prompt is fed in that pass (the shared runner) or just before its first step (stepping alone).
  *
  * <p>Failure containment: every command either runs or fails its caller (through the failure callback it was
  * published with), also when it throws an {@link Error} and when it is published while or after the loop shuts

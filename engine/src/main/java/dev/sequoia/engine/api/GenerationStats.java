@@ -10,7 +10,9 @@ import dev.sequoia.offload.telemetry.PassTelemetry;
  * @param tokens         tokens generated
  * @param targetForwards target forward passes during generation (steps)
  * @param draftForwards  draft forward passes during generation
- * @param prefillNanos   time feeding the prompt
+ * @param prefillNanos   time until the prompt's feeding was done or under way: in a shared pass the prompt's
+ *                       last chunk rides the first step's forward (counted as decoding), so this is the wait for
+ *                       that pass and any earlier chunks' passes; a session stepping alone feeds before its step
  * @param draftNanos     time in draft forwards
  * @param verifyNanos    time in target forwards during generation
  * @param sampleNanos    time sampling and verifying

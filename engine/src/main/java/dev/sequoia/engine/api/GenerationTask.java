@@ -15,8 +15,15 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
- * One generation as the engine thread runs it: {@link #start} feeds the prompt, each {@link #step} runs one
- * decoding step and applies the stop conditions. Confined to the engine thread.
+ * One generation as the engine thread runs it: {@link #start} appends the prompt to the session (restoring a
+ * cached prefix), each {@link #step} runs one decoding step and applies the stop conditions.
+ *
+ * <p>The prompt is not fed at the start: a shared pass feeds it in the session's first round, ahead of the
+ * step's rows ({@link SharedPassRunner}), so joining costs no weight pass of its own; a session stepping alone
+ * feeds it just before its first step. Until then the session holds tokens past its caches' committed rows
+ * ({@link #unfed()}); a turn cancelled before its first step leaves them there for the next turn to feed.
+ *
+ * <p>Confined to the engine thread.
  */
 final class GenerationTask {
     private final SessionState session;
@@ -34,6 +41,13 @@ final class GenerationTask {
     private final Utf8Accumulator text = new Utf8Accumulator();
     private int[] promptTokens = new int[0];
     private int cachedTokens;
+    private PrefixCache prefixCache;
+    /** The session's length before this turn's prompt: a failure before the prompt is in the caches returns to it. */
+    private int lengthBefore = -1;
+    /** Whether this turn's prompt is in the caches (its first step has run). */
+    private boolean promptFed;
+    /** Rows to snapshot into the prefix cache once the prompt is fed, or 0. */
+    private int snapshotRows;
     private int targetForwards, draftForwards, sharedSteps;
     private long drafted, accepted;
     private double passShares;
@@ -69,11 +83,13 @@ final class GenerationTask {
 
     /**
      * Ends this generation with {@code failure}: drops what its step left uncommitted so the session stays
-     * consistent (and usable for its next turn), then fails the handle. Never throws.
+     * consistent (and usable for its next turn), then fails the handle. A failure before the prompt was fed
+     * (in the pass that carried it) drops the turn's prompt too, as a failed prefill always did. Never throws.
      */
     void fail(Throwable failure) {
         try {
             if (!session.closed) {
+                if (!promptFed && lengthBefore >= 0) session.truncate(lengthBefore);
                 session.decoder.truncate(Math.min(session.decoder.committed(), Math.max(0, session.length() - 1)));
             }
         } catch (RuntimeException | Error e) {
@@ -91,10 +107,14 @@ final class GenerationTask {
     /** Whether it was cancelled, or its session is closing. */
     boolean cancelled() { return handle.isCancelled() || session.closeRequested; }
 
-    /** Tokenizes the prompt and feeds it, all but its last token, into the caches. */
+    /**
+     * Tokenizes the prompt and appends it to the session; restores a cached prefix of it into the caches. The
+     * rest, all but its last token, is fed by the first step ({@link #nextFeed}, {@link #step}).
+     */
     void start(PrefixCache prefixCache) {
         startNanos = System.nanoTime();
         streamedBefore = streaming.get();
+        this.prefixCache = prefixCache;
         StepDecoder decoder = session.decoder;
         if (conversation != null) keepCommonPrefix(decoder);
         boolean first = session.isEmpty();
@@ -107,11 +127,11 @@ final class GenerationTask {
             throw new IllegalArgumentException("the prompt (" + promptTokens.length + " tokens, " + session.length()
                     + " already in the session) does not fit the context of " + decoder.capacity() + " tokens");
         }
-        int lengthBefore = session.length();
         int committedBefore = decoder.committed();
+        lengthBefore = session.length();
         for (int t : promptTokens) session.append(t);
         try {
-            feedPrompt(decoder, first, prefixCache);
+            if (first && decoder.supportsSnapshots()) restoreCachedPrefix(decoder);
         } catch (RuntimeException e) {
             // leave the session as it was before this turn, so it stays usable
             session.truncate(lengthBefore);
@@ -119,6 +139,38 @@ final class GenerationTask {
             throw e;
         }
         prefillNanos = System.nanoTime() - startNanos;
+    }
+
+    /** A session's first turn starts from the longest cached prefix of its prompt, and caches the prompt once fed. */
+    private void restoreCachedPrefix(StepDecoder decoder) {
+        int toFeed = session.length() - 1;
+        PrefixCache.Entry hit = prefixCache.longestPrefix(promptTokens, toFeed);
+        if (hit != null) {
+            decoder.restore(hit.snapshots());
+            cachedTokens = hit.tokens();
+        }
+        if (cachedTokens < toFeed) snapshotRows = toFeed;
+    }
+
+    /** Tokens of the session not in its caches yet, but the last one (the next step's root). */
+    int unfed() { return session.length() - 1 - session.decoder.committed(); }
+
+    /** The next at most {@code limit} tokens to feed (empty when the caches hold all but the root). */
+    int[] nextFeed(int limit) {
+        int from = session.decoder.committed();
+        return session.range(from, from + Math.min(limit, unfed()));
+    }
+
+    /** The pass that feeds the end of the prompt and runs the first step is starting: the prompt's wait ends here. */
+    void promptRidesPass() {
+        if (!promptFed) prefillNanos = System.nanoTime() - startNanos;
+    }
+
+    /** The prompt is in the caches: a session's first prompt goes into the prefix cache. */
+    private void promptInCaches() {
+        if (promptFed) return;
+        promptFed = true;
+        if (snapshotRows > 0) prefixCache.put(session.range(0, snapshotRows), session.decoder.snapshot(snapshotRows));
     }
 
     /**
@@ -144,29 +196,17 @@ final class GenerationTask {
     }
 
     /**
-     * Feeds the new prompt tokens but the last (restoring a cached prefix on a session's first turn, when the
-     * decoder can snapshot its caches).
+     * Runs one step alone (the prompt's rest fed first with the decoder's own prefill); returns false once the
+     * generation has ended (and its handle is completed).
      */
-    private void feedPrompt(StepDecoder decoder, boolean first, PrefixCache prefixCache) {
-        int from = decoder.committed();
-        int toFeed = session.length() - 1;
-        boolean cacheable = first && decoder.supportsSnapshots();
-        if (cacheable) {
-            PrefixCache.Entry hit = prefixCache.longestPrefix(promptTokens, toFeed);
-            if (hit != null) {
-                decoder.restore(hit.snapshots());
-                cachedTokens = hit.tokens();
-                from = hit.tokens();
-            }
-        }
-        decoder.feed(session.range(from, toFeed));
-        if (cacheable && cachedTokens < toFeed) prefixCache.put(session.range(0, toFeed), decoder.snapshot());
-    }
-
-    /** Runs one step; returns false once the generation has ended (and its handle is completed). */
     boolean step() {
         StopReason stop = stopBeforeStep();
         if (stop != null) return finish(stop);
+        if (unfed() > 0) {
+            long t0 = System.nanoTime();
+            session.decoder.feed(nextFeed(Integer.MAX_VALUE));
+            prefillNanos += System.nanoTime() - t0;
+        }
         StepOutput out = session.decoder.step(session.last(), request.sampling(), random);
         return apply(out, out.verifiedRows());
     }
@@ -176,7 +216,7 @@ final class GenerationTask {
         StepDecoder decoder = session.decoder;
         if (cancelled()) return StopReason.CANCELLED;
         if (generated.size() >= request.maxTokens()) return StopReason.MAX_TOKENS;
-        if (decoder.committed() + 1 + decoder.rowsPerStep() > decoder.capacity()) return StopReason.CONTEXT_LENGTH;
+        if (session.length() + decoder.rowsPerStep() > decoder.capacity()) return StopReason.CONTEXT_LENGTH;
         return null;
     }
 
@@ -200,6 +240,7 @@ final class GenerationTask {
      * @param passRows rows of the target pass the step's verification ran in (all sessions' together)
      */
     boolean apply(StepOutput out, int passRows) {
+        promptInCaches();
         targetForwards++;
         drafted += out.drafted();
         accepted += out.tokens().length - 1;

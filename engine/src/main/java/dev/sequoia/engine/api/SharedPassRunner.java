@@ -1,5 +1,6 @@
 package dev.sequoia.engine.api;
 
+import dev.sequoia.engine.session.AutoregressiveDecoder;
 import dev.sequoia.engine.session.SharedForward;
 import dev.sequoia.engine.session.StepRound;
 import dev.sequoia.engine.speculative.TreeProvider;
@@ -18,17 +19,36 @@ import java.util.List;
  * the others' rounds as they were; a failed shared forward fails exactly the sessions whose rows it carried.
  * Decoders whose forwards cannot share a pass (the CUDA backend's, today) step alone within the pass.
  *
+ * <p>Prompts ride the pass too: a session that joins feeds its prompt (all but its last token, which is its
+ * first step's root) in its first round's own forwards, ahead of its tree, so joining costs no pass of its own
+ * and its first token comes from the pass that fed its prompt. A prompt longer than {@link #PROMPT_CHUNK}
+ * tokens (by default) feeds one chunk per pass (a round that only feeds), its first step riding with the last chunk: a pass
+ * never carries more than that many prompt rows of one session, which bounds the pass's activation memory as
+ * the decoders' own prefill does ({@link AutoregressiveDecoder#PREFILL_CHUNK}) and bounds how much one joining
+ * session lengthens the pass for the sessions already decoding.
+ *
  * <p>The trees: each session's own provider choice, unless the provider splits the pass's token budget between
  * the sessions ({@link TreeProvider#forPass}), re-planned every pass as sessions come and go.
  *
  * <p>Confined to the engine thread.
  */
 final class SharedPassRunner implements EngineLoop.PassRunner {
+    /** The most prompt tokens one session feeds in one pass. */
+    static final int PROMPT_CHUNK = AutoregressiveDecoder.PREFILL_CHUNK;
+
     private final TreeProvider trees;
+    private final int promptChunk;
 
     /** @param trees the engine's tree policy, or null for plain decoding */
     SharedPassRunner(TreeProvider trees) {
+        this(trees, PROMPT_CHUNK);
+    }
+
+    /** @param promptChunk the most prompt tokens one session feeds in one pass (tests use small chunks) */
+    SharedPassRunner(TreeProvider trees, int promptChunk) {
+        if (promptChunk < 1) throw new IllegalArgumentException("promptChunk " + promptChunk + ": expected at least 1");
         this.trees = trees;
+        this.promptChunk = promptChunk;
     }
 
     /** A session taking part in the pass. */
@@ -36,13 +56,16 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
         final SessionState session;
         final GenerationTask task;
         final StepRound round;
+        /** Whether the round is a step (else it only feeds a prompt chunk). */
+        final boolean steps;
         SharedForward.Request wanted;
         boolean failed;
 
-        Member(SessionState session, GenerationTask task, StepRound round) {
+        Member(SessionState session, GenerationTask task, StepRound round, boolean steps) {
             this.session = session;
             this.task = task;
             this.round = round;
+            this.steps = steps;
         }
 
         void fail(Throwable e) {
@@ -72,6 +95,7 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
                 ended.add(m.session);
                 continue;
             }
+            if (!m.steps) continue; // a prompt chunk went in; the session steps in a later pass
             try {
                 if (!m.task.apply(m.round.output(), passRows)) ended.add(m.session);
             } catch (Throwable e) {
@@ -82,17 +106,24 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
         return ended;
     }
 
-    /** Each session's round (with its planned tree); sessions that cannot share the pass step alone here. */
+    /**
+     * Each session's round: a step (with its planned tree, and the rest of its prompt fed ahead of it), or a
+     * prompt chunk alone; sessions that cannot share the pass step alone here.
+     */
     private List<Member> begin(List<SessionState> sessions, List<SessionState> ended) {
-        List<TreeSpec> planned = plan(sessions);
+        List<SessionState> stepping = new ArrayList<>();
+        for (SessionState s : sessions) if (s.turns.peekFirst().unfed() <= promptChunk) stepping.add(s);
+        List<TreeSpec> planned = plan(stepping);
         List<Member> members = new ArrayList<>();
-        for (int i = 0; i < sessions.size(); i++) {
-            SessionState s = sessions.get(i);
+        for (SessionState s : sessions) {
             GenerationTask task = s.turns.peekFirst();
+            int[] feed = task.nextFeed(promptChunk);
+            int planIndex = stepping.indexOf(s);
+            boolean steps = planIndex >= 0;
             StepRound round;
             try {
-                round = s.decoder.beginRound(s.last(), task.request().sampling(), task.random(),
-                        planned == null ? null : planned.get(i));
+                round = steps ? s.decoder.beginRound(feed, s.last(), task.request().sampling(), task.random(),
+                        planned == null ? null : planned.get(planIndex)) : s.decoder.beginFeed(feed);
             } catch (Throwable e) {
                 task.fail(e);
                 ended.add(s);
@@ -101,12 +132,14 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
             if (round == null) {
                 if (!EngineLoop.stepAlone(s)) ended.add(s);
             } else {
-                members.add(new Member(s, task, round));
+                if (steps) task.promptRidesPass();
+                members.add(new Member(s, task, round, steps));
             }
         }
         return members;
     }
 
+    /** The pass's trees for the sessions that step in it, or null for each session's own. */
     private List<TreeSpec> plan(List<SessionState> sessions) {
         if (trees == null || sessions.size() < 2) return null;
         List<TreeProvider.Setting> settings = new ArrayList<>(sessions.size());

@@ -10,6 +10,7 @@ import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.speculative.AutoTree;
+import dev.sequoia.offload.telemetry.PassTelemetry;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,8 +34,14 @@ import java.util.Locale;
 public final class SharedPassBench {
     private SharedPassBench() {}
 
-    /** One measurement: S sessions generating together. */
-    record Run(int sessions, double tokensPerSecond, double tokensPerStep, double passShare, int sharedSteps) {
+    /**
+     * One measurement: S sessions generating together; where the wall time went: the target's streamed passes
+     * (their count is the most steps a session took, as all join the first pass), the compute's waits for
+     * layers within them, and the rest (draft forwards, verification, sampling, the engine).
+     */
+    record Run(int sessions, double tokensPerSecond, double tokensPerStep, double passShare, int sharedSteps,
+               double[] sessionTokensPerSecond, double[] sessionTokensPerStep, double wallSeconds, int passes,
+               PassTelemetry streamed) {
     }
 
     public static void main(String[] args) {
@@ -61,6 +68,7 @@ public final class SharedPassBench {
     private static Run run(Engine engine, int count, Options o) {
         List<Session> sessions = new ArrayList<>();
         List<Generation> running = new ArrayList<>();
+        PassTelemetry before = engine.streamingTotals();
         long t0 = System.nanoTime();
         for (int i = 0; i < count; i++) {
             Session s = engine.openSession();
@@ -72,26 +80,46 @@ public final class SharedPassBench {
         }
         long tokens = 0;
         double perStep = 0, share = 0;
-        int shared = 0;
-        for (Generation g : running) {
-            GenerationResult r = g.await();
+        int shared = 0, passes = 0;
+        double[] sessionRate = new double[count], sessionPerStep = new double[count];
+        for (int i = 0; i < count; i++) {
+            GenerationResult r = running.get(i).await();
             tokens += r.tokens().length;
             perStep += r.stats().tokensPerStep();
             share += r.stats().passShare();
             shared += r.stats().sharedSteps();
+            passes = Math.max(passes, r.stats().targetForwards());
+            sessionRate[i] = r.tokens().length / (r.stats().totalNanos() / 1e9);
+            sessionPerStep[i] = r.stats().tokensPerStep();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        PassTelemetry after = engine.streamingTotals();
+        PassTelemetry streamed = new PassTelemetry(after.layersStreamed() - before.layersStreamed(),
+                after.bytesStreamed() - before.bytesStreamed(), after.passNanos() - before.passNanos(),
+                after.stallNanos() - before.stallNanos(), after.loadNanos() - before.loadNanos());
         sessions.forEach(Session::close);
-        return new Run(count, tokens / seconds, perStep / count, share / count, shared);
+        return new Run(count, tokens / seconds, perStep / count, share / count, shared, sessionRate, sessionPerStep,
+                seconds, passes, streamed);
     }
 
     private static void print(List<Run> results) {
         Run one = results.stream().filter(r -> r.sessions == 1).findFirst().orElse(results.getFirst());
-        System.out.println("sessions  aggregate_tok_s  x_one_session  tokens_per_step  vs_alone  pass_share  shared_steps");
+        System.out.println("sessions  aggregate_tok_s  x_one_session  tokens_per_step  vs_alone  pass_share  shared_steps"
+                + "  passes  wall_s  in_passes_s  stall_s  ms_per_pass");
         for (Run r : results) {
-            System.out.printf(Locale.ROOT, "%8d  %15.1f  %13.2f  %15.2f  %8.2f  %10.2f  %12d%n", r.sessions,
-                    r.tokensPerSecond, r.tokensPerSecond / one.tokensPerSecond, r.tokensPerStep,
-                    r.tokensPerStep / one.tokensPerStep, r.passShare, r.sharedSteps);
+            System.out.printf(Locale.ROOT, "%8d  %15.2f  %13.2f  %15.2f  %8.2f  %10.2f  %12d  %6d  %6.1f  %11.1f  %7.1f  %11.0f%n",
+                    r.sessions, r.tokensPerSecond, r.tokensPerSecond / one.tokensPerSecond, r.tokensPerStep,
+                    r.tokensPerStep / one.tokensPerStep, r.passShare, r.sharedSteps, r.passes, r.wallSeconds,
+                    r.streamed.passNanos() / 1e9, r.streamed.stallNanos() / 1e9,
+                    r.passes == 0 ? 0 : r.streamed.passNanos() / 1e6 / r.passes);
+        }
+        System.out.println("per session: tokens/s (own wall time) and tokens/step");
+        for (Run r : results) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%8d ", r.sessions));
+            for (int i = 0; i < r.sessions; i++) {
+                line.append(String.format(Locale.ROOT, " %.2f/%.2f", r.sessionTokensPerSecond[i], r.sessionTokensPerStep[i]));
+            }
+            System.out.println(line);
         }
     }
 

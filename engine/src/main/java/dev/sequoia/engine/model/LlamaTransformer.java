@@ -78,9 +78,23 @@ public final class LlamaTransformer {
 
     /**
      * One sequence's share of a shared forward: its cache and the batch appended to the cache's pending rows
-     * (token i names its parent, a pending row of this cache or -1 for its last committed token).
+     * (token i names its parent, a pending row of this cache or -1 for its last committed token). Logits are
+     * computed for the tokens from {@code logitsFrom} on only: the tokens before it are a prompt chain fed in
+     * the same pass, whose next-token logits nobody reads (skipping them skips their share of the classifier).
      */
-    public record Part(KvCache cache, int[] tokens, int[] parents) {
+    public record Part(KvCache cache, int[] tokens, int[] parents, int logitsFrom) {
+        public Part {
+            if (logitsFrom < 0 || logitsFrom > tokens.length) {
+                throw new IllegalArgumentException("logitsFrom " + logitsFrom + " is outside [0, " + tokens.length + "]");
+            }
+        }
+
+        /** A part whose every token gets its logits. */
+        public Part(KvCache cache, int[] tokens, int[] parents) {
+            this(cache, tokens, parents, 0);
+        }
+
+        int logitRows() { return tokens.length - logitsFrom; }
     }
 
     /**
@@ -90,7 +104,8 @@ public final class LlamaTransformer {
      * {@link #forward(KvCache, int[], int[], LayerSource)} gives for its part alone, up to the GEMM's summation
      * order (the fp32 kernels' register tiles group tokens by 4, so sums may round a few ulps differently in
      * a bigger batch; the int8-activation kernels give the same bits in any batch). Returns logits per part,
-     * in order. On an exception every cache is left as it was before the call.
+     * in order (for a part's tokens from its {@link Part#logitsFrom} on). On an exception every cache is left as it
+     * was before the call.
      */
     public List<float[][]> forward(List<Part> parts, LayerSource layers) {
         if (parts.isEmpty()) throw new IllegalArgumentException("a shared forward needs at least one part");
@@ -151,16 +166,33 @@ public final class LlamaTransformer {
                 layers.release(l);
             }
         }
-        rmsNorm(s.x, weights.finalNorm(), s.xb, n);
-        float[] logits = new float[n * config.vocabSize()];
-        matMul.gemm(weights.classifier(), s.xb, logits, n); // W (vocab,dim) @ xb (n,dim) -> (n,vocab)
+        int rows = keepLogitRows(parts, s.x);
+        rmsNorm(s.x, weights.finalNorm(), s.xb, rows);
+        float[] logits = new float[rows * config.vocabSize()];
+        if (rows > 0) matMul.gemm(weights.classifier(), s.xb, logits, rows); // W (vocab,dim) @ xb (rows,dim)
         List<float[][]> out = new ArrayList<>(parts.size());
         int offset = 0;
         for (Part p : parts) {
-            out.add(splitRows(logits, offset, p.tokens().length, config.vocabSize()));
-            offset += p.tokens().length;
+            out.add(splitRows(logits, offset, p.logitRows(), config.vocabSize()));
+            offset += p.logitRows();
         }
         return out;
+    }
+
+    /**
+     * Moves the hidden states of the tokens that get logits to the front of {@code x}, in order, and returns
+     * how many they are (every token unless a part feeds a prompt chain ahead of its rows).
+     */
+    private int keepLogitRows(List<Part> parts, float[] x) {
+        int dim = config.dim(), from = 0, to = 0;
+        for (Part p : parts) {
+            from += p.logitsFrom();
+            int m = p.logitRows();
+            if (from != to) System.arraycopy(x, from * dim, x, to * dim, m * dim); // to < from: a forward move
+            from += m;
+            to += m;
+        }
+        return to;
     }
 
     /**

@@ -67,67 +67,109 @@ public final class AutoregressiveDecoder implements StepDecoder {
 
     @Override
     public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
-        StepRound round = beginRound(root, sampling, random, null);
+        StepRound round = beginRound(new int[0], root, sampling, random, null);
         SharedForward.Request r = round.next();
-        round.supply(r.model().forward(r.tokens(), r.parents()));
+        round.supply(r.model().forward(r));
         return round.output();
     }
 
-    /** A plain step as a round: one target forward over the root, then sampling. */
+    /** A plain step as a round: one target forward over the root (after the fed chain, if any), then sampling. */
     @Override
-    public StepRound beginRound(int root, SamplingParams sampling, RandomGenerator random,
+    public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random,
                                 dev.sequoia.engine.speculative.TreeSpec tree) {
+        if (feed.length > 0) model.feed.set(feed);
         return new StepRound() {
             private StepOutput output;
+            private int rows; // of the forward: the root, and a prompt chain fed ahead of it
 
             @Override
             public SharedForward.Request next() {
-                return output != null ? null : new SharedForward.Request(model, new int[]{root}, new int[]{-1});
+                if (output != null) return null;
+                SharedForward.Request r = model.request(new int[]{root}, new int[]{-1});
+                rows = r.tokens().length;
+                return r;
             }
 
             @Override public boolean verifies() { return output == null; }
 
             @Override
             public void supply(float[][] logits) {
-                cache.keep(new int[]{0});
+                cache.keep(model.feed.keepPath(new int[]{0}));
                 long t1 = System.nanoTime();
                 int next = Sampler.sample(logits[0], sampling, random);
                 output = new StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, model.lastNanos,
-                        System.nanoTime() - t1);
+                        System.nanoTime() - t1, 0, rows);
             }
 
             @Override public StepOutput output() { return output; }
         };
     }
 
+    /** Feeds a prompt chunk as a round: one target forward over the chain, without logits, then the keep. */
+    @Override
+    public StepRound beginFeed(int[] chunk) {
+        if (chunk.length == 0) throw new IllegalArgumentException("a feed round needs at least one token");
+        model.feed.set(chunk);
+        return new StepRound() {
+            private boolean fed;
+
+            @Override
+            public SharedForward.Request next() { return fed ? null : model.request(new int[0], new int[0]); }
+
+            @Override public boolean verifies() { return !fed; }
+
+            @Override
+            public void supply(float[][] logits) {
+                cache.keep(model.feed.keepPath(new int[0]));
+                fed = true;
+            }
+
+            @Override public StepOutput output() { return null; }
+        };
+    }
+
     /** The target over this session's cache, as a shared pass sees it; remembers its last forward's time. */
     private final class Target implements PassModel {
+        final FeedAhead feed = new FeedAhead();
         long lastNanos;
 
         @Override public Key passKey() { return new Key(target, layers); }
         @Override public KvCache cache() { return cache; }
 
         @Override
-        public float[][] forward(int[] tokens, int[] parents) {
+        public SharedForward.Request request(int[] tokens, int[] parents) { return feed.request(this, tokens, parents); }
+
+        @Override
+        public float[][] forward(SharedForward.Request r) {
             long t0 = System.nanoTime();
-            float[][] logits = target.forward(cache, tokens, parents, layers);
+            float[][] logits = target.forward(java.util.List.of(
+                    new LlamaTransformer.Part(cache, r.tokens(), r.parents(), r.logitsFrom())), layers).getFirst();
             lastNanos = System.nanoTime() - t0;
+            feed.ran();
             return logits;
         }
 
-        @Override public void recordShared(float[][] logits, long nanos) { lastNanos = nanos; }
+        @Override
+        public void recordShared(SharedForward.Request r, float[][] logits, long nanos) {
+            lastNanos = nanos;
+            feed.ran();
+        }
     }
 
     private final Target model = new Target();
 
     @Override public int committed() { return cache.committed(); }
-    @Override public void truncate(int length) { cache.truncate(length); }
+    @Override
+    public void truncate(int length) {
+        cache.truncate(length);
+        model.feed.clear();
+    }
     @Override public int rowsPerStep() { return 1; }
     @Override public int capacity() { return cache.capacity(); }
     @Override public long kvBytes() { return cache == null ? 0 : cache.allocatedBytes(); }
 
     @Override
-    public java.util.List<KvCache.Snapshot> snapshot() { return java.util.List.of(cache.snapshot(cache.committed())); }
+    public java.util.List<KvCache.Snapshot> snapshot(int rows) { return java.util.List.of(cache.snapshot(rows)); }
 
     @Override
     public void restore(java.util.List<KvCache.Snapshot> snapshots) { cache.restore(snapshots.getFirst()); }

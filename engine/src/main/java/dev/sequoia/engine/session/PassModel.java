@@ -9,6 +9,9 @@ import dev.sequoia.engine.model.LlamaTransformer;
  * models with equal {@link #passKey()}s run as one batched forward ({@link SharedForward}); a model without a
  * key runs its forwards alone.
  *
+ * <p>A step's forward becomes a {@link SharedForward.Request} through {@link #request}, which puts any prompt
+ * chain the model feeds ahead of the step ({@link FeedAhead}) in front of the step's rows.
+ *
  * <p>Confined to the engine thread.
  */
 public interface PassModel {
@@ -24,9 +27,15 @@ public interface PassModel {
         throw new UnsupportedOperationException("this model does not join shared passes");
     }
 
-    /** A forward of this sequence alone: appends the rows and returns their logits. */
-    float[][] forward(int[] tokens, int[] parents);
+    /**
+     * The rows a forward of a step's {@code tokens} appends to this model's cache ({@code parents} name the
+     * step's nodes, -1 for the step's root): the prompt chain waiting to be fed, if any, then the step's rows.
+     */
+    SharedForward.Request request(int[] tokens, int[] parents);
 
-    /** Takes note of logits that a shared pass computed for this model's rows, and the pass's wall time. */
-    void recordShared(float[][] logits, long nanos);
+    /** Runs one of this model's requests alone: appends its rows and returns the logits of the step's rows. */
+    float[][] forward(SharedForward.Request request);
+
+    /** Takes note that a shared pass ran {@code request}: the logits of its step rows and the pass's wall time. */
+    void recordShared(SharedForward.Request request, float[][] logits, long nanos);
 }

@@ -15,8 +15,16 @@ import java.util.Map;
 public final class SharedForward {
     private SharedForward() {}
 
-    /** One sequence's forward: its model and the rows to append. */
-    public record Request(PassModel model, int[] tokens, int[] parents) {
+    /**
+     * One sequence's forward: its model and the rows to append to its cache (parents: the cache's pending rows);
+     * the rows before {@code logitsFrom} are a prompt chain fed ahead of the step's rows, whose logits are not
+     * computed. Made by {@link PassModel#request}.
+     */
+    public record Request(PassModel model, int[] tokens, int[] parents, int logitsFrom) {
+        /** The rows of the step's forward alone: logits for every row. */
+        public Request(PassModel model, int[] tokens, int[] parents) {
+            this(model, tokens, parents, 0);
+        }
     }
 
     /** A group of requests that ran (or failed) together. */
@@ -48,21 +56,24 @@ public final class SharedForward {
     private static List<float[][]> runGroup(Object key, List<Integer> members, List<Request> requests) {
         if (!(key instanceof PassModel.Key k)) {
             Request r = requests.get(members.getFirst());
-            return List.<float[][]>of(r.model().forward(r.tokens(), r.parents()));
+            return List.<float[][]>of(r.model().forward(r));
         }
         List<LlamaTransformer.Part> parts = new ArrayList<>(members.size());
         for (int i : members) {
             Request r = requests.get(i);
-            parts.add(new LlamaTransformer.Part(r.model().cache(), r.tokens(), r.parents()));
+            parts.add(new LlamaTransformer.Part(r.model().cache(), r.tokens(), r.parents(), r.logitsFrom()));
         }
         long t0 = System.nanoTime();
         List<float[][]> logits = k.transformer().forward(parts, k.layers());
         long nanos = System.nanoTime() - t0;
-        for (int j = 0; j < members.size(); j++) requests.get(members.get(j)).model().recordShared(logits.get(j), nanos);
+        for (int j = 0; j < members.size(); j++) {
+            Request r = requests.get(members.get(j));
+            r.model().recordShared(r, logits.get(j), nanos);
+        }
         return logits;
     }
 
-    /** Total rows of some requests. */
+    /** Total rows of some requests (prompt chains included). */
     public static int rows(List<Request> requests) {
         return requests.stream().mapToInt(r -> r.tokens().length).sum();
     }

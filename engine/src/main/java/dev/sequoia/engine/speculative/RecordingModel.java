@@ -1,7 +1,9 @@
 package dev.sequoia.engine.speculative;
 
 import dev.sequoia.decode.DecodingModel;
+import dev.sequoia.engine.session.FeedAhead;
 import dev.sequoia.engine.session.PassModel;
+import dev.sequoia.engine.session.SharedForward;
 
 import java.util.Arrays;
 
@@ -11,6 +13,9 @@ import java.util.Arrays;
  * emitted token) and the wall time spent in forwards. Subclasses run the forward and the keep on their
  * backend ({@link TransformerModel} on the CPU, the CUDA backend's model on a GPU).
  *
+ * <p>A prompt chain given to {@link #feedAhead} goes in front of the next forward's rows and is committed by the
+ * next keep: the decoder's pending-row indices (its tree's node ids) stay those of the step alone.
+ *
  * <p>Confined to the engine thread.
  */
 public abstract class RecordingModel implements DecodingModel, PassModel {
@@ -18,25 +23,52 @@ public abstract class RecordingModel implements DecodingModel, PassModel {
     private int pendingRows;
     private int[] lastKept = new int[0];
     private long forwardNanos;
+    private final FeedAhead feed = new FeedAhead();
 
     /** The backend's forward: appends the rows and returns their logits (see {@link DecodingModel#forward}). */
     protected abstract float[][] forwardRows(int[] tokens, int[] parents);
 
+    /**
+     * The backend's forward whose first {@code logitsFrom} rows are a fed chain: returns the logits of the rows
+     * from {@code logitsFrom} on (a backend that can skip the chain's logits overrides this).
+     */
+    protected float[][] forwardRows(int[] tokens, int[] parents, int logitsFrom) {
+        float[][] logits = forwardRows(tokens, parents);
+        return logitsFrom == 0 ? logits : Arrays.copyOfRange(logits, logitsFrom, logits.length);
+    }
+
     /** The backend's keep (see {@link DecodingModel#keep}). */
     protected abstract void keepRows(int[] pendingIndices);
 
+    /** Feeds {@code chain} (tokens after the committed rows) in the next forward, ahead of its rows. */
+    public void feedAhead(int[] chain) {
+        if (chain.length > 0) feed.set(chain);
+    }
+
     @Override
     public final float[][] forward(int[] tokens, int[] parents) {
+        return forward(request(tokens, parents));
+    }
+
+    @Override
+    public final SharedForward.Request request(int[] tokens, int[] parents) {
+        return feed.request(this, tokens, parents);
+    }
+
+    @Override
+    public final float[][] forward(SharedForward.Request request) {
         long t0 = System.nanoTime();
-        float[][] logits = forwardRows(tokens, parents);
+        float[][] logits = forwardRows(request.tokens(), request.parents(), request.logitsFrom());
         forwardNanos += System.nanoTime() - t0;
+        feed.ran();
         remember(logits);
         return logits;
     }
 
     @Override
-    public final void recordShared(float[][] logits, long nanos) {
+    public final void recordShared(SharedForward.Request request, float[][] logits, long nanos) {
         forwardNanos += nanos;
+        feed.ran();
         remember(logits);
     }
 
@@ -51,16 +83,17 @@ public abstract class RecordingModel implements DecodingModel, PassModel {
 
     @Override
     public final void keep(int[] pendingIndices) {
-        keepRows(pendingIndices);
+        keepRows(feed.keepPath(pendingIndices));
         lastKept = pendingIndices.clone();
         pendingRows = 0;
     }
 
     /**
-     * Forgets the logits recorded since the last keep: after a failed step (whose rows the caller rolls back),
-     * the next step's rows are numbered from 0 again.
+     * Forgets the logits recorded since the last keep and any prompt chain being fed: after a failed step (whose
+     * rows the caller rolls back), the next step's rows are numbered from 0 again.
      */
     public void discardPending() {
+        feed.clear();
         pendingRows = 0;
         lastKept = new int[0];
     }

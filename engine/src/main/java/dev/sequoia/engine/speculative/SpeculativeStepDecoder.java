@@ -53,8 +53,48 @@ public final class SpeculativeStepDecoder implements StepDecoder {
     }
 
     @Override
-    public StepRound beginRound(int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
-        return round(target, draft, tree != null ? TreeProvider.fixed(tree) : trees, root, sampling, random);
+    public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
+        StepRound round = round(target, draft, tree != null ? TreeProvider.fixed(tree) : trees, root, sampling, random);
+        target.feedAhead(feed); // after round(): a refused sampling setting leaves no chain behind
+        draft.feedAhead(feed);
+        return round;
+    }
+
+    @Override
+    public StepRound beginFeed(int[] chunk) {
+        if (chunk.length == 0) throw new IllegalArgumentException("a feed round needs at least one token");
+        target.feedAhead(chunk);
+        draft.feedAhead(chunk);
+        return new FeedRound(List.of(draft, target));
+    }
+
+    /**
+     * Feeds and commits a prompt chunk: the draft's forward (with the pass's draft forwards), then the target's
+     * (with the pass's verification forwards). Each forward is the chain alone, without logits.
+     */
+    private static final class FeedRound implements StepRound {
+        private final List<RecordingModel> models;
+        private int next;
+
+        FeedRound(List<RecordingModel> models) {
+            this.models = models;
+        }
+
+        @Override
+        public SharedForward.Request next() {
+            return next < models.size() ? models.get(next).request(new int[0], new int[0]) : null;
+        }
+
+        @Override
+        public boolean verifies() { return next == models.size() - 1; }
+
+        @Override
+        public void supply(float[][] logits) {
+            models.get(next++).keep(new int[0]); // commits the chain
+        }
+
+        @Override
+        public StepOutput output() { return null; }
     }
 
     /**
@@ -68,7 +108,7 @@ public final class SpeculativeStepDecoder implements StepDecoder {
         StepRound round = round(target, draft, trees, root, sampling, random);
         try {
             for (SharedForward.Request r; (r = round.next()) != null; ) {
-                round.supply(r.model().forward(r.tokens(), r.parents()));
+                round.supply(r.model().forward(r));
             }
         } catch (RuntimeException | Error e) {
             // the step's rows are rolled back by the caller; its recorded logits must go with them
@@ -100,6 +140,8 @@ public final class SpeculativeStepDecoder implements StepDecoder {
         private final SpeculativeDecoder.Round round;
         private final long draft0, target0;
         private long ownNanos;
+        /** Rows of the verification forward: the tree, and a prompt chain fed ahead of it. */
+        private int verifiedRows;
 
         Round(RecordingModel target, RecordingModel draft, SpeculativeDecoder decoder) {
             this.target = target;
@@ -115,7 +157,9 @@ public final class SpeculativeStepDecoder implements StepDecoder {
         @Override
         public SharedForward.Request next() {
             if (round.done()) return null;
-            return new SharedForward.Request(round.wantsDraft() ? draft : target, round.tokens(), round.parents());
+            SharedForward.Request r = (round.wantsDraft() ? draft : target).request(round.tokens(), round.parents());
+            if (!round.wantsDraft()) verifiedRows = r.tokens().length;
+            return r;
         }
 
         @Override
@@ -134,7 +178,7 @@ public final class SpeculativeStepDecoder implements StepDecoder {
             // the kept path is the root and the accepted nodes: emitted token i was chosen at path node i
             return new StepOutput(result.tokens(), target.keptLogits(), (int) decoder.counters().draftForwards(),
                     draft.forwardNanos() - draft0, target.forwardNanos() - target0, ownNanos,
-                    round.treeSize() - 1, round.treeSize());
+                    round.treeSize() - 1, verifiedRows);
         }
     }
 
@@ -159,8 +203,8 @@ public final class SpeculativeStepDecoder implements StepDecoder {
     public long kvBytes() { return target.cache().allocatedBytes() + draft.cache().allocatedBytes(); }
 
     @Override
-    public List<KvCache.Snapshot> snapshot() {
-        return List.of(target.cache().snapshot(committed()), draft.cache().snapshot(draft.cache().committed()));
+    public List<KvCache.Snapshot> snapshot(int rows) {
+        return List.of(target.cache().snapshot(rows), draft.cache().snapshot(rows));
     }
 
     @Override

@@ -48,6 +48,12 @@ public final class TransformerModel extends RecordingModel {
     }
 
     @Override
+    protected float[][] forwardRows(int[] tokens, int[] parents, int logitsFrom) {
+        return transformer.forward(java.util.List.of(new LlamaTransformer.Part(cache, tokens, parents, logitsFrom)),
+                layers).getFirst();
+    }
+
+    @Override
     protected void keepRows(int[] pendingIndices) { cache.keep(pendingIndices); }
 
     @Override

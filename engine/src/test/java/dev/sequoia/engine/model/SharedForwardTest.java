@@ -93,4 +93,60 @@ class SharedForwardTest {
         assertEquals(0, full.pending(), "the first part's rows were rolled back when the second did not fit");
         assertEquals(5, full.committed());
     }
+
+    /**
+     * A prompt chain fed ahead of a tree in one part (rows before logitsFrom get no logits) gives the tree the
+     * logits, and the cache the rows, of the chain fed and committed first and the tree after it, while another
+     * part of the same forward keeps every row's logits.
+     */
+    @Test
+    void aChainFedAheadOfATreeGivesTheTreeWhatItGetsAfterTheChain() {
+        Random rnd = new Random(5);
+        int[] chain = rnd.ints(6, 0, config.vocabSize()).toArray();
+        int[] tree = rnd.ints(5, 0, config.vocabSize()).toArray();
+        int[] treeParents = {-1, 0, 0, 1, 3};
+        int[] path = {0, 1, 3};
+        long seed = rnd.nextLong();
+
+        KvCache apart = prefilled(4, new Random(seed));
+        int[] chainParents = new int[chain.length], chainPath = new int[chain.length];
+        for (int i = 0; i < chain.length; i++) {
+            chainParents[i] = i - 1;
+            chainPath[i] = i;
+        }
+        model.forward(apart, chain, chainParents, layers);
+        apart.keep(chainPath);
+        float[][] expected = model.forward(apart, tree, treeParents, layers);
+        apart.keep(path);
+
+        KvCache together = prefilled(4, new Random(seed));
+        int n = chain.length + tree.length;
+        int[] rows = new int[n], parents = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i < chain.length ? chain[i] : tree[i - chain.length];
+            parents[i] = i < chain.length ? i - 1 : treeParents[i - chain.length] + chain.length;
+        }
+        KvCache other = prefilled(9, rnd);
+        List<float[][]> logits = model.forward(List.of(new LlamaTransformer.Part(together, rows, parents, chain.length),
+                new LlamaTransformer.Part(other, new int[]{3, 4}, new int[]{-1, 0})), layers);
+        assertEquals(tree.length, logits.get(0).length, "logits for the tree's rows only");
+        assertEquals(2, logits.get(1).length);
+        for (int t = 0; t < tree.length; t++) assertClose(expected[t], logits.get(0)[t], "tree row " + t);
+        int[] kept = new int[chain.length + path.length];
+        for (int i = 0; i < chain.length; i++) kept[i] = i;
+        for (int j = 0; j < path.length; j++) kept[chain.length + j] = path[j] + chain.length;
+        together.keep(kept);
+        assertEquals(apart.committed(), together.committed());
+        for (int l = 0; l < config.layers(); l++) {
+            int len = apart.committed() * config.kvDim();
+            assertClose(java.util.Arrays.copyOf(apart.keys(l), len), java.util.Arrays.copyOf(together.keys(l), len), "keys " + l);
+            assertClose(java.util.Arrays.copyOf(apart.values(l), len), java.util.Arrays.copyOf(together.values(l), len), "values " + l);
+        }
+    }
+
+    private static void assertClose(float[] a, float[] b, String what) {
+        for (int v = 0; v < a.length; v++) {
+            assertTrue(Math.abs(a[v] - b[v]) <= 1e-5f * Math.max(1f, Math.abs(a[v])), what + " [" + v + "]: " + b[v] + " vs " + a[v]);
+        }
+    }
 }

@@ -52,7 +52,7 @@ final class CudaAutoregressiveDecoder implements StepDecoder {
     @Override public boolean supportsSnapshots() { return false; }
 
     @Override
-    public List<KvCache.Snapshot> snapshot() { throw CudaSpeculativeDecoder.noSnapshots(); }
+    public List<KvCache.Snapshot> snapshot(int rows) { throw CudaSpeculativeDecoder.noSnapshots(); }
 
     @Override
     public void restore(List<KvCache.Snapshot> snapshots) { throw CudaSpeculativeDecoder.noSnapshots(); }

@@ -65,7 +65,7 @@ final class CudaSpeculativeDecoder implements StepDecoder {
     public boolean supportsSnapshots() { return false; }
 
     @Override
-    public List<KvCache.Snapshot> snapshot() { throw noSnapshots(); }
+    public List<KvCache.Snapshot> snapshot(int rows) { throw noSnapshots(); }
 
     @Override
     public void restore(List<KvCache.Snapshot> snapshots) { throw noSnapshots(); }
