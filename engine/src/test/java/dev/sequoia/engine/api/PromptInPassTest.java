@@ -46,7 +46,7 @@ class PromptInPassTest {
     static void open() {
         ModelSpec t = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
         ModelSpec d = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
-        models = Engine.open(EngineConfig.of(t).withDraft(d, "4x2").withThreads(2));
+        models = Engine.open(EngineConfig.builder(t).draft(d).tree("4x2").threads(2).build());
     }
 
     @AfterAll

@@ -3,9 +3,9 @@ package dev.sequoia.experiments.figures;
 import dev.sequoia.engine.api.EngineConfig;
 import dev.sequoia.engine.api.GenerateRequest;
 import dev.sequoia.engine.api.ModelSpec;
-import dev.sequoia.engine.api.PlainVersusSequoia;
 import dev.sequoia.engine.backend.offload.OffloadSettings;
 import dev.sequoia.engine.bench.OffloadBench;
+import dev.sequoia.engine.bench.PlainVersusSequoia;
 import dev.sequoia.engine.format.BundledModels;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.format.synthetic.PlantedCache;
@@ -162,9 +162,9 @@ public final class Offload implements Experiment {
                 .acceptance(request.sampling().temperature(), request.sampling().topP());
         TreeChoice choice = TreeOptimizer.optimize(AcceptanceVector.of(measured.acceptance()), vt, draftLevelSeconds(ctx),
                 OptimizerFigure.MAX_LEVELS);
-        EngineConfig config = EngineConfig.of(ModelSpec.of(model)).withThreads(ctx.threads())
-                .withTree("none", choice.budget(), choice.levels())
-                .withOffload(new OffloadSettings(budget, PlanOverrides.NONE, 2, 4L << 20)).withInt8Activations(int8);
+        EngineConfig config = EngineConfig.builder(ModelSpec.of(model)).threads(ctx.threads())
+                .tree("none").budget(choice.budget()).depth(choice.levels())
+                .offload(new OffloadSettings(budget, PlanOverrides.NONE, 2, 4L << 20)).int8Activations(int8).build();
         PlainVersusSequoia.Result r = PlainVersusSequoia.run(config, draft, "auto", request, line -> {});
         double ar = r.plain().secondsPerToken(), sequoia = r.sequoia().secondsPerToken();
         double t = vt.at(choice.budget());
