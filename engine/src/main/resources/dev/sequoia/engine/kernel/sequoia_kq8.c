@@ -1,0 +1,251 @@
+/*
+ * Sequoia int8-activation GEMM for K-quant weights (Q4_K, Q5_K, Q6_K; opt-in, see Int8ActivationMatMul):
+ * W (rows, cols) @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1), as llama.cpp's q*_K x q8_K dots.
+ *
+ * Activations are quantized per 256-value super-block (sq_kq8_quantize): d = max|x| / 127,
+ * q = rint(x * (127 / max|x|)), with the sums of the quants per 16 (bs16) and per 32 (bs32) values.
+ *
+ * The weights stay integers. For each super-block a row's quants are unpacked, in registers, into four
+ * zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: 0..15, 0..31 or 0..63 with
+ * Q6_K's bias of 32 left in), its sub-block scales spread to 16-bit lanes beside them. Per token, vpmaddubsw
+ * (quant x activation, pairs) and vpdpwssd (x scale, pairs into dwords) give 16 exact int32 lanes, lane k
+ * holding columns 64v + 4k .. 64v + 4k + 3 of the four quarters v; Q6_K subtracts 32 * sum(scale * bs16) in
+ * lanes 0..7. One cvt and one fma with d * dx add them to the token's 16 fp32 lanes; Q4_K/Q5_K add their
+ * min terms (vpmaddwd of the 8 mins with bs32, lanes 0..3) with a second fma by -(dmin * dx). The row's
+ * output is the pairwise sum of the 16 lanes. ScalarKQuantInt8 computes exactly this, bit for bit; no value
+ * depends on n, the token tiling or the row split. No intermediate can overflow or saturate: a vpmaddubsw
+ * pair is at most 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
+ *
+ * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
+ * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
+ * Compiled at run time (cc -O3 -march=native) and called through FFM by NativeKQuantInt8.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <immintrin.h>
+
+enum { SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14 };
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__) && defined(__F16C__)
+
+#define TILE 8
+#ifndef PF_AHEAD
+#define PF_AHEAD 2048
+#endif
+
+int sq_kq8_level(void) { return 1; }
+
+/* x (n, cols) -> xq (n, cols), xd (n, cols / 256), bs16 (n, cols / 16), bs32 (n, cols / 32). cols % 256 == 0. */
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, int16_t *bs16, int16_t *bs32) {
+    int nb = cols / 256;
+    for (int64_t t = 0; t < n; t++) {
+        for (int b = 0; b < nb; b++) {
+            const float *p = x + t * cols + 256LL * b;
+            __m512 m = _mm512_setzero_ps();
+            for (int i = 0; i < 16; i++) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(p + 16 * i)));
+            float amax = _mm512_reduce_max_ps(m);
+            float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+            xd[t * nb + b] = amax / 127.0f;
+            __m512 v = _mm512_set1_ps(id);
+            int8_t *dst = xq + t * cols + 256LL * b;
+            int16_t *s16 = bs16 + t * (cols / 16) + 16LL * b, *s32 = bs32 + t * (cols / 32) + 8LL * b;
+            for (int i = 0; i < 16; i++) {
+                __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(p + 16 * i), v));
+                _mm_storeu_si128((__m128i *) (dst + 16 * i), _mm512_cvtepi32_epi8(q));
+                s16[i] = (int16_t) _mm512_reduce_add_epi32(q);
+            }
+            for (int i = 0; i < 8; i++) s32[i] = (int16_t) (s16[2 * i] + s16[2 * i + 1]);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) float half_at(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* The 16 lanes summed pairwise: a[i] + a[i + 8], then + 4, + 2, + 1 (ScalarKQuantInt8.laneSum). */
+static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
+    __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(a),
+                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q4_K/Q5_K) or scales (Q6_K). */
+typedef struct {
+    __m512i q[4];
+    __m512i s[4];
+    __m256i small; /* Q4_K/Q5_K: the 8 mins as words (low 128 bits); Q6_K: the 16 scales as words */
+    float d, dmin;
+} unpacked;
+
+/* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q4_K/Q5_K) or group (64v + 2w) / 16 (Q6_K). */
+static inline __attribute__((always_inline)) __m512i scale_index(int v, int six) {
+    return six ? _mm512_set_epi16(4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3,
+                                  4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2,
+                                  4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1,
+                                  4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v)
+               : _mm512_set_epi16(2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1,
+                                  2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1,
+                                  2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v,
+                                  2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v);
+}
+
+/* Q4_K (five = 0) or Q5_K: d @0, dmin @2, 12 scale bytes @4, [Q5_K: qh[32] @16], nibbles @16 or @48. */
+static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk, int five, unpacked *u) {
+    uint32_t a[4];
+    memcpy(a, blk + 4, 12);
+    /* ggml's regrouping of the 6-bit pairs: a[0..1] = scales 0..7, a[2..3] = mins 0..7 */
+    a[3] = ((a[2] >> 4) & 0x0f0f0f0f) | (((a[1] >> 6) & 0x03030303) << 4);
+    uint32_t mins_lo = a[1] & 0x3f3f3f3f;
+    a[1] = (a[2] & 0x0f0f0f0f) | (((a[0] >> 6) & 0x03030303) << 4);
+    a[2] = mins_lo;
+    a[0] &= 0x3f3f3f3f;
+    __m128i sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]));
+    u->small = _mm256_castsi128_si256(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[3], (int) a[2])));
+    u->d = half_at(blk);
+    u->dmin = half_at(blk + 2);
+    const uint8_t *qs = blk + (five ? 48 : 16);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m512i hbits = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 16))) : _mm512_setzero_si512();
+    for (int v = 0; v < 4; v++) {
+        __m256i g = _mm256_loadu_si256((const __m256i *) (qs + 32 * v));
+        __m256i lo = _mm256_and_si256(g, low4), hi = _mm256_and_si256(_mm256_srli_epi16(g, 4), low4);
+        __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        if (five) { /* value 32 * sub + l has bit sub of qh[l]: quarter v's halves need bits 2v and 2v + 1 */
+            __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * v)), _mm256_set1_epi16((short) (2 * v + 1)), 1);
+            __m512i h = _mm512_and_si512(_mm512_srlv_epi16(hbits, cnt), _mm512_set1_epi8(1));
+            q = _mm512_or_si512(q, _mm512_slli_epi16(h, 4));
+        }
+        u->q[v] = q;
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 0), _mm512_castsi128_si512(sc));
+    }
+}
+
+/* Q6_K: ql[128] @0, qh[64] @128, int8 scales[16] @192, d @208; quants kept as 0..63 (the bias of 32 via bs16). */
+static inline __attribute__((always_inline)) void unpack_q6(const uint8_t *blk, unpacked *u) {
+    const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+    __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (blk + 192)));
+    u->small = sc;
+    u->d = half_at(blk + 208);
+    u->dmin = 0.0f;
+    for (int h = 0; h < 2; h++) {
+        __m512i ql = _mm512_loadu_si512((const void *) (blk + 64 * h));
+        __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h)));
+        /* quarter 2h: bits 0-1 (values l) and 2-3 (l + 32) of qh[l]; quarter 2h + 1: bits 4-5 and 6-7 */
+        __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+        __m512i down = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
+        __m512i h0 = _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45);
+        __m512i h1 = _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45);
+        u->q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4), h0);
+        u->q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4), h1);
+    }
+    for (int v = 0; v < 4; v++) u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+}
+
+/* The 16 exact int32 lanes of one unpacked block against a token's 256 quants xp. */
+static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked *u, const int8_t *xp) {
+    __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(u->q[0], _mm512_loadu_si512((const void *) xp)), u->s[0]);
+    _Pragma("GCC unroll 4") for (int v = 1; v < 4; v++) {
+        acc = _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u->q[v], _mm512_loadu_si512((const void *) (xp + 64 * v))), u->s[v]);
+    }
+    return acc;
+}
+
+/*
+ * Rows [r0, r1) x tokens t0 .. t0 + T - 1, all blocks. TYPE and T are compile-time constants in each
+ * instantiation; every (row, token) runs the same operations in the same order whatever T is.
+ */
+static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
+        const float *xd, const int16_t *bs16, const int16_t *bs32, int cols, int t0, int T, float *out,
+        int outRows, int r, int prefetch) {
+    const int bytes = type == SQ_Q4_K ? 144 : type == SQ_Q5_K ? 176 : 210;
+    __m512 acc[TILE];
+    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) acc[j] = _mm512_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = row + (int64_t) b * bytes;
+        if (prefetch) {
+            _mm_prefetch((const char *) blk + PF_AHEAD, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + PF_AHEAD + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + PF_AHEAD + 128, _MM_HINT_T0);
+            if (type == SQ_Q6_K) _mm_prefetch((const char *) blk + PF_AHEAD + 192, _MM_HINT_T0);
+        }
+        unpacked u;
+        if (type == SQ_Q6_K) unpack_q6(blk, &u);
+        else unpack_q45(blk, type == SQ_Q5_K, &u);
+        _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
+            int64_t t = t0 + j;
+            __m512i s = block_lanes(&u, xq + t * cols + 256LL * b);
+            float dx = xd[t * nb + b];
+            if (type == SQ_Q6_K) {
+                __m256i bias = _mm256_madd_epi16(u.small, _mm256_loadu_si256((const __m256i *) (bs16 + t * (cols / 16) + 16LL * b)));
+                s = _mm512_sub_epi32(s, _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_slli_epi32(bias, 5), 0));
+                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * dx), acc[j]);
+            } else {
+                __m128i m = _mm_madd_epi16(_mm256_castsi256_si128(u.small),
+                                           _mm_loadu_si128((const __m128i *) (bs32 + t * (cols / 32) + 8LL * b)));
+                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * dx), acc[j]);
+                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_inserti32x4(_mm512_setzero_si512(), m, 0)),
+                                         _mm512_set1_ps(-(u.dmin * dx)), acc[j]);
+            }
+        }
+    }
+    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) out[(int64_t) (t0 + j) * outRows + r] = lane_sum(acc[j]);
+}
+
+#define DEFINE_RANGE(TYPE)                                                                                  \
+static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,   \
+                         const float *xd, const int16_t *bs16, const int16_t *bs32, int n, float *out,     \
+                         int outRows) {                                                                    \
+    int nb = cols / 256;                                                                                    \
+    for (int r = r0; r < r1; r++) {                                                                         \
+        const uint8_t *row = w + (int64_t) r * rowBytes;                                                    \
+        for (int t0 = 0; t0 < n; t0 += TILE) {                                                              \
+            int pf = t0 == 0;                                                                               \
+            switch (n - t0 >= TILE ? TILE : n - t0) {                                                       \
+                case 1: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 1, out, outRows, r, pf); break;   \
+                case 2: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 2, out, outRows, r, pf); break;   \
+                case 3: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 3, out, outRows, r, pf); break;   \
+                case 4: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 4, out, outRows, r, pf); break;   \
+                case 5: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 5, out, outRows, r, pf); break;   \
+                case 6: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 6, out, outRows, r, pf); break;   \
+                case 7: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 7, out, outRows, r, pf); break;   \
+                default: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 8, out, outRows, r, pf); break;  \
+            }                                                                                               \
+        }                                                                                                   \
+    }                                                                                                       \
+}
+
+DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
+
+/* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
+int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                     const float *xd, const int16_t *bs16, const int16_t *bs32, int n, float *out, int outRows) {
+    if (cols % 256 != 0) return -1;
+    switch (type) {
+        case SQ_Q4_K: range_SQ_Q4_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
+        case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
+        case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
+        default: return -1;
+    }
+}
+
+#else
+
+int sq_kq8_level(void) { return 0; }
+
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, int16_t *bs16, int16_t *bs32) {
+    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) bs16; (void) bs32;
+}
+
+int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                     const float *xd, const int16_t *bs16, const int16_t *bs32, int n, float *out, int outRows) {
+    (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) bs16;
+    (void) bs32; (void) n; (void) out; (void) outRows;
+    return -1;
+}
+
+#endif
