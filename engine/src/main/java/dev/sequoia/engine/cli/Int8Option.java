@@ -4,7 +4,7 @@ import dev.sequoia.engine.kernel.Int8ActivationMatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import picocli.CommandLine.Option;
 
-/** {@code --int8}, for every command that runs the CPU GEMMs: opt-in int8 activations for Q8_0 weights. */
+/** {@code --int8}, for every command that runs the CPU GEMMs: opt-in int8 activations for Q8_0 and Q4_K/Q5_K/Q6_K weights. */
 final class Int8Option {
     @Option(names = "--int8", description = "Opt-in: Q8_0, Q4_K, Q5_K and Q6_K weights multiply int8-quantized activations (VNNI), as llama.cpp does.")
     boolean enabled;
