@@ -461,6 +461,61 @@ static void kq45_small(const uint8_t *w, int64_t rowBytes, int cols, int r0, int
     }
 }
 
+/*
+ * Q6_K for small batches (n <= 4), one row at a time: the super-block's 16 scales are multiplied by d once
+ * (not per 32 values), each quarter's 32 quants are unpacked with one shared load of their high bits, and
+ * each 16 weights are scaled once for all tokens.
+ */
+static inline __attribute__((always_inline)) void q6_row(const uint8_t *row, int nb, const float *x, int cols,
+                                                         int T, float *out, int outRows, int r) {
+    __m512 acc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = row + (int64_t) b * 210;
+        for (int l = 0; l < 210; l += 64) _mm_prefetch((const char *) blk + KQ_PF_AHEAD + l, _MM_HINT_T0);
+        __m512 dsc = _mm512_mul_ps(_mm512_set1_ps(half_at(blk + 208)),
+                                   _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (blk + 192)))));
+        float sc[16];
+        _mm512_storeu_ps(sc, dsc);
+        _Pragma("GCC unroll 2") for (int n = 0; n < 2; n++) {
+            __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * n));
+            __m256i ql0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n));
+            __m256i ql1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32));
+            _Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
+                __m256i ql = p & 1 ? ql1 : ql0;
+                if (p & 2) ql = _mm256_srli_epi16(ql, 4);
+                __m256i h = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * p), three);
+                __m256i q = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(ql, low4), _mm256_slli_epi16(h, 4)), bias);
+                int is = 8 * n + 2 * p;
+                __m512 w0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(q))), _mm512_set1_ps(sc[is]));
+                __m512 w1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(q, 1))), _mm512_set1_ps(sc[is + 1]));
+                const int64_t c = 256LL * b + 128 * n + 32 * p;
+                _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+                    const float *xp = x + (int64_t) t * cols + c;
+                    acc[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xp), acc[t]);
+                    acc[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xp + 16), acc[t]);
+                }
+            }
+        }
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) out[(int64_t) t * outRows + r] = _mm512_reduce_add_ps(acc[t]);
+}
+
+static void q6_small(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const float *x, int n,
+                     float *out, int outRows) {
+    int nb = cols / 256;
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = w + (int64_t) r * rowBytes;
+        switch (n) {
+            case 1: q6_row(row, nb, x, cols, 1, out, outRows, r); break;
+            case 2: q6_row(row, nb, x, cols, 2, out, outRows, r); break;
+            case 3: q6_row(row, nb, x, cols, 3, out, outRows, r); break;
+            default: q6_row(row, nb, x, cols, 4, out, outRows, r); break;
+        }
+    }
+}
+
 /* Above this many columns the small-batch K path's sums would not fit its stack scratch: the general tiles run. */
 #define KQ_SMALL_MAX_COLS 65536
 
@@ -486,6 +541,10 @@ int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
     if ((type == SQ_Q4_K || type == SQ_Q5_K) && cols <= KQ_SMALL_MAX_COLS) {
         float xs[4 * (KQ_SMALL_MAX_COLS / 32)];
         kq45_small(w, rowBytes, cols, r0, r1, x, n, out, outRows, type == SQ_Q5_K, xs);
+        return 0;
+    }
+    if (type == SQ_Q6_K) {
+        q6_small(w, rowBytes, cols, r0, r1, x, n, out, outRows);
         return 0;
     }
     switch (type) {
