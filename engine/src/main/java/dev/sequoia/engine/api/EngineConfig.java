@@ -16,7 +16,7 @@ import dev.sequoia.engine.backend.offload.OffloadSettings;
  * @param contextLength    most tokens per session; 0 uses the target's context length
  * @param offload          the target's memory budget and residency plan overrides ({@link OffloadSettings#NONE}:
  *                         all resident); the draft always stays resident
- * @param int8Activations  opt-in: Q8_0 and Q4_K/Q5_K/Q6_K projections multiply int8-quantized activations (VNNI, as llama.cpp
+ * @param int8Activations  opt-in: Q8_0 and K-quant projections multiply int8-quantized activations (VNNI, as llama.cpp
  *                         does): faster tree verification, logits within quantization error of the fp32 path
  * @param backend          which backend runs the models: CPU (default), CUDA, or AUTO (CUDA when usable); see
  *                         {@link Engine} for what the CUDA backend does not support

@@ -7,10 +7,10 @@ import dev.sequoia.engine.tensor.WeightMatrix;
  * quantized in blocks of 32 (one fp32 scale per block) and multiplied with the Q8_0 quants as exact integer
  * dots (AVX-512 VNNI in {@link NativeInt8Gemm}; {@link ScalarInt8MatMul} where VNNI is missing), summed over
  * blocks in fp32 with both scales. Results differ from the fp32 kernels by the activation rounding
- * (about 0.4% of a block's max per element). Q4_K, Q5_K and Q6_K weights take activations quantized per
+ * (about 0.4% of a block's max per element). K-quant weights (Q2_K .. Q6_K) take activations quantized per
  * 256-value super-block (llama.cpp's q8_K) and stay integers through the dot ({@link NativeKQuantInt8} on
- * VNNI, {@link ScalarKQuantInt8} elsewhere, bit for bit the same). Every other matrix (F32, F16, BF16, Q4_0,
- * Q2_K, Q3_K) goes to the wrapped
+ * VNNI, {@link ScalarKQuantInt8} elsewhere, bit for bit the same). Every other matrix (F32, F16, BF16, Q4_0)
+ * goes to the wrapped
  * {@link VectorMatMul} unchanged; the engine's default remains {@link VectorMatMul} alone.
  *
  * <p>Each weight row is read once per batch of n tokens: the kernel transposes panels of 16 rows into an
@@ -33,7 +33,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private byte[] xq = new byte[0];
     private float[] xs = new float[0];
     private int[] xc = new int[0];
-    /** The K-quant kernels (Q4_K, Q5_K, Q6_K), or null to run their scalar twin. */
+    /** The K-quant kernels (Q2_K .. Q6_K), or null to run their scalar twin. */
     private final NativeKQuantInt8 nativeKQuant;
     private byte[] kq = new byte[0];
     private float[] kd = new float[0];
@@ -108,7 +108,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         }
     }
 
-    /** Q4_K/Q5_K/Q6_K: activations in int8 super-blocks of 256 ({@link ScalarKQuantInt8}). */
+    /** K-quants: activations in int8 super-blocks of 256 ({@link ScalarKQuantInt8}). */
     private void gemmKQuant(WeightMatrix w, float[] x, float[] out, int n) {
         VectorMatMul.checkShapes(w, x, out, n);
         int rows = w.rows(), cols = w.cols();

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The native int8-activation kernels for K-quant weights ({@code sequoia_kq8.c}, a resource beside this
- * class) called through FFM: super-block activation quantization and the Q4_K/Q5_K/Q6_K x int8 GEMM on
+ * class) called through FFM: super-block activation quantization and the K-quant (Q2_K .. Q6_K) x int8 GEMM on
  * AVX-512 VNNI, bit for bit {@link ScalarKQuantInt8}. Compiled on first use like {@link NativeInt8Gemm};
  * where there is no compiler or the CPU lacks VNNI, {@link #load} answers empty and the twin runs instead.
  * Activations, their quantized form and outputs are Java arrays passed without copying (critical downcalls);

@@ -11,7 +11,7 @@ import static dev.sequoia.engine.kernel.KQuantBlocks.scaleMinK4;
 import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
 
 /**
- * The scalar twin of the int8-activation kernels for K-quant weights (Q4_K, Q5_K, Q6_K; {@code sequoia_kq8.c}),
+ * The scalar twin of the int8-activation kernels for K-quant weights (Q2_K .. Q6_K; {@code sequoia_kq8.c}),
  * as llama.cpp's {@code ggml_vec_dot_q*_K_q8_K} compute them: activations quantized per 256-value super-block
  * ({@code d = max|x| / 127}, {@code q = rint(x * (127 / max|x|))}, the Q8_0 activation rule on longer blocks)
  * with the sums of their quants per 16 and per 32 values beside them; weights never leave their integer form.
@@ -24,9 +24,11 @@ import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
  * <li>Q4_K/Q5_K: {@code s[k] = sum sc * q * x} (q the unsigned 4/5-bit quant), then {@code acc[k] =
  *     fma(s[k], d*dx, acc[k])}; then the mins: {@code m[i] = mn(2i) * bsum32(2i) + mn(2i+1) * bsum32(2i+1)}
  *     for i < 4 (0 above) and {@code acc[k] = fma(m[k], -(dmin*dx), acc[k])}.
+ * <li>Q2_K: as Q4_K with scales and mins per 16: {@code m[i] = mn(2i) * bsum16(2i) + mn(2i+1) * bsum16(2i+1)}, i < 8.
  * <li>Q6_K: q the unsigned 6-bit quant (0..63), {@code s[k] = sum sc * q * x}, minus for k < 8
  *     {@code 32 * (sc(2k) * bsum16(2k) + sc(2k+1) * bsum16(2k+1))} (the quants' bias of 32), then
- *     {@code acc[k] = fma(s[k], d*dx, acc[k])}.
+ *     {@code acc[k] = fma(s[k], d*dx, acc[k])}. Q3_K likewise, with q = low + 4 * high (0..7), bias 4 and
+ *     its signed 6-bit scales (sc - 32).
  * </ul>
  * The output is the pairwise sum of the 16 lanes ({@link #laneSum}). Integers cannot overflow (|s| < 2^28).
  * A token's result depends only on its own activations: not on n, the row split or the thread count.
@@ -45,10 +47,10 @@ public final class ScalarKQuantInt8 {
         int blocks() { return cols / QK; }
     }
 
-    /** Whether this path handles {@code w}: Q4_K, Q5_K or Q6_K rows of whole super-blocks. */
+    /** Whether this path handles {@code w}: K-quant rows of whole super-blocks. */
     static boolean handles(WeightMatrix w) {
         return switch (w.type()) {
-            case Q4_K, Q5_K, Q6_K -> w.cols() % QK == 0;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> w.cols() % QK == 0;
             default -> false;
         };
     }
@@ -95,16 +97,29 @@ public final class ScalarKQuantInt8 {
             long blk = r * w.rowBytes() + (long) b * w.type().bytesPerBlock();
             float dx = x.scale()[t * x.blocks() + b];
             blockLanes(w.type(), seg, blk, x, t, b, s, m);
-            if (w.type() == TensorType.Q6_K) {
-                float dd = half(seg, blk + 208) * dx;
-                for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) s[k], dd, acc[k]);
-            } else {
-                float dd = half(seg, blk) * dx, dm = -(half(seg, blk + 2) * dx);
-                for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) s[k], dd, acc[k]);
+            float dd = half(seg, blk + dOffset(w.type())) * dx;
+            for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) s[k], dd, acc[k]);
+            if (hasMins(w.type())) {
+                float dm = -(half(seg, blk + dOffset(w.type()) + 2) * dx);
                 for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) m[k], dm, acc[k]);
             }
         }
         return laneSum(acc);
+    }
+
+    /** Byte offset of the fp16 super-block scale d (dmin follows it in the types with mins). */
+    static int dOffset(TensorType type) {
+        return switch (type) {
+            case Q2_K -> 80;
+            case Q3_K -> 108;
+            case Q6_K -> 208;
+            default -> 0;
+        };
+    }
+
+    /** Whether the type subtracts per-sub-block mins (dmin * m), rather than centring its quants by a bias. */
+    static boolean hasMins(TensorType type) {
+        return type == TensorType.Q2_K || type == TensorType.Q4_K || type == TensorType.Q5_K;
     }
 
     /** The 16 lanes summed pairwise: halves of 8, then 4, then 2, then the last two (the native reduction). */
@@ -128,11 +143,17 @@ public final class ScalarKQuantInt8 {
             int k = (c % 64) / 4;
             s[k] += weightScale(type, seg, blk, c) * quant(type, seg, blk, c) * x.q()[xb + c];
         }
-        if (type == TensorType.Q6_K) {
-            int g16 = t * (x.cols() / 16) + 16 * b;
+        int g16 = t * (x.cols() / 16) + 16 * b;
+        if (type == TensorType.Q6_K || type == TensorType.Q3_K) {
+            int bias = type == TensorType.Q6_K ? 32 : 4;
             for (int k = 0; k < 8; k++) {
-                s[k] -= 32 * (weightScale(type, seg, blk, 32 * k) * x.bsum16()[g16 + 2 * k]
+                s[k] -= bias * (weightScale(type, seg, blk, 32 * k) * x.bsum16()[g16 + 2 * k]
                         + weightScale(type, seg, blk, 32 * k + 16) * x.bsum16()[g16 + 2 * k + 1]);
+            }
+        } else if (type == TensorType.Q2_K) {
+            for (int k = 0; k < 8; k++) {
+                m[k] = (u8(seg, blk + 2 * k) >>> 4) * x.bsum16()[g16 + 2 * k]
+                        + (u8(seg, blk + 2 * k + 1) >>> 4) * x.bsum16()[g16 + 2 * k + 1];
             }
         } else {
             int g32 = t * (x.cols() / 32) + 8 * b;
@@ -145,13 +166,24 @@ public final class ScalarKQuantInt8 {
 
     /** The integer scale of column c (0..255) of the block: 6-bit per 32 (Q4_K/Q5_K), int8 per 16 (Q6_K). */
     static int weightScale(TensorType type, MemorySegment seg, long blk, int c) {
-        if (type == TensorType.Q6_K) return seg.get(ValueLayout.JAVA_BYTE, blk + 192 + c / 16);
-        return scaleMinK4(seg, blk + 4, c / 32, false);
+        return switch (type) {
+            case Q2_K -> u8(seg, blk + c / 16) & 0xF;
+            case Q3_K -> KQuantBlocks.q3Scale(seg, blk + 96, c / 16) - 32;
+            case Q6_K -> seg.get(ValueLayout.JAVA_BYTE, blk + 192 + c / 16);
+            default -> scaleMinK4(seg, blk + 4, c / 32, false);
+        };
     }
 
-    /** The unsigned quant of column c (0..255) of the block: 0..15 (Q4_K), 0..31 (Q5_K), 0..63 (Q6_K, bias 32 kept). */
+    /**
+     * The unsigned quant of column c (0..255) of the block: 0..3 (Q2_K), 0..7 (Q3_K, bias 4 kept), 0..15 (Q4_K),
+     * 0..31 (Q5_K), 0..63 (Q6_K, bias 32 kept).
+     */
     static int quant(TensorType type, MemorySegment seg, long blk, int c) {
+        int plane = (c % 128) / 32;
         return switch (type) {
+            case Q2_K -> (u8(seg, blk + 16 + 32 * (c / 128) + c % 32) >>> (2 * plane)) & 3;
+            case Q3_K -> ((u8(seg, blk + 32 + 32 * (c / 128) + c % 32) >>> (2 * plane)) & 3)
+                    | ((u8(seg, blk + c % 32) >>> (4 * (c / 128) + plane)) & 1) << 2;
             case Q4_K -> (u8(seg, blk + 16 + 32 * (c / 64) + c % 32) >>> (4 * ((c / 32) & 1))) & 0xF;
             case Q5_K -> ((u8(seg, blk + 48 + 32 * (c / 64) + c % 32) >>> (4 * ((c / 32) & 1))) & 0xF)
                     | ((u8(seg, blk + 16 + c % 32) >>> (c / 32)) & 1) << 4;

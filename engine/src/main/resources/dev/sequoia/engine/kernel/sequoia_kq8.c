@@ -1,17 +1,19 @@
 /*
- * Sequoia int8-activation GEMM for K-quant weights (Q4_K, Q5_K, Q6_K; opt-in, see Int8ActivationMatMul):
+ * Sequoia int8-activation GEMM for K-quant weights (Q2_K .. Q6_K; opt-in, see Int8ActivationMatMul):
  * W (rows, cols) @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1), as llama.cpp's q*_K x q8_K dots.
  *
  * Activations are quantized per 256-value super-block (sq_kq8_quantize): d = max|x| / 127,
  * q = rint(x * (127 / max|x|)), with the sums of the quants per 16 (bs16) and per 32 (bs32) values.
  *
  * The weights stay integers. For each super-block a row's quants are unpacked, in registers, into four
- * zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: 0..15, 0..31 or 0..63 with
- * Q6_K's bias of 32 left in), its sub-block scales spread to 16-bit lanes beside them. Per token, vpmaddubsw
+ * zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3, Q3_K 0..7 and
+ * Q6_K 0..63 with their biases of 4 and 32 left in, Q4_K 0..15, Q5_K 0..31), its sub-block scales spread
+ * to 16-bit lanes beside them. Per token, vpmaddubsw
  * (quant x activation, pairs) and vpdpwssd (x scale, pairs into dwords) give 16 exact int32 lanes, lane k
- * holding columns 64v + 4k .. 64v + 4k + 3 of the four quarters v; Q6_K subtracts 32 * sum(scale * bs16) in
- * lanes 0..7. One cvt and one fma with d * dx add them to the token's 16 fp32 lanes; Q4_K/Q5_K add their
- * min terms (vpmaddwd of the 8 mins with bs32, lanes 0..3) with a second fma by -(dmin * dx). The row's
+ * holding columns 64v + 4k .. 64v + 4k + 3 of the four quarters v; Q6_K (Q3_K) subtracts 32 (4) *
+ * sum(scale * bs16) in lanes 0..7. One cvt and one fma with d * dx add them to the token's 16 fp32 lanes;
+ * Q4_K/Q5_K add their min terms (vpmaddwd of the 8 mins with bs32, lanes 0..3; Q2_K: 16 mins with bs16,
+ * lanes 0..7) with a second fma by -(dmin * dx). The row's
  * output is the pairwise sum of the 16 lanes. ScalarKQuantInt8 computes exactly this, bit for bit; no value
  * depends on n, the token tiling or the row split. No intermediate can overflow or saturate: a vpmaddubsw
  * pair is at most 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
@@ -24,7 +26,7 @@
 #include <string.h>
 #include <immintrin.h>
 
-enum { SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14 };
+enum { SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14 };
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__) && defined(__F16C__)
 
@@ -78,7 +80,7 @@ static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
 typedef struct {
     __m512i q[4];
     __m512i s[4];
-    __m256i small; /* Q4_K/Q5_K: the 8 mins as words (low 128 bits); Q6_K: the 16 scales as words */
+    __m256i small; /* Q4_K/Q5_K: the 8 mins as words (low 128 bits); Q2_K: the 16 mins; Q3_K/Q6_K: the 16 scales */
     float d, dmin;
 } unpacked;
 
@@ -146,6 +148,56 @@ static inline __attribute__((always_inline)) void unpack_q6(const uint8_t *blk, 
     for (int v = 0; v < 4; v++) u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
 }
 
+/*
+ * The 2-bit planes of Q2_K/Q3_K as quarters: value 128n + 32p + l is bits 2p, 2p + 1 of qs[32n + l], so
+ * quarter v (half n = v / 2) takes planes p = 2 (v % 2) (its first 32 bytes) and p + 1 (its last 32).
+ */
+static inline __attribute__((always_inline)) __m512i plane_pairs(const uint8_t *qs, int v) {
+    __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (qs + 32 * (v / 2))));
+    int p = 2 * (v % 2);
+    __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * p)), _mm256_set1_epi16((short) (2 * p + 2)), 1);
+    return _mm512_and_si512(_mm512_srlv_epi16(q, cnt), _mm512_set1_epi8(3));
+}
+
+/* Q2_K: scales[16] @0 (low nibble scale, high nibble min, per 16 values), qs[64] @16, d @80, dmin @82. */
+static inline __attribute__((always_inline)) void unpack_q2(const uint8_t *blk, unpacked *u) {
+    __m128i b = _mm_loadu_si128((const __m128i *) blk);
+    __m256i sc = _mm256_cvtepu8_epi16(_mm_and_si128(b, _mm_set1_epi8(0x0F)));
+    u->small = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(0x0F)));
+    u->d = half_at(blk + 80);
+    u->dmin = half_at(blk + 82);
+    for (int v = 0; v < 4; v++) {
+        u->q[v] = plane_pairs(blk + 16, v);
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+    }
+}
+
+/*
+ * Q3_K: hmask[32] @0 (bit 4n + p of byte l: the high bit of value 128n + 32p + l), qs[64] @32, 16 six-bit
+ * scales biased by 32 in 12 bytes @96, d @108. Quants kept as low + 4 * high (0..7); the bias of 4 via bs16.
+ */
+static inline __attribute__((always_inline)) void unpack_q3(const uint8_t *blk, unpacked *u) {
+    uint32_t a[3], s[4];
+    memcpy(a, blk + 96, 12);
+    /* ggml's regrouping: byte i of s = low 4 bits of scale i from a[0..1], high 2 bits from a[2] */
+    s[0] = (a[0] & 0x0f0f0f0f) | (((a[2] >> 0) & 0x03030303) << 4);
+    s[1] = (a[1] & 0x0f0f0f0f) | (((a[2] >> 2) & 0x03030303) << 4);
+    s[2] = ((a[0] >> 4) & 0x0f0f0f0f) | (((a[2] >> 4) & 0x03030303) << 4);
+    s[3] = ((a[1] >> 4) & 0x0f0f0f0f) | (((a[2] >> 6) & 0x03030303) << 4);
+    __m256i sc = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) s)), _mm256_set1_epi16(32));
+    u->small = sc;
+    u->d = half_at(blk + 108);
+    u->dmin = 0.0f;
+    __m512i hm = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) blk));
+    for (int v = 0; v < 4; v++) {
+        int bit = 4 * (v / 2) + 2 * (v % 2);
+        __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) bit), _mm256_set1_epi16((short) (bit + 1)), 1);
+        __m512i high = _mm512_and_si512(_mm512_srlv_epi16(hm, cnt), _mm512_set1_epi8(1));
+        u->q[v] = _mm512_or_si512(plane_pairs(blk + 32, v), _mm512_slli_epi16(high, 2));
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+    }
+}
+
 /* The 16 exact int32 lanes of one unpacked block against a token's 256 quants xp. */
 static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked *u, const int8_t *xp) {
     __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(u->q[0], _mm512_loadu_si512((const void *) xp)), u->s[0]);
@@ -162,7 +214,7 @@ static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked 
 static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
         const float *xd, const int16_t *bs16, const int16_t *bs32, int cols, int t0, int T, float *out,
         int outRows, int r, int prefetch) {
-    const int bytes = type == SQ_Q4_K ? 144 : type == SQ_Q5_K ? 176 : 210;
+    const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : type == SQ_Q4_K ? 144 : type == SQ_Q5_K ? 176 : 210;
     __m512 acc[TILE];
     _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) acc[j] = _mm512_setzero_ps();
     for (int b = 0; b < nb; b++) {
@@ -171,19 +223,27 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
             _mm_prefetch((const char *) blk + PF_AHEAD, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + PF_AHEAD + 64, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + PF_AHEAD + 128, _MM_HINT_T0);
-            if (type == SQ_Q6_K) _mm_prefetch((const char *) blk + PF_AHEAD + 192, _MM_HINT_T0);
+            if (bytes > 192) _mm_prefetch((const char *) blk + PF_AHEAD + 192, _MM_HINT_T0);
         }
         unpacked u;
         if (type == SQ_Q6_K) unpack_q6(blk, &u);
+        else if (type == SQ_Q3_K) unpack_q3(blk, &u);
+        else if (type == SQ_Q2_K) unpack_q2(blk, &u);
         else unpack_q45(blk, type == SQ_Q5_K, &u);
         _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
             int64_t t = t0 + j;
             __m512i s = block_lanes(&u, xq + t * cols + 256LL * b);
             float dx = xd[t * nb + b];
-            if (type == SQ_Q6_K) {
+            if (type == SQ_Q6_K || type == SQ_Q3_K) {
                 __m256i bias = _mm256_madd_epi16(u.small, _mm256_loadu_si256((const __m256i *) (bs16 + t * (cols / 16) + 16LL * b)));
-                s = _mm512_sub_epi32(s, _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_slli_epi32(bias, 5), 0));
+                bias = _mm256_slli_epi32(bias, type == SQ_Q6_K ? 5 : 2);
+                s = _mm512_sub_epi32(s, _mm512_inserti64x4(_mm512_setzero_si512(), bias, 0));
                 acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * dx), acc[j]);
+            } else if (type == SQ_Q2_K) {
+                __m256i m = _mm256_madd_epi16(u.small, _mm256_loadu_si256((const __m256i *) (bs16 + t * (cols / 16) + 16LL * b)));
+                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * dx), acc[j]);
+                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_inserti64x4(_mm512_setzero_si512(), m, 0)),
+                                         _mm512_set1_ps(-(u.dmin * dx)), acc[j]);
             } else {
                 __m128i m = _mm_madd_epi16(_mm256_castsi256_si128(u.small),
                                            _mm_loadu_si128((const __m128i *) (bs32 + t * (cols / 32) + 8LL * b)));
@@ -219,13 +279,15 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
     }                                                                                                       \
 }
 
-DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
+DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
 
 /* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
                      const float *xd, const int16_t *bs16, const int16_t *bs32, int n, float *out, int outRows) {
     if (cols % 256 != 0) return -1;
     switch (type) {
+        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
+        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
         case SQ_Q4_K: range_SQ_Q4_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
         case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
         case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
