@@ -15,7 +15,8 @@ import dev.sequoia.engine.tensor.WeightMatrix;
  *
  * <p>Each weight row is read once per batch of n tokens: the kernel transposes panels of 16 rows into an
  * L1-resident scratch with the vector lanes along rows, then runs register tiles of 16 rows x 8 tokens
- * (see {@code sequoia_q8q8.c}). A token's result does not depend on n, on the other tokens of the batch
+ * (see {@code sequoia_q8q8.c}); the K-quant kernel unpacks each row's super-blocks in registers once per tile of
+ * up to 8 tokens (see {@code sequoia_kq8.c}). A token's result does not depend on n, on the other tokens of the batch
  * or on the row split: native and scalar twin compute the same fma chain over blocks, bit for bit. Threading as {@link VectorMatMul}: one engine thread calls {@link #gemm}
  * at a time (the quantized-activation buffers belong to this object), row blocks run on the wrapped
  * matmul's {@link KernelPool}. Closing closes the wrapped matmul only when this object created it
@@ -65,7 +66,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     /** The pool, for other kernels of the same forward pass (attention). */
     public KernelPool pool() { return fp32.pool(); }
 
-    /** The fp32 kernels this object falls back to for non-Q8_0 matrices. */
+    /** The fp32 kernels this object falls back to for the matrices the int8 path does not take. */
     public VectorMatMul fp32() { return fp32; }
 
     /** Which kernel multiplies {@code w}: "int8-vnni", "int8-scalar", or the wrapped matmul's answer. */
