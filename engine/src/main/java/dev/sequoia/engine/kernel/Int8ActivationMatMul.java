@@ -38,8 +38,8 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private final NativeKQuantInt8 nativeKQuant;
     private byte[] kq = new byte[0];
     private float[] kd = new float[0];
-    private short[] kbs16 = new short[0];
-    private short[] kbs32 = new short[0];
+    private float[] ksum16 = new float[0];
+    private float[] ksum32 = new float[0];
 
     /** Int8 activations on the VNNI kernel where it loads; fp32 kernels of {@code VectorMatMul(threads)} otherwise. */
     public Int8ActivationMatMul(int threads) {
@@ -116,11 +116,11 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         int blocksPerTask = blocksPerTask(rows);
         if (nativeKQuant != null && w.data().isNative()) {
             ensureKBuffers(n, cols);
-            nativeKQuant.quantize(x, n, cols, kq, kd, kbs16, kbs32);
+            nativeKQuant.quantize(x, n, cols, kq, kd, ksum16, ksum32);
             byte[] q = kq;
             float[] d = kd;
-            short[] b16 = kbs16, b32 = kbs32;
-            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeKQuant.gemmRows(w, q, d, b16, b32, n, out, r0, r1));
+            float[] s16 = ksum16, s32 = ksum32;
+            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeKQuant.gemmRows(w, q, d, s16, s32, n, out, r0, r1));
         } else {
             ScalarKQuantInt8.Quantized q = ScalarKQuantInt8.quantize(x, n, cols);
             forEachRowRange(rows, blocksPerTask, (r0, r1) -> ScalarKQuantInt8.gemmRows(w, q, out, r0, r1));
@@ -155,8 +155,8 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private void ensureKBuffers(int n, int cols) {
         if (kq.length < n * cols) kq = new byte[n * cols];
         if (kd.length < n * (cols / 256)) kd = new float[n * (cols / 256)];
-        if (kbs16.length < n * (cols / 16)) kbs16 = new short[n * (cols / 16)];
-        if (kbs32.length < n * (cols / 32)) kbs32 = new short[n * (cols / 32)];
+        if (ksum16.length < n * (cols / 16)) ksum16 = new float[n * (cols / 16)];
+        if (ksum32.length < n * (cols / 32)) ksum32 = new float[n * (cols / 32)];
     }
 
     @Override

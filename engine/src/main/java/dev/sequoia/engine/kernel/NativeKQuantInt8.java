@@ -45,22 +45,22 @@ final class NativeKQuantInt8 {
     }
 
     /** x (n, cols) -> the arrays of {@link ScalarKQuantInt8.Quantized}, the same values as its {@code quantize}. */
-    void quantize(float[] x, int n, int cols, byte[] xq, float[] xd, short[] bs16, short[] bs32) {
+    void quantize(float[] x, int n, int cols, byte[] xq, float[] xd, float[] sum16, float[] sum32) {
         try {
             quantize.invokeExact(MemorySegment.ofArray(x), n, cols, MemorySegment.ofArray(xq), MemorySegment.ofArray(xd),
-                    MemorySegment.ofArray(bs16), MemorySegment.ofArray(bs32));
+                    MemorySegment.ofArray(sum16), MemorySegment.ofArray(sum32));
         } catch (Throwable t) {
             throw new IllegalStateException("native K-quant int8 quantize failed on " + n + " x " + cols + ": " + t, t);
         }
     }
 
     /** W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); bit-identical to {@link ScalarKQuantInt8#gemmRows}. */
-    void gemmRows(WeightMatrix w, byte[] xq, float[] xd, short[] bs16, short[] bs32, int n, float[] out, int r0, int r1) {
+    void gemmRows(WeightMatrix w, byte[] xq, float[] xd, float[] sum16, float[] sum32, int n, float[] out, int r0, int r1) {
         int rc;
         try {
             rc = (int) gemmRows.invokeExact(w.type().ggmlId(), w.data(), w.rowBytes(), w.cols(), r0, r1,
-                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(bs16),
-                    MemorySegment.ofArray(bs32), n, MemorySegment.ofArray(out), w.rows());
+                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(sum16),
+                    MemorySegment.ofArray(sum32), n, MemorySegment.ofArray(out), w.rows());
         } catch (Throwable t) {
             throw new IllegalStateException("native K-quant int8 gemm failed on " + w.name() + ": " + t, t);
         }

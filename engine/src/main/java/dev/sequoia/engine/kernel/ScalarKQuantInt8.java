@@ -17,20 +17,15 @@ import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
  * with the sums of their quants per 16 and per 32 values beside them; weights never leave their integer form.
  *
  * <p>The exact result, which the native kernel reproduces bit for bit. Per (row, token), 16 fp32 lanes
- * {@code acc[k]} start at 0. For each super-block b in order, 16 exact integers {@code s[k]} are formed, lane k
- * holding the columns {@code 64v + 4k .. 64v + 4k + 3} for v = 0..3 (the layout of a 512-bit register over the
- * block's four 64-value quarters), each product weighted by its sub-block scale:
- * <ul>
- * <li>Q4_K/Q5_K: {@code s[k] = sum sc * q * x} (q the unsigned 4/5-bit quant), then {@code acc[k] =
- *     fma(s[k], d*dx, acc[k])}; then the mins: {@code m[i] = mn(2i) * bsum32(2i) + mn(2i+1) * bsum32(2i+1)}
- *     for i < 4 (0 above) and {@code acc[k] = fma(m[k], -(dmin*dx), acc[k])}.
- * <li>Q2_K: as Q4_K with scales and mins per 16: {@code m[i] = mn(2i) * bsum16(2i) + mn(2i+1) * bsum16(2i+1)}, i < 8.
- * <li>Q6_K: q the unsigned 6-bit quant (0..63), {@code s[k] = sum sc * q * x}, minus for k < 8
- *     {@code 32 * (sc(2k) * bsum16(2k) + sc(2k+1) * bsum16(2k+1))} (the quants' bias of 32), then
- *     {@code acc[k] = fma(s[k], d*dx, acc[k])}. Q3_K likewise, with q = low + 4 * high (0..7), bias 4 and
- *     its signed 6-bit scales (sc - 32).
- * </ul>
- * The output is the pairwise sum of the 16 lanes ({@link #laneSum}). Integers cannot overflow (|s| < 2^28).
+ * {@code acc[k]} and 16 {@code side[k]} start at 0. For each super-block b in order, 16 exact integers
+ * {@code s[k] = sum sc * q * x} are formed (q the unsigned quant: biases kept, mins not subtracted), lane k
+ * holding the columns {@code 64v + 4k .. 64v + 4k + 3} for v = 0..3 (the layout of a 512-bit register over
+ * the block's four 64-value quarters), and {@code acc[k] = fma(s[k], d * dx, acc[k])}. The terms that do not
+ * depend on single quants use the token's dequantized quant sums ({@code dx * sum}, per 32 or 16 values):
+ * {@code side[k] = fma(v[k], xs[k], side[k])} with v = {@code dmin * min(k)} against sums per 32 (Q4_K/Q5_K,
+ * k < 8, 0 above), {@code dmin * min(k)} per 16 (Q2_K), or {@code d * scale(k)} per 16 (Q3_K, Q6_K: their
+ * quants' bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins, 4 for Q3_K and 32 for
+ * Q6_K ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28).
  * A token's result depends only on its own activations: not on n, the row split or the thread count.
  * Slow on purpose: the reference in tests and the fallback where the native kernel cannot run.
  */
@@ -41,9 +36,10 @@ public final class ScalarKQuantInt8 {
 
     /**
      * Activations quantized per super-block: {@code q} (n, cols) in [-127, 127], {@code scale} (n, cols / 256),
-     * {@code bsum16} (n, cols / 16) and {@code bsum32} (n, cols / 32) the sums of the quants per 16 and 32 values.
+     * {@code sum16} (n, cols / 16) and {@code sum32} (n, cols / 32) the sums of the quants per 16 and 32 values
+     * times their block's scale (one fp32 product each).
      */
-    public record Quantized(byte[] q, float[] scale, short[] bsum16, short[] bsum32, int n, int cols) {
+    public record Quantized(byte[] q, float[] scale, float[] sum16, float[] sum32, int n, int cols) {
         int blocks() { return cols / QK; }
     }
 
@@ -60,7 +56,7 @@ public final class ScalarKQuantInt8 {
         if (cols % QK != 0) throw new IllegalArgumentException("K-quant int8 activations need cols % 256 == 0, got " + cols);
         byte[] q = new byte[n * cols];
         float[] scale = new float[n * (cols / QK)];
-        short[] bs16 = new short[n * (cols / 16)], bs32 = new short[n * (cols / 32)];
+        float[] sum16 = new float[n * (cols / 16)], sum32 = new float[n * (cols / 32)];
         for (int t = 0; t < n; t++) {
             for (int b = 0; b < cols / QK; b++) {
                 int base = t * cols + QK * b;
@@ -70,41 +66,56 @@ public final class ScalarKQuantInt8 {
                 scale[t * (cols / QK) + b] = amax / 127f;
                 for (int i = 0; i < QK; i++) q[base + i] = (byte) (int) Math.rint(x[base + i] * id);
             }
-            for (int g = 0; g < cols / 16; g++) {
-                int s = 0;
-                for (int i = 0; i < 16; i++) s += q[t * cols + 16 * g + i];
-                bs16[t * (cols / 16) + g] = (short) s;
-                bs32[t * (cols / 32) + g / 2] += (short) s;
+            for (int g = 0; g < cols / 32; g++) {
+                int s0 = 0, s1 = 0;
+                for (int i = 0; i < 16; i++) {
+                    s0 += q[t * cols + 32 * g + i];
+                    s1 += q[t * cols + 32 * g + 16 + i];
+                }
+                float d = scale[t * (cols / QK) + g / 8];
+                sum16[t * (cols / 16) + 2 * g] = d * (float) s0;
+                sum16[t * (cols / 16) + 2 * g + 1] = d * (float) s1;
+                sum32[t * (cols / 32) + g] = d * (float) (s0 + s1);
             }
         }
-        return new Quantized(q, scale, bs16, bs32, n, cols);
+        return new Quantized(q, scale, sum16, sum32, n, cols);
     }
 
     /** W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */
     static void gemmRows(WeightMatrix w, Quantized x, float[] out, int r0, int r1) {
-        int[] s = new int[16], m = new int[16];
-        float[] acc = new float[16];
+        int[] s = new int[16];
+        float[] acc = new float[16], side = new float[16];
         for (int r = r0; r < r1; r++) {
-            for (int t = 0; t < x.n(); t++) out[t * w.rows() + r] = rowDot(w, r, x, t, s, m, acc);
+            for (int t = 0; t < x.n(); t++) out[t * w.rows() + r] = rowDot(w, r, x, t, s, acc, side);
         }
     }
 
     /** Row r . token t: the lane accumulation described in the class comment. */
-    static float rowDot(WeightMatrix w, int r, Quantized x, int t, int[] s, int[] m, float[] acc) {
+    static float rowDot(WeightMatrix w, int r, Quantized x, int t, int[] s, float[] acc, float[] side) {
         java.util.Arrays.fill(acc, 0f);
+        java.util.Arrays.fill(side, 0f);
         MemorySegment seg = w.data();
+        TensorType type = w.type();
+        boolean per32 = type == TensorType.Q4_K || type == TensorType.Q5_K;
         for (int b = 0; b < x.blocks(); b++) {
-            long blk = r * w.rowBytes() + (long) b * w.type().bytesPerBlock();
-            float dx = x.scale()[t * x.blocks() + b];
-            blockLanes(w.type(), seg, blk, x, t, b, s, m);
-            float dd = half(seg, blk + dOffset(w.type())) * dx;
+            long blk = r * w.rowBytes() + (long) b * type.bytesPerBlock();
+            float d = half(seg, blk + dOffset(type)), dd = d * x.scale()[t * x.blocks() + b];
+            blockLanes(type, seg, blk, x, t, b, s);
             for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) s[k], dd, acc[k]);
-            if (hasMins(w.type())) {
-                float dm = -(half(seg, blk + dOffset(w.type()) + 2) * dx);
-                for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) m[k], dm, acc[k]);
+            for (int k = 0; k < (per32 ? 8 : 16); k++) {
+                float v = hasMins(type) ? half(seg, blk + dOffset(type) + 2) * (float) min(type, seg, blk, k)
+                        : d * (float) weightScale(type, seg, blk, 16 * k);
+                float xs = per32 ? x.sum32()[t * (x.cols() / 32) + 8 * b + k] : x.sum16()[t * (x.cols() / 16) + 16 * b + k];
+                side[k] = Math.fma(v, xs, side[k]);
             }
         }
-        return laneSum(acc);
+        float bias = type == TensorType.Q6_K ? 32f : type == TensorType.Q3_K ? 4f : 1f;
+        return laneSum(acc) - bias * laneSum(side);
+    }
+
+    /** The min of sub-block k: per 32 values (Q4_K/Q5_K) or per 16 (Q2_K). */
+    static int min(TensorType type, MemorySegment seg, long blk, int k) {
+        return type == TensorType.Q2_K ? u8(seg, blk + k) >>> 4 : scaleMinK4(seg, blk + 4, k, true);
     }
 
     /** Byte offset of the fp16 super-block scale d (dmin follows it in the types with mins). */
@@ -131,40 +142,16 @@ public final class ScalarKQuantInt8 {
         return v[0];
     }
 
-    /**
-     * The exact integers of super-block b of a row (at byte blk) against token t's block b: s[16] the scaled
-     * dot lanes (Q6_K: less its bias term), m[16] the min lanes of Q4_K/Q5_K (zero for Q6_K and above lane 3).
-     */
-    static void blockLanes(TensorType type, MemorySegment seg, long blk, Quantized x, int t, int b, int[] s, int[] m) {
+    /** The 16 exact scaled dot lanes of super-block b of a row (at byte blk) against token t's block b. */
+    static void blockLanes(TensorType type, MemorySegment seg, long blk, Quantized x, int t, int b, int[] s) {
         java.util.Arrays.fill(s, 0);
-        java.util.Arrays.fill(m, 0);
         int xb = t * x.cols() + QK * b;
         for (int c = 0; c < QK; c++) {
-            int k = (c % 64) / 4;
-            s[k] += weightScale(type, seg, blk, c) * quant(type, seg, blk, c) * x.q()[xb + c];
-        }
-        int g16 = t * (x.cols() / 16) + 16 * b;
-        if (type == TensorType.Q6_K || type == TensorType.Q3_K) {
-            int bias = type == TensorType.Q6_K ? 32 : 4;
-            for (int k = 0; k < 8; k++) {
-                s[k] -= bias * (weightScale(type, seg, blk, 32 * k) * x.bsum16()[g16 + 2 * k]
-                        + weightScale(type, seg, blk, 32 * k + 16) * x.bsum16()[g16 + 2 * k + 1]);
-            }
-        } else if (type == TensorType.Q2_K) {
-            for (int k = 0; k < 8; k++) {
-                m[k] = (u8(seg, blk + 2 * k) >>> 4) * x.bsum16()[g16 + 2 * k]
-                        + (u8(seg, blk + 2 * k + 1) >>> 4) * x.bsum16()[g16 + 2 * k + 1];
-            }
-        } else {
-            int g32 = t * (x.cols() / 32) + 8 * b;
-            for (int i = 0; i < 4; i++) {
-                m[i] = scaleMinK4(seg, blk + 4, 2 * i, true) * x.bsum32()[g32 + 2 * i]
-                        + scaleMinK4(seg, blk + 4, 2 * i + 1, true) * x.bsum32()[g32 + 2 * i + 1];
-            }
+            s[(c % 64) / 4] += weightScale(type, seg, blk, c) * quant(type, seg, blk, c) * x.q()[xb + c];
         }
     }
 
-    /** The integer scale of column c (0..255) of the block: 6-bit per 32 (Q4_K/Q5_K), int8 per 16 (Q6_K). */
+    /** The integer scale of column c (0..255): per 32 (Q4_K/Q5_K) or per 16 (Q2_K 4-bit, Q3_K 6-bit less 32, Q6_K int8). */
     static int weightScale(TensorType type, MemorySegment seg, long blk, int c) {
         return switch (type) {
             case Q2_K -> u8(seg, blk + c / 16) & 0xF;

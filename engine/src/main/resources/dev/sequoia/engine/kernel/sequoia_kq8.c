@@ -3,20 +3,20 @@
  * W (rows, cols) @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1), as llama.cpp's q*_K x q8_K dots.
  *
  * Activations are quantized per 256-value super-block (sq_kq8_quantize): d = max|x| / 127,
- * q = rint(x * (127 / max|x|)), with the sums of the quants per 16 (bs16) and per 32 (bs32) values.
+ * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values.
  *
  * The weights stay integers. For each super-block a row's quants are unpacked, in registers, into four
  * zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3, Q3_K 0..7 and
  * Q6_K 0..63 with their biases of 4 and 32 left in, Q4_K 0..15, Q5_K 0..31), its sub-block scales spread
- * to 16-bit lanes beside them. Per token, vpmaddubsw
- * (quant x activation, pairs) and vpdpwssd (x scale, pairs into dwords) give 16 exact int32 lanes, lane k
- * holding columns 64v + 4k .. 64v + 4k + 3 of the four quarters v; Q6_K (Q3_K) subtracts 32 (4) *
- * sum(scale * bs16) in lanes 0..7. One cvt and one fma with d * dx add them to the token's 16 fp32 lanes;
- * Q4_K/Q5_K add their min terms (vpmaddwd of the 8 mins with bs32, lanes 0..3; Q2_K: 16 mins with bs16,
- * lanes 0..7) with a second fma by -(dmin * dx). The row's
- * output is the pairwise sum of the 16 lanes. ScalarKQuantInt8 computes exactly this, bit for bit; no value
- * depends on n, the token tiling or the row split. No intermediate can overflow or saturate: a vpmaddubsw
- * pair is at most 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
+ * to 16-bit lanes beside them. Per token, vpmaddubsw (quant x activation, pairs) and vpdpwssd (x scale,
+ * pairs into dwords) give 16 exact int32 lanes, lane k holding columns 64v + 4k .. 64v + 4k + 3 of the four
+ * quarters v; one cvt and one fma with d * dx add them to the token's 16 fp32 lanes. The terms that do not
+ * depend on single quants (Q2_K/Q4_K/Q5_K mins, Q3_K/Q6_K biases) are one more fma per block and token, of
+ * the row's side vector (dmin * min per sub-block, or d * scale per 16 values) with the token's fs32 or
+ * fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins),
+ * 32 (Q6_K) or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
+ * token tiling or the row split. No integer can overflow or saturate: a vpmaddubsw pair is at most
+ * 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
  *
  * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
  * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
@@ -37,8 +37,11 @@ enum { SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14 };
 
 int sq_kq8_level(void) { return 1; }
 
-/* x (n, cols) -> xq (n, cols), xd (n, cols / 256), bs16 (n, cols / 16), bs32 (n, cols / 32). cols % 256 == 0. */
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, int16_t *bs16, int16_t *bs32) {
+/*
+ * x (n, cols) -> xq (n, cols), xd (n, cols / 256), and the dequantized sums of the quants per 16 and per 32
+ * values: fs16 (n, cols / 16) = d * sum16, fs32 (n, cols / 32) = d * sum32 (one fp32 product each). cols % 256 == 0.
+ */
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
     int nb = cols / 256;
     for (int64_t t = 0; t < n; t++) {
         for (int b = 0; b < nb; b++) {
@@ -50,13 +53,15 @@ void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, int
             xd[t * nb + b] = amax / 127.0f;
             __m512 v = _mm512_set1_ps(id);
             int8_t *dst = xq + t * cols + 256LL * b;
-            int16_t *s16 = bs16 + t * (cols / 16) + 16LL * b, *s32 = bs32 + t * (cols / 32) + 8LL * b;
+            float *f16 = fs16 + t * (cols / 16) + 16LL * b, *f32 = fs32 + t * (cols / 32) + 8LL * b;
+            int s16[16];
             for (int i = 0; i < 16; i++) {
                 __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(p + 16 * i), v));
                 _mm_storeu_si128((__m128i *) (dst + 16 * i), _mm512_cvtepi32_epi8(q));
-                s16[i] = (int16_t) _mm512_reduce_add_epi32(q);
+                s16[i] = _mm512_reduce_add_epi32(q);
+                f16[i] = xd[t * nb + b] * (float) s16[i];
             }
-            for (int i = 0; i < 8; i++) s32[i] = (int16_t) (s16[2 * i] + s16[2 * i + 1]);
+            for (int i = 0; i < 8; i++) f32[i] = xd[t * nb + b] * (float) (s16[2 * i] + s16[2 * i + 1]);
         }
     }
 }
@@ -80,8 +85,8 @@ static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
 typedef struct {
     __m512i q[4];
     __m512i s[4];
-    __m256i small; /* Q4_K/Q5_K: the 8 mins as words (low 128 bits); Q2_K: the 16 mins; Q3_K/Q6_K: the 16 scales */
-    float d, dmin;
+    __m512 side; /* Q4_K/Q5_K: dmin * min (lanes 0..7, 8..15 zero); Q2_K: dmin * min (16); Q3_K/Q6_K: d * scale (16) */
+    float d;
 } unpacked;
 
 /* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q4_K/Q5_K) or group (64v + 2w) / 16 (Q6_K). */
@@ -107,9 +112,10 @@ static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk,
     a[2] = mins_lo;
     a[0] &= 0x3f3f3f3f;
     __m128i sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]));
-    u->small = _mm256_castsi128_si256(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[3], (int) a[2])));
+    __m256 mins = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) a[3], (int) a[2])));
+    u->side = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_setzero_pd(),
+                                                  _mm256_castps_pd(_mm256_mul_ps(_mm256_set1_ps(half_at(blk + 2)), mins)), 0));
     u->d = half_at(blk);
-    u->dmin = half_at(blk + 2);
     const uint8_t *qs = blk + (five ? 48 : 16);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m512i hbits = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 16))) : _mm512_setzero_si512();
@@ -127,13 +133,13 @@ static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk,
     }
 }
 
-/* Q6_K: ql[128] @0, qh[64] @128, int8 scales[16] @192, d @208; quants kept as 0..63 (the bias of 32 via bs16). */
+/* Q6_K: ql[128] @0, qh[64] @128, int8 scales[16] @192, d @208; quants kept as 0..63 (the bias of 32 via fs16). */
 static inline __attribute__((always_inline)) void unpack_q6(const uint8_t *blk, unpacked *u) {
     const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
-    __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (blk + 192)));
-    u->small = sc;
+    __m128i sc8 = _mm_loadu_si128((const __m128i *) (blk + 192));
+    __m256i sc = _mm256_cvtepi8_epi16(sc8);
     u->d = half_at(blk + 208);
-    u->dmin = 0.0f;
+    u->side = _mm512_mul_ps(_mm512_set1_ps(u->d), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc8)));
     for (int h = 0; h < 2; h++) {
         __m512i ql = _mm512_loadu_si512((const void *) (blk + 64 * h));
         __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h)));
@@ -163,9 +169,9 @@ static inline __attribute__((always_inline)) __m512i plane_pairs(const uint8_t *
 static inline __attribute__((always_inline)) void unpack_q2(const uint8_t *blk, unpacked *u) {
     __m128i b = _mm_loadu_si128((const __m128i *) blk);
     __m256i sc = _mm256_cvtepu8_epi16(_mm_and_si128(b, _mm_set1_epi8(0x0F)));
-    u->small = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(0x0F)));
+    __m128i mins = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(0x0F));
+    u->side = _mm512_mul_ps(_mm512_set1_ps(half_at(blk + 82)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins)));
     u->d = half_at(blk + 80);
-    u->dmin = half_at(blk + 82);
     for (int v = 0; v < 4; v++) {
         u->q[v] = plane_pairs(blk + 16, v);
         u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
@@ -174,7 +180,7 @@ static inline __attribute__((always_inline)) void unpack_q2(const uint8_t *blk, 
 
 /*
  * Q3_K: hmask[32] @0 (bit 4n + p of byte l: the high bit of value 128n + 32p + l), qs[64] @32, 16 six-bit
- * scales biased by 32 in 12 bytes @96, d @108. Quants kept as low + 4 * high (0..7); the bias of 4 via bs16.
+ * scales biased by 32 in 12 bytes @96, d @108. Quants kept as low + 4 * high (0..7); the bias of 4 via fs16.
  */
 static inline __attribute__((always_inline)) void unpack_q3(const uint8_t *blk, unpacked *u) {
     uint32_t a[3], s[4];
@@ -185,9 +191,8 @@ static inline __attribute__((always_inline)) void unpack_q3(const uint8_t *blk, 
     s[2] = ((a[0] >> 4) & 0x0f0f0f0f) | (((a[2] >> 4) & 0x03030303) << 4);
     s[3] = ((a[1] >> 4) & 0x0f0f0f0f) | (((a[2] >> 6) & 0x03030303) << 4);
     __m256i sc = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) s)), _mm256_set1_epi16(32));
-    u->small = sc;
     u->d = half_at(blk + 108);
-    u->dmin = 0.0f;
+    u->side = _mm512_mul_ps(_mm512_set1_ps(u->d), _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(sc)));
     __m512i hm = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) blk));
     for (int v = 0; v < 4; v++) {
         int bit = 4 * (v / 2) + 2 * (v % 2);
@@ -212,11 +217,15 @@ static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked 
  * instantiation; every (row, token) runs the same operations in the same order whatever T is.
  */
 static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
-        const float *xd, const int16_t *bs16, const int16_t *bs32, int cols, int t0, int T, float *out,
+        const float *xd, const float *fs16, const float *fs32, int cols, int t0, int T, float *out,
         int outRows, int r, int prefetch) {
     const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : type == SQ_Q4_K ? 144 : type == SQ_Q5_K ? 176 : 210;
-    __m512 acc[TILE];
-    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) acc[j] = _mm512_setzero_ps();
+    const int per32 = type == SQ_Q4_K || type == SQ_Q5_K; /* side terms per 32 values (8 lanes), else per 16 */
+    __m512 acc[TILE], side[TILE];
+    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
+        acc[j] = _mm512_setzero_ps();
+        side[j] = _mm512_setzero_ps();
+    }
     for (int b = 0; b < nb; b++) {
         const uint8_t *blk = row + (int64_t) b * bytes;
         if (prefetch) {
@@ -233,32 +242,22 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
         _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
             int64_t t = t0 + j;
             __m512i s = block_lanes(&u, xq + t * cols + 256LL * b);
-            float dx = xd[t * nb + b];
-            if (type == SQ_Q6_K || type == SQ_Q3_K) {
-                __m256i bias = _mm256_madd_epi16(u.small, _mm256_loadu_si256((const __m256i *) (bs16 + t * (cols / 16) + 16LL * b)));
-                bias = _mm256_slli_epi32(bias, type == SQ_Q6_K ? 5 : 2);
-                s = _mm512_sub_epi32(s, _mm512_inserti64x4(_mm512_setzero_si512(), bias, 0));
-                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * dx), acc[j]);
-            } else if (type == SQ_Q2_K) {
-                __m256i m = _mm256_madd_epi16(u.small, _mm256_loadu_si256((const __m256i *) (bs16 + t * (cols / 16) + 16LL * b)));
-                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * dx), acc[j]);
-                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_inserti64x4(_mm512_setzero_si512(), m, 0)),
-                                         _mm512_set1_ps(-(u.dmin * dx)), acc[j]);
-            } else {
-                __m128i m = _mm_madd_epi16(_mm256_castsi256_si128(u.small),
-                                           _mm_loadu_si128((const __m128i *) (bs32 + t * (cols / 32) + 8LL * b)));
-                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * dx), acc[j]);
-                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_inserti32x4(_mm512_setzero_si512(), m, 0)),
-                                         _mm512_set1_ps(-(u.dmin * dx)), acc[j]);
-            }
+            acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * xd[t * nb + b]), acc[j]);
+            __m512 xs = per32 ? _mm512_maskz_loadu_ps(0xFF, fs32 + t * (cols / 32) + 8LL * b)
+                              : _mm512_loadu_ps(fs16 + t * (cols / 16) + 16LL * b);
+            side[j] = _mm512_fmadd_ps(u.side, xs, side[j]);
         }
     }
-    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) out[(int64_t) (t0 + j) * outRows + r] = lane_sum(acc[j]);
+    /* mins are subtracted once; Q6_K's and Q3_K's side sums are their quants' bias of 32 or 4 per scale unit */
+    const float bias = type == SQ_Q6_K ? 32.0f : type == SQ_Q3_K ? 4.0f : 1.0f;
+    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
+        out[(int64_t) (t0 + j) * outRows + r] = lane_sum(acc[j]) - bias * lane_sum(side[j]);
+    }
 }
 
 #define DEFINE_RANGE(TYPE)                                                                                  \
 static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,   \
-                         const float *xd, const int16_t *bs16, const int16_t *bs32, int n, float *out,     \
+                         const float *xd, const float *fs16, const float *fs32, int n, float *out,     \
                          int outRows) {                                                                    \
     int nb = cols / 256;                                                                                    \
     for (int r = r0; r < r1; r++) {                                                                         \
@@ -266,14 +265,14 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
         for (int t0 = 0; t0 < n; t0 += TILE) {                                                              \
             int pf = t0 == 0;                                                                               \
             switch (n - t0 >= TILE ? TILE : n - t0) {                                                       \
-                case 1: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 1, out, outRows, r, pf); break;   \
-                case 2: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 2, out, outRows, r, pf); break;   \
-                case 3: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 3, out, outRows, r, pf); break;   \
-                case 4: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 4, out, outRows, r, pf); break;   \
-                case 5: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 5, out, outRows, r, pf); break;   \
-                case 6: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 6, out, outRows, r, pf); break;   \
-                case 7: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 7, out, outRows, r, pf); break;   \
-                default: tile(TYPE, row, nb, xq, xd, bs16, bs32, cols, t0, 8, out, outRows, r, pf); break;  \
+                case 1: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 1, out, outRows, r, pf); break;   \
+                case 2: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 2, out, outRows, r, pf); break;   \
+                case 3: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 3, out, outRows, r, pf); break;   \
+                case 4: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 4, out, outRows, r, pf); break;   \
+                case 5: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 5, out, outRows, r, pf); break;   \
+                case 6: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 6, out, outRows, r, pf); break;   \
+                case 7: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 7, out, outRows, r, pf); break;   \
+                default: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 8, out, outRows, r, pf); break;  \
             }                                                                                               \
         }                                                                                                   \
     }                                                                                                       \
@@ -283,14 +282,14 @@ DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(S
 
 /* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const int16_t *bs16, const int16_t *bs32, int n, float *out, int outRows) {
+                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
     if (cols % 256 != 0) return -1;
     switch (type) {
-        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
-        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
-        case SQ_Q4_K: range_SQ_Q4_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
-        case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
-        case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, xq, xd, bs16, bs32, n, out, outRows); return 0;
+        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q4_K: range_SQ_Q4_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
         default: return -1;
     }
 }
@@ -299,14 +298,14 @@ int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int
 
 int sq_kq8_level(void) { return 0; }
 
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, int16_t *bs16, int16_t *bs32) {
-    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) bs16; (void) bs32;
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
+    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32;
 }
 
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const int16_t *bs16, const int16_t *bs32, int n, float *out, int outRows) {
-    (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) bs16;
-    (void) bs32; (void) n; (void) out; (void) outRows;
+                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
+    (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) fs16;
+    (void) fs32; (void) n; (void) out; (void) outRows;
     return -1;
 }
 

@@ -37,8 +37,9 @@ class LlamaCppLogitsTest {
     static final float F16_NOISE = 0.016f;
     /** Bound on the rms difference over all compared logits. */
     static final float RMS_NOISE = 0.1f;
-    /** The int8 path on the Q4_K_M and Q3_K_M files: fp32 summation order only (measured 6e-6 on logits of magnitude ~10). */
-    static final double Q4_K_M_INT8_NOISE = 1e-4;
+    /** The int8 path on the files where it reproduces llama.cpp: fp32 summation order only (measured <= 7e-6 on logits ~10). */
+    static final double EXACT_INT8_NOISE = 1e-4;
+    private static final java.util.Set<String> EXACT_INT8 = java.util.Set.of("Q2_K", "Q3_K_M", "Q4_K_M", "Q6_K");
 
     @ParameterizedTest
     @ValueSource(strings = {"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q4_0", "Q8_0", "F16"})
@@ -51,10 +52,11 @@ class LlamaCppLogitsTest {
     /**
      * The opt-in int8-activation path (Q8_K-style activations for the K-quants, as llama.cpp's own kernels;
      * Q8_0 blocks for Q8_0), on the VNNI kernel where it loads and on its scalar twin: within the same noise.
-     * Measured (2026-12, max / rms): Q2_K 0.061 / 0.0033, Q5_K_M 0.10 / 0.020, Q6_K 0.067 / 0.0039, Q8_0 0.11 / 0.034,
-     * all nearer than the fp32 path; and Q4_K_M 6e-6 / 1e-6, Q3_K_M (Q3_K, Q4_K, Q5_K and Q6_K tensors) 5e-6 / 1e-6:
-     * there the engine does llama.cpp's own integer arithmetic (same activation quants, same exact dots), so only
-     * the fp32 summation order differs, and the test holds those two files to that.
+     * Measured (2026-12, max / rms): Q2_K 4e-6 / 1e-6, Q3_K_M 7e-6, Q4_K_M 5e-6, Q6_K 5e-6: on these files the
+     * engine does llama.cpp's own arithmetic (same activation quants, same exact integer dots, the mins and
+     * biases through the same per-group activation sums), so only the fp32 summation order differs, and the test
+     * holds them to that. Q5_K_M 0.12 / 0.026 and Q8_0 0.11 / 0.034 (llama.cpp's run took other kernel paths
+     * there), within the noise and nearer than the fp32 path.
      */
     @ParameterizedTest
     @ValueSource(strings = {"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0"})
@@ -62,9 +64,9 @@ class LlamaCppLogitsTest {
         for (boolean allowNative : new boolean[] {true, false}) {
             try (VectorMatMul mm = new VectorMatMul(2); Int8ActivationMatMul int8 = new Int8ActivationMatMul(mm, allowNative)) {
                 double maxErr = compare(label + (allowNative ? " int8" : " int8-twin"), mm, int8);
-                if (label.equals("Q4_K_M") || label.equals("Q3_K_M")) {
-                    assertTrue(maxErr <= Q4_K_M_INT8_NOISE, label + " int8: max |logit - llama.cpp| " + maxErr
-                            + " > " + Q4_K_M_INT8_NOISE + " (llama.cpp's q4_K x q8_K arithmetic, reproduced up to fp32 summation order)");
+                if (EXACT_INT8.contains(label)) {
+                    assertTrue(maxErr <= EXACT_INT8_NOISE, label + " int8: max |logit - llama.cpp| " + maxErr
+                            + " > " + EXACT_INT8_NOISE + " (llama.cpp's q*_K x q8_K arithmetic, reproduced up to fp32 summation order)");
                 }
             }
         }

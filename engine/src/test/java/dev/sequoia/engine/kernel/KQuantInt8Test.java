@@ -34,13 +34,13 @@ class KQuantInt8Test {
                 ScalarKQuantInt8.Quantized want = ScalarKQuantInt8.quantize(x, n, cols);
                 byte[] q = new byte[n * cols];
                 float[] d = new float[n * cols / 256];
-                short[] b16 = new short[n * cols / 16], b32 = new short[n * cols / 32];
-                nat.quantize(x, n, cols, q, d, b16, b32);
+                float[] s16 = new float[n * cols / 16], s32 = new float[n * cols / 32];
+                nat.quantize(x, n, cols, q, d, s16, s32);
                 String at = "n=" + n + " cols=" + cols;
                 assertArrayEquals(want.q(), q, "quants, " + at);
                 assertArrayEquals(want.scale(), d, "scales, " + at);
-                assertArrayEquals(want.bsum16(), b16, "sums per 16, " + at);
-                assertArrayEquals(want.bsum32(), b32, "sums per 32, " + at);
+                assertArrayEquals(want.sum16(), s16, "sums per 16, " + at);
+                assertArrayEquals(want.sum32(), s32, "sums per 32, " + at);
             }
         }
     }
@@ -48,8 +48,10 @@ class KQuantInt8Test {
     /**
      * The twin's integers and lane sums against a plain double dot of ggml's dequantized weights with the
      * dequantized activations (q * d). The only differences are fp32 roundings: the decoded weights (one
-     * product and one difference each, 2 ulps) and the twin's chain (2 fma per block plus 4 levels of lane
-     * sums), so |twin - exact| <= (2 + 2 * blocks + 4) * 2^-24 * sum |w * x|; any wrong quant, scale or min
+     * product and one difference each, 2 ulps), the activation sums and side products (2 ulps) and the twin's
+     * chains (2 fma per block, 4 levels of lane sums, 1 final difference), so |twin - exact| <=
+     * (4 + 2 * blocks + 5) * 2^-24 * sum (|d sc q| + |side|) |x|, the weights' two parts (quant term, and min or
+     * bias term) taken apart as the twin sums them; any wrong quant, scale or min
      * moves the result by a whole product, orders of magnitude above that.
      */
     @Test
@@ -70,11 +72,11 @@ class KQuantInt8Test {
                     for (int t = 0; t < n; t++) {
                         double exact = 0, abs = 0;
                         for (int c = 0; c < cols; c++) {
-                            double term = (double) row[c] * q.q()[t * cols + c] * q.scale()[t * cols / 256 + c / 256];
-                            exact += term;
-                            abs += Math.abs(term);
+                            double xc = (double) q.q()[t * cols + c] * q.scale()[t * cols / 256 + c / 256];
+                            exact += row[c] * xc;
+                            abs += magnitudeOfParts(w, r, c) * Math.abs(xc);
                         }
-                        double bound = (2 + 2.0 * cols / 256 + 4) * Math.pow(2, -24) * abs;
+                        double bound = (4 + 2.0 * cols / 256 + 5) * Math.pow(2, -24) * abs;
                         double err = Math.abs(got[t * rows + r] - exact);
                         assertTrue(err <= bound, type + " r=" + r + " t=" + t + ": twin " + got[t * rows + r]
                                 + " vs exact " + exact + ", off by " + err + " > " + bound);
@@ -197,6 +199,23 @@ class KQuantInt8Test {
                 }
             }
         }
+    }
+
+    /** |d * sc * q| + |dmin * min| (or |bias * d * sc|) of weight (r, c): the two parts the twin sums apart. */
+    private static double magnitudeOfParts(WeightMatrix w, int r, int c) {
+        TensorType type = w.type();
+        long blk = r * w.rowBytes() + (long) (c / 256) * type.bytesPerBlock();
+        int col = c % 256;
+        double d = KQuantBlocks.half(w.data(), blk + ScalarKQuantInt8.dOffset(type));
+        int sc = ScalarKQuantInt8.weightScale(type, w.data(), blk, col);
+        double quantPart = Math.abs(d * sc * ScalarKQuantInt8.quant(type, w.data(), blk, col));
+        double side = switch (type) {
+            case Q4_K, Q5_K, Q2_K -> KQuantBlocks.half(w.data(), blk + ScalarKQuantInt8.dOffset(type) + 2)
+                    * ScalarKQuantInt8.min(type, w.data(), blk, type == TensorType.Q2_K ? col / 16 : col / 32);
+            case Q3_K -> 4 * d * sc;
+            default -> 32 * d * sc;
+        };
+        return quantPart + Math.abs(side);
     }
 
     /** Activations in [-1, 1] with some all-zero super-blocks and some single large values. */
