@@ -25,7 +25,8 @@ import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
  * {@code side[k] = fma(v[k], xs[k], side[k])} with v = {@code dmin * min(k)} against sums per 32 (Q4_K/Q5_K,
  * k < 8, 0 above), {@code dmin * min(k)} per 16 (Q2_K), or {@code d * scale(k)} per 16 (Q3_K, Q6_K: their
  * quants' bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins, 4 for Q3_K and 32 for
- * Q6_K ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28).
+ * Q6_K ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28). Q4_K, the type of most weights of
+ * a Q4_K_M file, has a kernel of its own with rows in the vector lanes, whose chain {@link #rowDotQ4} defines.
  * A token's result depends only on its own activations: not on n, the row split or the thread count.
  * Slow on purpose: the reference in tests and the fallback where the native kernel cannot run.
  */
@@ -92,6 +93,7 @@ public final class ScalarKQuantInt8 {
 
     /** Row r . token t: the lane accumulation described in the class comment. */
     static float rowDot(WeightMatrix w, int r, Quantized x, int t, int[] s, float[] acc, float[] side) {
+        if (w.type() == TensorType.Q4_K) return rowDotQ4(w, r, x, t);
         java.util.Arrays.fill(acc, 0f);
         java.util.Arrays.fill(side, 0f);
         MemorySegment seg = w.data();
@@ -111,6 +113,28 @@ public final class ScalarKQuantInt8 {
         }
         float bias = type == TensorType.Q6_K ? 32f : type == TensorType.Q3_K ? 4f : 1f;
         return laneSum(acc) - bias * laneSum(side);
+    }
+
+    /**
+     * Q4_K (the rows-in-lanes kernel): one fp32 chain per (row, token); for each block and each sub-block j in
+     * order, {@code acc = fma(isum_j, (d * sc_j) * dx, acc)} with isum_j the exact integer dot of the 32 quants
+     * with the activations, then {@code acc = fma(dmin * m_j, -sum32_j, acc)}.
+     */
+    static float rowDotQ4(WeightMatrix w, int r, Quantized x, int t) {
+        MemorySegment seg = w.data();
+        float acc = 0f;
+        for (int b = 0; b < x.blocks(); b++) {
+            long blk = r * w.rowBytes() + (long) b * TensorType.Q4_K.bytesPerBlock();
+            float d = half(seg, blk), dmin = half(seg, blk + 2), dx = x.scale()[t * x.blocks() + b];
+            int xb = t * x.cols() + QK * b;
+            for (int j = 0; j < 8; j++) {
+                int isum = 0;
+                for (int c = 32 * j; c < 32 * j + 32; c++) isum += quant(TensorType.Q4_K, seg, blk, c) * x.q()[xb + c];
+                acc = Math.fma((float) isum, (d * (float) scaleMinK4(seg, blk + 4, j, false)) * dx, acc);
+                acc = Math.fma(dmin * (float) scaleMinK4(seg, blk + 4, j, true), -x.sum32()[t * (x.cols() / 32) + 8 * b + j], acc);
+            }
+        }
+        return acc;
     }
 
     /** The min of sub-block k: per 32 values (Q4_K/Q5_K) or per 16 (Q2_K). */
