@@ -292,27 +292,34 @@ typedef struct {
 static __thread q4panel q4scratch __attribute__((aligned(64)));
 
 static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p) {
-    uint32_t U[4][16] __attribute__((aligned(64)));
-    uint16_t hd[16], hm[16];
-    for (int i = 0; i < 16; i++) {
-        const uint8_t *blk = rp[i] + at;
-        uint32_t a[4];
-        memcpy(a, blk + 4, 12);
-        a[3] = ((a[2] >> 4) & 0x0f0f0f0f) | (((a[1] >> 6) & 0x03030303) << 4);
-        uint32_t mins_lo = a[1] & 0x3f3f3f3f;
-        a[1] = (a[2] & 0x0f0f0f0f) | (((a[0] >> 6) & 0x03030303) << 4);
-        a[2] = mins_lo;
-        a[0] &= 0x3f3f3f3f;
-        U[0][i] = a[0]; U[1][i] = a[1]; U[2][i] = a[2]; U[3][i] = a[3];
-        memcpy(&hd[i], blk, 2);
-        memcpy(&hm[i], blk + 2, 2);
+    /* each row's first 16 bytes (d, dmin, the 12 scale bytes) -> D[k] = dword k of the 16 rows, in row order */
+    __m512i z[4], t[4], D[4];
+    for (int r = 0; r < 4; r++) {
+        z[r] = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *) (rp[r] + at)));
+        for (int l = 1; l < 4; l++) z[r] = _mm512_inserti32x4(z[r], _mm_loadu_si128((const __m128i *) (rp[4 * l + r] + at)), l);
     }
-    __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) hd));
-    __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) hm));
+    t[0] = _mm512_unpacklo_epi32(z[0], z[1]);
+    t[1] = _mm512_unpackhi_epi32(z[0], z[1]);
+    t[2] = _mm512_unpacklo_epi32(z[2], z[3]);
+    t[3] = _mm512_unpackhi_epi32(z[2], z[3]);
+    D[0] = _mm512_unpacklo_epi64(t[0], t[2]);
+    D[1] = _mm512_unpackhi_epi64(t[0], t[2]);
+    D[2] = _mm512_unpacklo_epi64(t[1], t[3]);
+    D[3] = _mm512_unpackhi_epi64(t[1], t[3]);
+    __m512 d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(D[0]));
+    __m512 dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(D[0], 16)));
+    /* ggml's regrouping of the 6-bit pairs, in every lane: U[0..1] = scales 0..7, U[2..3] = mins 0..7 */
+    const __m512i m3f = _mm512_set1_epi32(0x3f3f3f3f), m0f = _mm512_set1_epi32(0x0f0f0f0f), m03 = _mm512_set1_epi32(0x03030303);
+    __m512i a0 = D[1], a1 = D[2], a2 = D[3], U[4];
+    U[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(a2, 4), m0f),
+                           _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a1, 6), m03), 4));
+    U[2] = _mm512_and_si512(a1, m3f);
+    U[1] = _mm512_or_si512(_mm512_and_si512(a2, m0f), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a0, 6), m03), 4));
+    U[0] = _mm512_and_si512(a0, m3f);
     const __m512i byte = _mm512_set1_epi32(0xFF);
     for (int j = 0; j < 8; j++) {
-        __m512i sc = _mm512_and_si512(_mm512_srli_epi32(_mm512_load_si512((const void *) U[j / 4]), 8 * (j % 4)), byte);
-        __m512i mn = _mm512_and_si512(_mm512_srli_epi32(_mm512_load_si512((const void *) U[2 + j / 4]), 8 * (j % 4)), byte);
+        __m512i sc = _mm512_and_si512(_mm512_srli_epi32(U[j / 4], 8 * (j % 4)), byte);
+        __m512i mn = _mm512_and_si512(_mm512_srli_epi32(U[2 + j / 4], 8 * (j % 4)), byte);
         p->dsc[j] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
         p->dmn[j] = _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mn));
     }
