@@ -289,6 +289,10 @@ typedef struct {
     __m512 dmn[8];    /* dmin * m_j per row */
 } q4panel;
 
+#ifndef PANEL_AHEAD
+#define PANEL_AHEAD 4
+#endif
+
 static __thread q4panel q4scratch __attribute__((aligned(64)));
 
 static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p) {
@@ -379,10 +383,11 @@ static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
         for (int i = 0; i < 16; i++) rp[i] = w + (int64_t) (r + (i < live_rows ? i : live_rows - 1)) * rowBytes;
         for (int b = 0; b < nb; b++) {
             int64_t at = 144LL * b;
-            for (int i = 0; i < 16; i++) {
-                /* the same block 16 rows further down (or this panel's next block) streams in meanwhile */
-                const uint8_t *next = b + 1 < nb ? rp[i] + at + 144 : rp[i] + 16 * rowBytes;
-                if (b + 1 < nb || r + 16 < r1) {
+            /* PANEL_AHEAD blocks ahead in the same rows, or at the start of the next panel's rows, streams in meanwhile */
+            int ahead = b + PANEL_AHEAD;
+            if (ahead < nb || r + 16 < r1) {
+                for (int i = 0; i < 16; i++) {
+                    const uint8_t *next = ahead < nb ? rp[i] + 144LL * ahead : rp[i] + 16 * rowBytes + 144LL * (ahead - nb);
                     _mm_prefetch((const char *) next, _MM_HINT_T0);
                     _mm_prefetch((const char *) next + 64, _MM_HINT_T0);
                     _mm_prefetch((const char *) next + 128, _MM_HINT_T0);
