@@ -18,6 +18,10 @@
  * token tiling or the row split. No integer can overflow or saturate: a vpmaddubsw pair is at most
  * 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
  *
+ * Q4_K (most of a Q4_K_M file) has its own kernel with rows in the vector lanes (range_q4_panels, below):
+ * 16 rows per zmm, 8 vpdpbusd per 32 values, one fp32 chain per (row, token) that ScalarKQuantInt8.rowDotQ4
+ * defines; about twice the throughput of the per-row kernel above for every batch size.
+ *
  * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
  * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
  * Compiled at run time (cc -O3 -march=native) and called through FFM by NativeKQuantInt8.
