@@ -3,16 +3,20 @@ package dev.sequoia.engine.kernel;
 import dev.sequoia.engine.tensor.WeightMatrix;
 
 /**
- * Opt-in GEMM with int8 activations for Q8_0 weights, as llama.cpp does: each token's activations are
+ * Opt-in GEMM with int8 activations for Q8_0 and K-quant weights, as llama.cpp does: each token's activations are
  * quantized in blocks of 32 (one fp32 scale per block) and multiplied with the Q8_0 quants as exact integer
  * dots (AVX-512 VNNI in {@link NativeInt8Gemm}; {@link ScalarInt8MatMul} where VNNI is missing), summed over
  * blocks in fp32 with both scales. Results differ from the fp32 kernels by the activation rounding
- * (about 0.4% of a block's max per element). Every other matrix (F32, F16, BF16, Q4_0) goes to the wrapped
+ * (about 0.4% of a block's max per element). K-quant weights (Q2_K .. Q6_K) take activations quantized per
+ * 256-value super-block (llama.cpp's q8_K) and stay integers through the dot ({@link NativeKQuantInt8} on
+ * VNNI, {@link ScalarKQuantInt8} elsewhere, bit for bit the same). Every other matrix (F32, F16, BF16, Q4_0)
+ * goes to the wrapped
  * {@link VectorMatMul} unchanged; the engine's default remains {@link VectorMatMul} alone.
  *
  * <p>Each weight row is read once per batch of n tokens: the kernel transposes panels of 16 rows into an
  * L1-resident scratch with the vector lanes along rows, then runs register tiles of 16 rows x 8 tokens
- * (see {@code sequoia_q8q8.c}). A token's result does not depend on n, on the other tokens of the batch
+ * (see {@code sequoia_q8q8.c}); the K-quant kernel unpacks each row's super-blocks in registers once per tile of
+ * up to 8 tokens (see {@code sequoia_kq8.c}). A token's result does not depend on n, on the other tokens of the batch
  * or on the row split: native and scalar twin compute the same fma chain over blocks, bit for bit. Threading as {@link VectorMatMul}: one engine thread calls {@link #gemm}
  * at a time (the quantized-activation buffers belong to this object), row blocks run on the wrapped
  * matmul's {@link KernelPool}. Closing closes the wrapped matmul only when this object created it
@@ -30,6 +34,12 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private byte[] xq = new byte[0];
     private float[] xs = new float[0];
     private int[] xc = new int[0];
+    /** The K-quant kernels (Q2_K .. Q6_K), or null to run their scalar twin. */
+    private final NativeKQuantInt8 nativeKQuant;
+    private byte[] kq = new byte[0];
+    private float[] kd = new float[0];
+    private float[] ksum16 = new float[0];
+    private float[] ksum32 = new float[0];
 
     /** Int8 activations on the VNNI kernel where it loads; fp32 kernels of {@code VectorMatMul(threads)} otherwise. */
     public Int8ActivationMatMul(int threads) {
@@ -48,6 +58,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         this.fp32 = fp32;
         this.ownsFp32 = ownsFp32;
         this.nativeInt8 = allowNative ? NativeInt8Gemm.load().orElse(null) : null;
+        this.nativeKQuant = allowNative ? NativeKQuantInt8.load().orElse(null) : null;
     }
 
     public int threads() { return fp32.threads(); }
@@ -55,55 +66,97 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     /** The pool, for other kernels of the same forward pass (attention). */
     public KernelPool pool() { return fp32.pool(); }
 
-    /** The fp32 kernels this object falls back to for non-Q8_0 matrices. */
+    /** The fp32 kernels this object falls back to for the matrices the int8 path does not take. */
     public VectorMatMul fp32() { return fp32; }
 
     /** Which kernel multiplies {@code w}: "int8-vnni", "int8-scalar", or the wrapped matmul's answer. */
     public String kernelFor(WeightMatrix w) {
-        if (!ScalarInt8MatMul.handles(w)) return fp32.kernelFor(w);
-        return nativeInt8 != null && w.data().isNative() ? "int8-vnni" : "int8-scalar";
+        if (ScalarInt8MatMul.handles(w)) return nativeInt8 != null && w.data().isNative() ? "int8-vnni" : "int8-scalar";
+        if (ScalarKQuantInt8.handles(w)) return nativeKQuant != null && w.data().isNative() ? "int8-vnni" : "int8-scalar";
+        return fp32.kernelFor(w);
     }
 
     /** Why the VNNI kernel is not in use, or null when it is. */
     public String nativeUnavailableReason() {
-        return nativeInt8 != null ? null
-                : NativeInt8Gemm.load().isEmpty() ? NativeInt8Gemm.unavailableReason() : "disabled";
+        if (nativeInt8 != null && nativeKQuant != null) return null;
+        if (nativeInt8 == null && NativeInt8Gemm.load().isPresent() || nativeKQuant == null && NativeKQuantInt8.load().isPresent()) {
+            return "disabled";
+        }
+        return NativeInt8Gemm.load().isEmpty() ? NativeInt8Gemm.unavailableReason() : NativeKQuantInt8.unavailableReason();
     }
 
     @Override
     public void gemm(WeightMatrix w, float[] x, float[] out, int n) {
-        if (!ScalarInt8MatMul.handles(w)) {
-            fp32.gemm(w, x, out, n);
-            return;
-        }
+        if (ScalarInt8MatMul.handles(w)) gemmQ8(w, x, out, n);
+        else if (ScalarKQuantInt8.handles(w)) gemmKQuant(w, x, out, n);
+        else fp32.gemm(w, x, out, n);
+    }
+
+    private void gemmQ8(WeightMatrix w, float[] x, float[] out, int n) {
         VectorMatMul.checkShapes(w, x, out, n);
         int rows = w.rows(), cols = w.cols();
-        int blocks = (rows + ROWS - 1) / ROWS;
-        int blocksPerTask = Math.max(1, blocks / (threads() * TASKS_PER_THREAD));
-        int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+        int blocksPerTask = blocksPerTask(rows);
         if (nativeInt8 != null && w.data().isNative()) {
             ensureBuffers(n, cols);
             nativeInt8.quantize(x, n, cols, xq, xs, xc);
             byte[] q = xq;
             float[] s = xs;
             int[] c = xc;
-            pool().forEach(tasks, (worker, task) -> {
-                int r0 = task * blocksPerTask * ROWS;
-                nativeInt8.gemmRows(w, q, s, c, n, out, r0, Math.min(rows, r0 + blocksPerTask * ROWS));
-            });
+            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeInt8.gemmRows(w, q, s, c, n, out, r0, r1));
         } else {
             ScalarInt8MatMul.Quantized q = ScalarInt8MatMul.quantize(x, n, cols);
-            pool().forEach(tasks, (worker, task) -> {
-                int r0 = task * blocksPerTask * ROWS;
-                ScalarInt8MatMul.gemmRows(w, q, out, r0, Math.min(rows, r0 + blocksPerTask * ROWS));
-            });
+            forEachRowRange(rows, blocksPerTask, (r0, r1) -> ScalarInt8MatMul.gemmRows(w, q, out, r0, r1));
         }
+    }
+
+    /** K-quants: activations in int8 super-blocks of 256 ({@link ScalarKQuantInt8}). */
+    private void gemmKQuant(WeightMatrix w, float[] x, float[] out, int n) {
+        VectorMatMul.checkShapes(w, x, out, n);
+        int rows = w.rows(), cols = w.cols();
+        int blocksPerTask = blocksPerTask(rows);
+        if (nativeKQuant != null && w.data().isNative()) {
+            ensureKBuffers(n, cols);
+            nativeKQuant.quantize(x, n, cols, kq, kd, ksum16, ksum32);
+            byte[] q = kq;
+            float[] d = kd;
+            float[] s16 = ksum16, s32 = ksum32;
+            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeKQuant.gemmRows(w, q, d, s16, s32, n, out, r0, r1));
+        } else {
+            ScalarKQuantInt8.Quantized q = ScalarKQuantInt8.quantize(x, n, cols);
+            forEachRowRange(rows, blocksPerTask, (r0, r1) -> ScalarKQuantInt8.gemmRows(w, q, out, r0, r1));
+        }
+    }
+
+    private interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    private int blocksPerTask(int rows) {
+        int blocks = (rows + ROWS - 1) / ROWS;
+        return Math.max(1, blocks / (threads() * TASKS_PER_THREAD));
+    }
+
+    /** Row ranges of {@code blocksPerTask} panels of {@link #ROWS} rows, run on the pool. */
+    private void forEachRowRange(int rows, int blocksPerTask, RowRange body) {
+        int blocks = (rows + ROWS - 1) / ROWS;
+        int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+        pool().forEach(tasks, (worker, task) -> {
+            int r0 = task * blocksPerTask * ROWS;
+            body.run(r0, Math.min(rows, r0 + blocksPerTask * ROWS));
+        });
     }
 
     private void ensureBuffers(int n, int cols) {
         if (xq.length < n * cols) xq = new byte[n * cols];
         if (xs.length < n * (cols / 32)) xs = new float[n * (cols / 32)];
         if (xc.length < n * (cols / 32)) xc = new int[n * (cols / 32)];
+    }
+
+    private void ensureKBuffers(int n, int cols) {
+        if (kq.length < n * cols) kq = new byte[n * cols];
+        if (kd.length < n * (cols / 256)) kd = new float[n * (cols / 256)];
+        if (ksum16.length < n * (cols / 16)) ksum16 = new float[n * (cols / 16)];
+        if (ksum32.length < n * (cols / 32)) ksum32 = new float[n * (cols / 32)];
     }
 
     @Override

@@ -362,6 +362,163 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
 DEFINE_RANGE(SQ_F32) DEFINE_RANGE(SQ_F16) DEFINE_RANGE(SQ_BF16) DEFINE_RANGE(SQ_Q8_0)
 DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
 
+/*
+ * Q4_K/Q5_K for small batches (n <= 4, decode among them), one row at a time: each sub-block's 32 weights
+ * are widened to floats once and multiplied with each token's activations before any scale is applied,
+ * sum_l (d*sc * q_l - dmin*m) x_l = (d*sc) * sum_l q_l x_l - (dmin*m) * sum_l x_l, so the scale costs one
+ * fma per sub-block and the mins one 8-wide fma per super-block against the tokens' activation sums per 32
+ * columns (xs, computed once per call). Several times fewer instructions per weight than decoding each
+ * value to d*sc*q - dmin*m: enough to keep up with the memory stream. fp32 reassociation of the same sums.
+ */
+#define KQ_PF_AHEAD 2048
+
+static void sums32(const float *x, int n, int cols, float *xs) {
+    for (int64_t t = 0; t < n; t++) {
+        for (int j = 0; j < cols / 32; j++) {
+            const float *p = x + t * cols + 32LL * j;
+            xs[t * (cols / 32) + j] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)));
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) float reduce256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+static inline __attribute__((always_inline)) void kq45_row(const uint8_t *row, int nb, int five, const float *x,
+        int cols, const float *xs, int T, float *out, int outRows, int r) {
+    const int bytes = five ? 176 : 144;
+    __m512 acc[4];
+    __m256 macc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+        acc[t] = _mm512_setzero_ps();
+        macc[t] = _mm256_setzero_ps();
+    }
+    const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = row + (int64_t) b * bytes;
+        for (int l = 0; l < bytes; l += 64) _mm_prefetch((const char *) blk + KQ_PF_AHEAD + l, _MM_HINT_T0);
+        uint32_t a[4];
+        memcpy(a, blk + 4, 12);
+        /* ggml's regrouping of the 6-bit pairs: a[0..1] = scales 0..7, a[2..3] = mins 0..7 */
+        a[3] = ((a[2] >> 4) & 0x0f0f0f0f) | (((a[1] >> 6) & 0x03030303) << 4);
+        uint32_t mins_lo = a[1] & 0x3f3f3f3f;
+        a[1] = (a[2] & 0x0f0f0f0f) | (((a[0] >> 6) & 0x03030303) << 4);
+        a[2] = mins_lo;
+        a[0] &= 0x3f3f3f3f;
+        __m256 dsc = _mm256_mul_ps(_mm256_set1_ps(half_at(blk)),
+                                   _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]))));
+        __m256 dmn = _mm256_mul_ps(_mm256_set1_ps(half_at(blk + 2)),
+                                   _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) a[3], (int) a[2]))));
+        float sc[8];
+        _mm256_storeu_ps(sc, dsc);
+        const uint8_t *qs = blk + (five ? 48 : 16);
+        __m256i qh = five ? _mm256_loadu_si256((const __m256i *) (blk + 16)) : _mm256_setzero_si256();
+        _Pragma("GCC unroll 4") for (int g = 0; g < 4; g++) {
+            __m256i G = _mm256_loadu_si256((const __m256i *) (qs + 32 * g));
+            _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {
+                int sub = 2 * g + h;
+                __m256i q = _mm256_and_si256(h ? _mm256_srli_epi16(G, 4) : G, low4);
+                if (five) {
+                    __m256i bit = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(sub)), one);
+                    q = _mm256_or_si256(q, _mm256_slli_epi16(bit, 4));
+                }
+                __m512 w0 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm256_castsi256_si128(q)));
+                __m512 w1 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm256_extracti128_si256(q, 1)));
+                const int64_t c = 256LL * b + 32 * sub;
+                __m512 s = _mm512_set1_ps(sc[sub]);
+                _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+                    const float *xp = x + (int64_t) t * cols + c;
+                    __m512 d = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xp + 16), _mm512_mul_ps(w0, _mm512_loadu_ps(xp)));
+                    acc[t] = _mm512_fmadd_ps(d, s, acc[t]);
+                }
+            }
+        }
+        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+            macc[t] = _mm256_fmadd_ps(dmn, _mm256_loadu_ps(xs + (int64_t) t * (cols / 32) + 8LL * b), macc[t]);
+        }
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+        out[(int64_t) t * outRows + r] = _mm512_reduce_add_ps(acc[t]) - reduce256(macc[t]);
+    }
+}
+
+/* Q4_K (five = 0) or Q5_K rows [r0, r1) for n <= 4 tokens; xs is scratch for n * cols / 32 sums. */
+static void kq45_small(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const float *x, int n,
+                       float *out, int outRows, int five, float *xs) {
+    sums32(x, n, cols, xs);
+    int nb = cols / 256;
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = w + (int64_t) r * rowBytes;
+        switch (n) {
+            case 1: kq45_row(row, nb, five, x, cols, xs, 1, out, outRows, r); break;
+            case 2: kq45_row(row, nb, five, x, cols, xs, 2, out, outRows, r); break;
+            case 3: kq45_row(row, nb, five, x, cols, xs, 3, out, outRows, r); break;
+            default: kq45_row(row, nb, five, x, cols, xs, 4, out, outRows, r); break;
+        }
+    }
+}
+
+/*
+ * Q6_K for small batches (n <= 4), one row at a time: the super-block's 16 scales are multiplied by d once
+ * (not per 32 values), each quarter's 32 quants are unpacked with one shared load of their high bits, and
+ * each 16 weights are scaled once for all tokens.
+ */
+static inline __attribute__((always_inline)) void q6_row(const uint8_t *row, int nb, const float *x, int cols,
+                                                         int T, float *out, int outRows, int r) {
+    __m512 acc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3), bias = _mm256_set1_epi8(32);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = row + (int64_t) b * 210;
+        for (int l = 0; l < 210; l += 64) _mm_prefetch((const char *) blk + KQ_PF_AHEAD + l, _MM_HINT_T0);
+        __m512 dsc = _mm512_mul_ps(_mm512_set1_ps(half_at(blk + 208)),
+                                   _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (blk + 192)))));
+        float sc[16];
+        _mm512_storeu_ps(sc, dsc);
+        _Pragma("GCC unroll 2") for (int n = 0; n < 2; n++) {
+            __m256i qh = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * n));
+            __m256i ql0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n));
+            __m256i ql1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32));
+            _Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
+                __m256i ql = p & 1 ? ql1 : ql0;
+                if (p & 2) ql = _mm256_srli_epi16(ql, 4);
+                __m256i h = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * p), three);
+                __m256i q = _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(ql, low4), _mm256_slli_epi16(h, 4)), bias);
+                int is = 8 * n + 2 * p;
+                __m512 w0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(q))), _mm512_set1_ps(sc[is]));
+                __m512 w1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(q, 1))), _mm512_set1_ps(sc[is + 1]));
+                const int64_t c = 256LL * b + 128 * n + 32 * p;
+                _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+                    const float *xp = x + (int64_t) t * cols + c;
+                    acc[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xp), acc[t]);
+                    acc[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xp + 16), acc[t]);
+                }
+            }
+        }
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) out[(int64_t) t * outRows + r] = _mm512_reduce_add_ps(acc[t]);
+}
+
+static void q6_small(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const float *x, int n,
+                     float *out, int outRows) {
+    int nb = cols / 256;
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = w + (int64_t) r * rowBytes;
+        switch (n) {
+            case 1: q6_row(row, nb, x, cols, 1, out, outRows, r); break;
+            case 2: q6_row(row, nb, x, cols, 2, out, outRows, r); break;
+            case 3: q6_row(row, nb, x, cols, 3, out, outRows, r); break;
+            default: q6_row(row, nb, x, cols, 4, out, outRows, r); break;
+        }
+    }
+}
+
+/* Above this many columns the small-batch K path's sums would not fit its stack scratch: the general tiles run. */
+#define KQ_SMALL_MAX_COLS 65536
+
 /* Returns 0, or -1 for a type this library does not handle (the caller then uses its Java kernel). */
 int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1,
                  const float *x, int n, float *out, int outRows) {
@@ -380,6 +537,15 @@ int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
             case SQ_Q6_K: batch_SQ_Q6_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             default: return -1;
         }
+    }
+    if ((type == SQ_Q4_K || type == SQ_Q5_K) && cols <= KQ_SMALL_MAX_COLS) {
+        float xs[4 * (KQ_SMALL_MAX_COLS / 32)];
+        kq45_small(w, rowBytes, cols, r0, r1, x, n, out, outRows, type == SQ_Q5_K, xs);
+        return 0;
+    }
+    if (type == SQ_Q6_K) {
+        q6_small(w, rowBytes, cols, r0, r1, x, n, out, outRows);
+        return 0;
     }
     switch (type) {
         case SQ_F32: range_SQ_F32(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;

@@ -3,8 +3,9 @@ package dev.sequoia.engine.golden;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.kernel.Int8ActivationMatMul;
+import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
-import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.LlamaTransformer;
@@ -36,18 +37,51 @@ class LlamaCppLogitsTest {
     static final float F16_NOISE = 0.016f;
     /** Bound on the rms difference over all compared logits. */
     static final float RMS_NOISE = 0.1f;
+    /** The int8 path on the files where it reproduces llama.cpp: fp32 summation order only (measured <= 7e-6 on logits ~10). */
+    static final double EXACT_INT8_NOISE = 1e-4;
+    private static final java.util.Set<String> EXACT_INT8 = java.util.Set.of("Q2_K", "Q3_K_M", "Q4_K_M", "Q6_K");
 
     @ParameterizedTest
     @ValueSource(strings = {"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q4_0", "Q8_0", "F16"})
     void logitsMatchLlamaCppWithinItsNoise(String label) throws Exception {
-        JsonNode golden = new ObjectMapper().readTree(Fixtures.fixture("llamacpp/golden/" + label + ".json").toFile());
+        try (VectorMatMul mm = new VectorMatMul(2)) {
+            compare(label, mm, mm);
+        }
+    }
+
+    /**
+     * The opt-in int8-activation path (Q8_K-style activations for the K-quants, as llama.cpp's own kernels;
+     * Q8_0 blocks for Q8_0), on the VNNI kernel where it loads and on its scalar twin: within the same noise.
+     * Measured (2026-12, max / rms): Q2_K 4e-6 / 1e-6, Q3_K_M 7e-6, Q4_K_M 5e-6, Q6_K 5e-6: on these files the
+     * engine does llama.cpp's own arithmetic (same activation quants, same exact integer dots, the mins and
+     * biases through the same per-group activation sums), so only the fp32 summation order differs, and the test
+     * holds them to that. Q5_K_M 0.12 / 0.026 and Q8_0 0.11 / 0.034 (llama.cpp's run took other kernel paths
+     * there), within the noise and nearer than the fp32 path.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0"})
+    void int8ActivationLogitsMatchLlamaCppWithinItsNoise(String label) throws Exception {
+        for (boolean allowNative : new boolean[] {true, false}) {
+            try (VectorMatMul mm = new VectorMatMul(2); Int8ActivationMatMul int8 = new Int8ActivationMatMul(mm, allowNative)) {
+                double maxErr = compare(label + (allowNative ? " int8" : " int8-twin"), mm, int8);
+                if (EXACT_INT8.contains(label)) {
+                    assertTrue(maxErr <= EXACT_INT8_NOISE, label + " int8: max |logit - llama.cpp| " + maxErr
+                            + " > " + EXACT_INT8_NOISE + " (llama.cpp's q*_K x q8_K arithmetic, reproduced up to fp32 summation order)");
+                }
+            }
+        }
+    }
+
+    /** The logits' max |difference| from llama.cpp's, returned for the int8 test's tighter Q4_K_M check. */
+    private static double compare(String label, VectorMatMul kernels, MatMul gemm) throws Exception {
+        String type = label.split(" ")[0];
+        JsonNode golden = new ObjectMapper().readTree(Fixtures.fixture("llamacpp/golden/" + type + ".json").toFile());
         String file = golden.get("model_file").asText();
-        try (Arena arena = Arena.ofShared(); VectorMatMul mm = new VectorMatMul(2)) {
+        try (Arena arena = Arena.ofShared()) {
             Model model = ModelLoader.load(Fixtures.fixture("llamacpp/" + file), null, arena);
-            float tolerance = label.equals("F16") ? F16_NOISE : QUANTIZED_NOISE;
+            float tolerance = type.equals("F16") ? F16_NOISE : QUANTIZED_NOISE;
             LlamaConfig c = model.config();
-            LlamaTransformer t = new LlamaTransformer(c, model.weights(), mm,
-                    new VectorTreeAttention(c.heads(), c.kvHeads(), c.headDim(), mm.pool()));
+            LlamaTransformer t = LlamaTransformer.cpu(model, kernels, gemm);
             double maxErr = 0, sumSq = 0;
             long count = 0;
             for (JsonNode seq : golden.get("sequences")) {
@@ -83,8 +117,9 @@ class LlamaCppLogitsTest {
                 }
             }
             double rms = Math.sqrt(sumSq / count);
-            System.out.printf("%s: max |logit - llama.cpp| = %.4f, rms = %.4f over %d logits%n", label, maxErr, rms, count);
-            assertTrue(rms <= (label.equals("F16") ? F16_NOISE : RMS_NOISE), label + ": rms difference " + rms);
+            System.out.printf("%s: max |logit - llama.cpp| = %.6f, rms = %.6f over %d logits%n", label, maxErr, rms, count);
+            assertTrue(rms <= (type.equals("F16") ? F16_NOISE : RMS_NOISE), label + ": rms difference " + rms);
+            return maxErr;
         }
     }
 

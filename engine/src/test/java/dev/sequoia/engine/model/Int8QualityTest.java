@@ -8,12 +8,14 @@ import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.testing.Fixtures;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,37 +26,43 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * difference is the rounding of activations to int8). The text: llama.cpp's two golden token sequences, each
  * continued by sampling from the fp32 model (its vocabulary is synthetic, so the model's own text is the
  * real text here). Bounds: mean KL(fp32 || int8) per position and top-1 agreement, with room over the measured
- * values yet violated by an activation scale 0.8% off.
+ * values yet violated by an activation scale 0.8% off. The same for a Q4_K_M file (Q4_K and Q6_K weights with
+ * activations in int8 super-blocks of 256, as llama.cpp's q8_K).
  */
 class Int8QualityTest {
-    private static final String MODEL = "llamacpp/kquant-tiny-s11-Q8_0.gguf";
     private static final int CONTINUATION = 40;
-    /** Measured 4.1e-4 (native and twin alike); an activation scale of amax/128 instead of amax/127 gives 1.4e-3. */
-    private static final double MAX_MEAN_KL = 7e-4;
-    /** Measured 93 of 97 (the synthetic model has near ties); a gross error (a wrong block, a lost scale) falls far below. */
+    /**
+     * Q8_0: measured 4.1e-4 (native and twin alike); an activation scale of amax/128 instead of amax/127 gives 1.4e-3.
+     * Q4_K_M (activations per 256-value super-block, so coarser steps where a block holds an outlier): measured
+     * 9.0e-4 (native and twin alike); with an activation scale of amax/128 instead of amax/127, 1.8e-3.
+     */
+    private static final Map<String, Double> MAX_MEAN_KL = Map.of("Q8_0", 7e-4, "Q4_K_M", 1.3e-3);
+    /** Measured 93 of 97 (Q8_0), 95 of 97 (Q4_K_M; the synthetic model has near ties); a gross error falls far below. */
     private static final double MIN_TOP1_AGREEMENT = 0.9;
 
-    @Test
-    void int8NextTokenDistributionsStayWithinKlAndTop1BoundsOfFp32() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"Q8_0", "Q4_K_M"})
+    void int8NextTokenDistributionsStayWithinKlAndTop1BoundsOfFp32(String label) throws IOException {
+        double maxMeanKl = MAX_MEAN_KL.get(label);
         try (Arena arena = Arena.ofShared(); VectorMatMul fp32 = new VectorMatMul(2)) {
-            Model m = ModelLoader.load(Fixtures.fixture(MODEL), null, arena);
+            Model m = ModelLoader.load(Fixtures.fixture("llamacpp/kquant-tiny-s11-" + label + ".gguf"), null, arena);
             LlamaTransformer reference = LlamaTransformer.cpu(m, fp32);
             List<int[]> texts = new ArrayList<>();
             long seed = 5;
-            for (int[] golden : goldenSequences()) texts.add(continueBySampling(reference, golden, CONTINUATION, seed++));
+            for (int[] golden : goldenSequences(label)) texts.add(continueBySampling(reference, golden, CONTINUATION, seed++));
             List<String> failures = new ArrayList<>();
             for (boolean allowNative : new boolean[] {true, false}) {
                 try (Int8ActivationMatMul int8 = new Int8ActivationMatMul(fp32, allowNative)) {
                     Quality q = compare(reference, LlamaTransformer.cpu(m, fp32, int8), texts);
-                    String what = int8.kernelFor(m.weights().layers().get(0).wq()) + ": mean KL " + q.meanKl + " nats, max KL "
+                    String what = label + " " + int8.kernelFor(m.weights().layers().get(0).wq()) + ": mean KL " + q.meanKl + " nats, max KL "
                             + q.maxKl + ", top-1 agreement " + q.agreed + "/" + q.positions;
                     System.out.println("int8 quality, " + what);
                     // NaN-safe: a NaN KL is not <= the bound
-                    if (!(q.meanKl <= MAX_MEAN_KL) || q.agreed < MIN_TOP1_AGREEMENT * q.positions) failures.add(what);
+                    if (!(q.meanKl <= maxMeanKl) || q.agreed < MIN_TOP1_AGREEMENT * q.positions) failures.add(what);
                     if (!(q.meanKl > 0)) failures.add("int8 equals fp32 everywhere, the comparison is vacuous: " + what);
                 }
             }
-            assertTrue(failures.isEmpty(), "bounds: mean KL <= " + MAX_MEAN_KL + ", top-1 agreement >= "
+            assertTrue(failures.isEmpty(), "bounds: mean KL <= " + maxMeanKl + ", top-1 agreement >= "
                     + MIN_TOP1_AGREEMENT + "; " + String.join("; ", failures));
         }
     }
@@ -130,8 +138,8 @@ class Int8QualityTest {
         return text;
     }
 
-    private static List<int[]> goldenSequences() throws IOException {
-        JsonNode golden = new ObjectMapper().readTree(Fixtures.fixture("llamacpp/golden/Q8_0.json").toFile());
+    private static List<int[]> goldenSequences(String label) throws IOException {
+        JsonNode golden = new ObjectMapper().readTree(Fixtures.fixture("llamacpp/golden/" + label + ".json").toFile());
         List<int[]> out = new ArrayList<>();
         for (JsonNode s : golden.get("sequences")) {
             int[] tokens = new int[s.get("tokens").size()];

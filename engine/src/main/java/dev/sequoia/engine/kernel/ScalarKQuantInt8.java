@@ -1,0 +1,210 @@
+package dev.sequoia.engine.kernel;
+
+import dev.sequoia.engine.tensor.TensorType;
+import dev.sequoia.engine.tensor.WeightMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static dev.sequoia.engine.kernel.KQuantBlocks.half;
+import static dev.sequoia.engine.kernel.KQuantBlocks.scaleMinK4;
+import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
+
+/**
+ * The scalar twin of the int8-activation kernels for K-quant weights (Q2_K .. Q6_K; {@code sequoia_kq8.c}),
+ * as llama.cpp's {@code ggml_vec_dot_q*_K_q8_K} compute them: activations quantized per 256-value super-block
+ * ({@code d = max|x| / 127}, {@code q = rint(x * (127 / max|x|))}, the Q8_0 activation rule on longer blocks)
+ * with the sums of their quants per 16 and per 32 values beside them; weights never leave their integer form.
+ *
+ * <p>The exact result, which the native kernel reproduces bit for bit. Per (row, token), 16 fp32 lanes
+ * {@code acc[k]} and 16 {@code side[k]} start at 0. For each super-block b in order, 16 exact integers
+ * {@code s[k] = sum sc * q * x} are formed (q the unsigned quant: biases kept, mins not subtracted), lane k
+ * holding the columns {@code 64v + 4k .. 64v + 4k + 3} for v = 0..3 (the layout of a 512-bit register over
+ * the block's four 64-value quarters), and {@code acc[k] = fma(s[k], d * dx, acc[k])}. The terms that do not
+ * depend on single quants use the token's dequantized quant sums ({@code dx * sum}, per 32 or 16 values):
+ * {@code side[k] = fma(v[k], xs[k], side[k])} with v = {@code dmin * min(k)} against sums per 32 (Q4_K/Q5_K,
+ * k < 8, 0 above), {@code dmin * min(k)} per 16 (Q2_K), or {@code d * scale(k)} per 16 (Q3_K, Q6_K: their
+ * quants' bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins, 4 for Q3_K and 32 for
+ * Q6_K ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28). Q4_K, the type of most weights of
+ * a Q4_K_M file, has a kernel of its own with rows in the vector lanes, whose chain {@link #rowDotQ4} defines.
+ * A token's result depends only on its own activations: not on n, the row split or the thread count.
+ * Slow on purpose: the reference in tests and the fallback where the native kernel cannot run.
+ */
+public final class ScalarKQuantInt8 {
+    static final int QK = 256;
+
+    private ScalarKQuantInt8() {}
+
+    /**
+     * Activations quantized per super-block: {@code q} (n, cols) in [-127, 127], {@code scale} (n, cols / 256),
+     * {@code sum16} (n, cols / 16) and {@code sum32} (n, cols / 32) the sums of the quants per 16 and 32 values
+     * times their block's scale (one fp32 product each).
+     */
+    public record Quantized(byte[] q, float[] scale, float[] sum16, float[] sum32, int n, int cols) {
+        int blocks() { return cols / QK; }
+    }
+
+    /** Whether this path handles {@code w}: K-quant rows of whole super-blocks. */
+    static boolean handles(WeightMatrix w) {
+        return switch (w.type()) {
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> w.cols() % QK == 0;
+            default -> false;
+        };
+    }
+
+    /** x (n, cols) -> int8 super-blocks of 256 with one fp32 scale and the sums per 16 and 32 quants. */
+    public static Quantized quantize(float[] x, int n, int cols) {
+        if (cols % QK != 0) throw new IllegalArgumentException("K-quant int8 activations need cols % 256 == 0, got " + cols);
+        byte[] q = new byte[n * cols];
+        float[] scale = new float[n * (cols / QK)];
+        float[] sum16 = new float[n * (cols / 16)], sum32 = new float[n * (cols / 32)];
+        for (int t = 0; t < n; t++) {
+            for (int b = 0; b < cols / QK; b++) {
+                int base = t * cols + QK * b;
+                float amax = 0f;
+                for (int i = 0; i < QK; i++) amax = Math.max(amax, Math.abs(x[base + i]));
+                float id = amax != 0f ? 127f / amax : 0f;
+                scale[t * (cols / QK) + b] = amax / 127f;
+                for (int i = 0; i < QK; i++) q[base + i] = (byte) (int) Math.rint(x[base + i] * id);
+            }
+            for (int g = 0; g < cols / 32; g++) {
+                int s0 = 0, s1 = 0;
+                for (int i = 0; i < 16; i++) {
+                    s0 += q[t * cols + 32 * g + i];
+                    s1 += q[t * cols + 32 * g + 16 + i];
+                }
+                float d = scale[t * (cols / QK) + g / 8];
+                sum16[t * (cols / 16) + 2 * g] = d * (float) s0;
+                sum16[t * (cols / 16) + 2 * g + 1] = d * (float) s1;
+                sum32[t * (cols / 32) + g] = d * (float) (s0 + s1);
+            }
+        }
+        return new Quantized(q, scale, sum16, sum32, n, cols);
+    }
+
+    /** W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */
+    static void gemmRows(WeightMatrix w, Quantized x, float[] out, int r0, int r1) {
+        int[] s = new int[16];
+        float[] acc = new float[16], side = new float[16];
+        for (int r = r0; r < r1; r++) {
+            for (int t = 0; t < x.n(); t++) out[t * w.rows() + r] = rowDot(w, r, x, t, s, acc, side);
+        }
+    }
+
+    /** Row r . token t: the lane accumulation described in the class comment. */
+    static float rowDot(WeightMatrix w, int r, Quantized x, int t, int[] s, float[] acc, float[] side) {
+        if (w.type() == TensorType.Q4_K) return rowDotQ4(w, r, x, t);
+        java.util.Arrays.fill(acc, 0f);
+        java.util.Arrays.fill(side, 0f);
+        MemorySegment seg = w.data();
+        TensorType type = w.type();
+        boolean per32 = type == TensorType.Q4_K || type == TensorType.Q5_K;
+        for (int b = 0; b < x.blocks(); b++) {
+            long blk = r * w.rowBytes() + (long) b * type.bytesPerBlock();
+            float d = half(seg, blk + dOffset(type)), dd = d * x.scale()[t * x.blocks() + b];
+            blockLanes(type, seg, blk, x, t, b, s);
+            for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) s[k], dd, acc[k]);
+            for (int k = 0; k < (per32 ? 8 : 16); k++) {
+                float v = hasMins(type) ? half(seg, blk + dOffset(type) + 2) * (float) min(type, seg, blk, k)
+                        : d * (float) weightScale(type, seg, blk, 16 * k);
+                float xs = per32 ? x.sum32()[t * (x.cols() / 32) + 8 * b + k] : x.sum16()[t * (x.cols() / 16) + 16 * b + k];
+                side[k] = Math.fma(v, xs, side[k]);
+            }
+        }
+        float bias = type == TensorType.Q6_K ? 32f : type == TensorType.Q3_K ? 4f : 1f;
+        return laneSum(acc) - bias * laneSum(side);
+    }
+
+    /**
+     * Q4_K (the rows-in-lanes kernel): one fp32 chain per (row, token); for each block and each sub-block j in
+     * order, {@code acc = fma(isum_j, (d * sc_j) * dx, acc)} with isum_j the exact integer dot of the 32 quants
+     * with the activations, then {@code acc = fma(dmin * m_j, -sum32_j, acc)}.
+     */
+    static float rowDotQ4(WeightMatrix w, int r, Quantized x, int t) {
+        MemorySegment seg = w.data();
+        float acc = 0f;
+        for (int b = 0; b < x.blocks(); b++) {
+            long blk = r * w.rowBytes() + (long) b * TensorType.Q4_K.bytesPerBlock();
+            float d = half(seg, blk), dmin = half(seg, blk + 2), dx = x.scale()[t * x.blocks() + b];
+            int xb = t * x.cols() + QK * b;
+            for (int j = 0; j < 8; j++) {
+                int isum = 0;
+                for (int c = 32 * j; c < 32 * j + 32; c++) isum += quant(TensorType.Q4_K, seg, blk, c) * x.q()[xb + c];
+                acc = Math.fma((float) isum, (d * (float) scaleMinK4(seg, blk + 4, j, false)) * dx, acc);
+                acc = Math.fma(dmin * (float) scaleMinK4(seg, blk + 4, j, true), -x.sum32()[t * (x.cols() / 32) + 8 * b + j], acc);
+            }
+        }
+        return acc;
+    }
+
+    /** The min of sub-block k: per 32 values (Q4_K/Q5_K) or per 16 (Q2_K). */
+    static int min(TensorType type, MemorySegment seg, long blk, int k) {
+        return type == TensorType.Q2_K ? u8(seg, blk + k) >>> 4 : scaleMinK4(seg, blk + 4, k, true);
+    }
+
+    /** Byte offset of the fp16 super-block scale d (dmin follows it in the types with mins). */
+    static int dOffset(TensorType type) {
+        return switch (type) {
+            case Q2_K -> 80;
+            case Q3_K -> 108;
+            case Q6_K -> 208;
+            default -> 0;
+        };
+    }
+
+    /** Whether the type subtracts per-sub-block mins (dmin * m), rather than centring its quants by a bias. */
+    static boolean hasMins(TensorType type) {
+        return type == TensorType.Q2_K || type == TensorType.Q4_K || type == TensorType.Q5_K;
+    }
+
+    /** The 16 lanes summed pairwise: halves of 8, then 4, then 2, then the last two (the native reduction). */
+    static float laneSum(float[] a) {
+        float[] v = a.clone();
+        for (int w = 8; w >= 1; w /= 2) {
+            for (int i = 0; i < w; i++) v[i] = v[i] + v[i + w];
+        }
+        return v[0];
+    }
+
+    /** The 16 exact scaled dot lanes of super-block b of a row (at byte blk) against token t's block b. */
+    static void blockLanes(TensorType type, MemorySegment seg, long blk, Quantized x, int t, int b, int[] s) {
+        java.util.Arrays.fill(s, 0);
+        int xb = t * x.cols() + QK * b;
+        for (int c = 0; c < QK; c++) {
+            s[(c % 64) / 4] += weightScale(type, seg, blk, c) * quant(type, seg, blk, c) * x.q()[xb + c];
+        }
+    }
+
+    /** The integer scale of column c (0..255): per 32 (Q4_K/Q5_K) or per 16 (Q2_K 4-bit, Q3_K 6-bit less 32, Q6_K int8). */
+    static int weightScale(TensorType type, MemorySegment seg, long blk, int c) {
+        return switch (type) {
+            case Q2_K -> u8(seg, blk + c / 16) & 0xF;
+            case Q3_K -> KQuantBlocks.q3Scale(seg, blk + 96, c / 16) - 32;
+            case Q6_K -> seg.get(ValueLayout.JAVA_BYTE, blk + 192 + c / 16);
+            default -> scaleMinK4(seg, blk + 4, c / 32, false);
+        };
+    }
+
+    /**
+     * The unsigned quant of column c (0..255) of the block: 0..3 (Q2_K), 0..7 (Q3_K, bias 4 kept), 0..15 (Q4_K),
+     * 0..31 (Q5_K), 0..63 (Q6_K, bias 32 kept).
+     */
+    static int quant(TensorType type, MemorySegment seg, long blk, int c) {
+        int plane = (c % 128) / 32;
+        return switch (type) {
+            case Q2_K -> (u8(seg, blk + 16 + 32 * (c / 128) + c % 32) >>> (2 * plane)) & 3;
+            case Q3_K -> ((u8(seg, blk + 32 + 32 * (c / 128) + c % 32) >>> (2 * plane)) & 3)
+                    | ((u8(seg, blk + c % 32) >>> (4 * (c / 128) + plane)) & 1) << 2;
+            case Q4_K -> (u8(seg, blk + 16 + 32 * (c / 64) + c % 32) >>> (4 * ((c / 32) & 1))) & 0xF;
+            case Q5_K -> ((u8(seg, blk + 48 + 32 * (c / 64) + c % 32) >>> (4 * ((c / 32) & 1))) & 0xF)
+                    | ((u8(seg, blk + 16 + c % 32) >>> (c / 32)) & 1) << 4;
+            case Q6_K -> {
+                int half = c / 128, l = c % 32, quarter = (c % 128) / 32;
+                int ql = u8(seg, blk + 64 * half + l + 32 * (quarter & 1)) >>> (4 * (quarter >>> 1)) & 0xF;
+                int qh = (u8(seg, blk + 128 + 32 * half + l) >>> (2 * quarter)) & 3;
+                yield ql | qh << 4;
+            }
+            default -> throw new IllegalArgumentException(type + " has no int8-activation K-quant dot");
+        };
+    }
+}

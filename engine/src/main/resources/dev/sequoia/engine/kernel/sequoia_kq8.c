@@ -1,0 +1,467 @@
+/*
+ * Sequoia int8-activation GEMM for K-quant weights (Q2_K .. Q6_K; opt-in, see Int8ActivationMatMul):
+ * W (rows, cols) @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1), as llama.cpp's q*_K x q8_K dots.
+ *
+ * Activations are quantized per 256-value super-block (sq_kq8_quantize): d = max|x| / 127,
+ * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values.
+ *
+ * The weights stay integers. For each super-block a row's quants are unpacked, in registers, into four
+ * zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3, Q3_K 0..7 and
+ * Q6_K 0..63 with their biases of 4 and 32 left in, Q4_K 0..15, Q5_K 0..31), its sub-block scales spread
+ * to 16-bit lanes beside them. Per token, vpmaddubsw (quant x activation, pairs) and vpdpwssd (x scale,
+ * pairs into dwords) give 16 exact int32 lanes, lane k holding columns 64v + 4k .. 64v + 4k + 3 of the four
+ * quarters v; one cvt and one fma with d * dx add them to the token's 16 fp32 lanes. The terms that do not
+ * depend on single quants (Q2_K/Q4_K/Q5_K mins, Q3_K/Q6_K biases) are one more fma per block and token, of
+ * the row's side vector (dmin * min per sub-block, or d * scale per 16 values) with the token's fs32 or
+ * fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins),
+ * 32 (Q6_K) or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
+ * token tiling or the row split. No integer can overflow or saturate: a vpmaddubsw pair is at most
+ * 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
+ *
+ * Q4_K (most of a Q4_K_M file) has its own kernel with rows in the vector lanes (range_q4_panels, below):
+ * 16 rows per zmm, 8 vpdpbusd per 32 values, one fp32 chain per (row, token) that ScalarKQuantInt8.rowDotQ4
+ * defines; about twice the throughput of the per-row kernel above for every batch size.
+ *
+ * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
+ * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
+ * Compiled at run time (cc -O3 -march=native) and called through FFM by NativeKQuantInt8.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <immintrin.h>
+
+enum { SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14 };
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__) && defined(__F16C__)
+
+#define TILE 8
+#ifndef PF_AHEAD
+#define PF_AHEAD 2048
+#endif
+
+int sq_kq8_level(void) { return 1; }
+
+/*
+ * x (n, cols) -> xq (n, cols), xd (n, cols / 256), and the dequantized sums of the quants per 16 and per 32
+ * values: fs16 (n, cols / 16) = d * sum16, fs32 (n, cols / 32) = d * sum32 (one fp32 product each). cols % 256 == 0.
+ */
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
+    int nb = cols / 256;
+    for (int64_t t = 0; t < n; t++) {
+        for (int b = 0; b < nb; b++) {
+            const float *p = x + t * cols + 256LL * b;
+            __m512 m = _mm512_setzero_ps();
+            for (int i = 0; i < 16; i++) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(p + 16 * i)));
+            float amax = _mm512_reduce_max_ps(m);
+            float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+            xd[t * nb + b] = amax / 127.0f;
+            __m512 v = _mm512_set1_ps(id);
+            int8_t *dst = xq + t * cols + 256LL * b;
+            float *f16 = fs16 + t * (cols / 16) + 16LL * b, *f32 = fs32 + t * (cols / 32) + 8LL * b;
+            int s16[16];
+            for (int i = 0; i < 16; i++) {
+                __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(p + 16 * i), v));
+                _mm_storeu_si128((__m128i *) (dst + 16 * i), _mm512_cvtepi32_epi8(q));
+                s16[i] = _mm512_reduce_add_epi32(q);
+                f16[i] = xd[t * nb + b] * (float) s16[i];
+            }
+            for (int i = 0; i < 8; i++) f32[i] = xd[t * nb + b] * (float) (s16[2 * i] + s16[2 * i + 1]);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) float half_at(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* The 16 lanes summed pairwise: a[i] + a[i + 8], then + 4, + 2, + 1 (ScalarKQuantInt8.laneSum). */
+static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
+    __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(a),
+                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q4_K/Q5_K) or scales (Q6_K). */
+typedef struct {
+    __m512i q[4];
+    __m512i s[4];
+    __m512 side; /* Q4_K/Q5_K: dmin * min (lanes 0..7, 8..15 zero); Q2_K: dmin * min (16); Q3_K/Q6_K: d * scale (16) */
+    float d;
+} unpacked;
+
+/* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q4_K/Q5_K) or group (64v + 2w) / 16 (Q6_K). */
+static inline __attribute__((always_inline)) __m512i scale_index(int v, int six) {
+    return six ? _mm512_set_epi16(4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3,
+                                  4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2,
+                                  4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1,
+                                  4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v)
+               : _mm512_set_epi16(2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1,
+                                  2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1,
+                                  2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v,
+                                  2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v);
+}
+
+/* Q4_K (five = 0) or Q5_K: d @0, dmin @2, 12 scale bytes @4, [Q5_K: qh[32] @16], nibbles @16 or @48. */
+static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk, int five, unpacked *u) {
+    uint32_t a[4];
+    memcpy(a, blk + 4, 12);
+    /* ggml's regrouping of the 6-bit pairs: a[0..1] = scales 0..7, a[2..3] = mins 0..7 */
+    a[3] = ((a[2] >> 4) & 0x0f0f0f0f) | (((a[1] >> 6) & 0x03030303) << 4);
+    uint32_t mins_lo = a[1] & 0x3f3f3f3f;
+    a[1] = (a[2] & 0x0f0f0f0f) | (((a[0] >> 6) & 0x03030303) << 4);
+    a[2] = mins_lo;
+    a[0] &= 0x3f3f3f3f;
+    __m128i sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]));
+    __m256 mins = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) a[3], (int) a[2])));
+    u->side = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_setzero_pd(),
+                                                  _mm256_castps_pd(_mm256_mul_ps(_mm256_set1_ps(half_at(blk + 2)), mins)), 0));
+    u->d = half_at(blk);
+    const uint8_t *qs = blk + (five ? 48 : 16);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m512i hbits = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 16))) : _mm512_setzero_si512();
+    for (int v = 0; v < 4; v++) {
+        __m256i g = _mm256_loadu_si256((const __m256i *) (qs + 32 * v));
+        __m256i lo = _mm256_and_si256(g, low4), hi = _mm256_and_si256(_mm256_srli_epi16(g, 4), low4);
+        __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        if (five) { /* value 32 * sub + l has bit sub of qh[l]: quarter v's halves need bits 2v and 2v + 1 */
+            __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * v)), _mm256_set1_epi16((short) (2 * v + 1)), 1);
+            __m512i h = _mm512_and_si512(_mm512_srlv_epi16(hbits, cnt), _mm512_set1_epi8(1));
+            q = _mm512_or_si512(q, _mm512_slli_epi16(h, 4));
+        }
+        u->q[v] = q;
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 0), _mm512_castsi128_si512(sc));
+    }
+}
+
+/* Q6_K: ql[128] @0, qh[64] @128, int8 scales[16] @192, d @208; quants kept as 0..63 (the bias of 32 via fs16). */
+static inline __attribute__((always_inline)) void unpack_q6(const uint8_t *blk, unpacked *u) {
+    const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+    __m128i sc8 = _mm_loadu_si128((const __m128i *) (blk + 192));
+    __m256i sc = _mm256_cvtepi8_epi16(sc8);
+    u->d = half_at(blk + 208);
+    u->side = _mm512_mul_ps(_mm512_set1_ps(u->d), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc8)));
+    for (int h = 0; h < 2; h++) {
+        __m512i ql = _mm512_loadu_si512((const void *) (blk + 64 * h));
+        __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h)));
+        /* quarter 2h: bits 0-1 (values l) and 2-3 (l + 32) of qh[l]; quarter 2h + 1: bits 4-5 and 6-7 */
+        __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+        __m512i down = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
+        __m512i h0 = _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45);
+        __m512i h1 = _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45);
+        u->q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4), h0);
+        u->q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4), h1);
+    }
+    for (int v = 0; v < 4; v++) u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+}
+
+/*
+ * The 2-bit planes of Q2_K/Q3_K as quarters: value 128n + 32p + l is bits 2p, 2p + 1 of qs[32n + l], so
+ * quarter v (half n = v / 2) takes planes p = 2 (v % 2) (its first 32 bytes) and p + 1 (its last 32).
+ */
+static inline __attribute__((always_inline)) __m512i plane_pairs(const uint8_t *qs, int v) {
+    __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (qs + 32 * (v / 2))));
+    int p = 2 * (v % 2);
+    __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * p)), _mm256_set1_epi16((short) (2 * p + 2)), 1);
+    return _mm512_and_si512(_mm512_srlv_epi16(q, cnt), _mm512_set1_epi8(3));
+}
+
+/* Q2_K: scales[16] @0 (low nibble scale, high nibble min, per 16 values), qs[64] @16, d @80, dmin @82. */
+static inline __attribute__((always_inline)) void unpack_q2(const uint8_t *blk, unpacked *u) {
+    __m128i b = _mm_loadu_si128((const __m128i *) blk);
+    __m256i sc = _mm256_cvtepu8_epi16(_mm_and_si128(b, _mm_set1_epi8(0x0F)));
+    __m128i mins = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(0x0F));
+    u->side = _mm512_mul_ps(_mm512_set1_ps(half_at(blk + 82)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins)));
+    u->d = half_at(blk + 80);
+    for (int v = 0; v < 4; v++) {
+        u->q[v] = plane_pairs(blk + 16, v);
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+    }
+}
+
+/*
+ * Q3_K: hmask[32] @0 (bit 4n + p of byte l: the high bit of value 128n + 32p + l), qs[64] @32, 16 six-bit
+ * scales biased by 32 in 12 bytes @96, d @108. Quants kept as low + 4 * high (0..7); the bias of 4 via fs16.
+ */
+static inline __attribute__((always_inline)) void unpack_q3(const uint8_t *blk, unpacked *u) {
+    uint32_t a[3], s[4];
+    memcpy(a, blk + 96, 12);
+    /* ggml's regrouping: byte i of s = low 4 bits of scale i from a[0..1], high 2 bits from a[2] */
+    s[0] = (a[0] & 0x0f0f0f0f) | (((a[2] >> 0) & 0x03030303) << 4);
+    s[1] = (a[1] & 0x0f0f0f0f) | (((a[2] >> 2) & 0x03030303) << 4);
+    s[2] = ((a[0] >> 4) & 0x0f0f0f0f) | (((a[2] >> 4) & 0x03030303) << 4);
+    s[3] = ((a[1] >> 4) & 0x0f0f0f0f) | (((a[2] >> 6) & 0x03030303) << 4);
+    __m256i sc = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) s)), _mm256_set1_epi16(32));
+    u->d = half_at(blk + 108);
+    u->side = _mm512_mul_ps(_mm512_set1_ps(u->d), _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(sc)));
+    __m512i hm = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) blk));
+    for (int v = 0; v < 4; v++) {
+        int bit = 4 * (v / 2) + 2 * (v % 2);
+        __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) bit), _mm256_set1_epi16((short) (bit + 1)), 1);
+        __m512i high = _mm512_and_si512(_mm512_srlv_epi16(hm, cnt), _mm512_set1_epi8(1));
+        u->q[v] = _mm512_or_si512(plane_pairs(blk + 32, v), _mm512_slli_epi16(high, 2));
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+    }
+}
+
+/* The 16 exact int32 lanes of one unpacked block against a token's 256 quants xp. */
+static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked *u, const int8_t *xp) {
+    __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(u->q[0], _mm512_loadu_si512((const void *) xp)), u->s[0]);
+    _Pragma("GCC unroll 4") for (int v = 1; v < 4; v++) {
+        acc = _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u->q[v], _mm512_loadu_si512((const void *) (xp + 64 * v))), u->s[v]);
+    }
+    return acc;
+}
+
+/*
+ * Rows [r0, r1) x tokens t0 .. t0 + T - 1, all blocks. TYPE and T are compile-time constants in each
+ * instantiation; every (row, token) runs the same operations in the same order whatever T is.
+ */
+static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
+        const float *xd, const float *fs16, const float *fs32, int cols, int t0, int T, float *out,
+        int outRows, int r, int prefetch) {
+    const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : type == SQ_Q4_K ? 144 : type == SQ_Q5_K ? 176 : 210;
+    const int per32 = type == SQ_Q4_K || type == SQ_Q5_K; /* side terms per 32 values (8 lanes), else per 16 */
+    __m512 acc[TILE], side[TILE];
+    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
+        acc[j] = _mm512_setzero_ps();
+        side[j] = _mm512_setzero_ps();
+    }
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk = row + (int64_t) b * bytes;
+        if (prefetch) {
+            _mm_prefetch((const char *) blk + PF_AHEAD, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + PF_AHEAD + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + PF_AHEAD + 128, _MM_HINT_T0);
+            if (bytes > 192) _mm_prefetch((const char *) blk + PF_AHEAD + 192, _MM_HINT_T0);
+        }
+        unpacked u;
+        if (type == SQ_Q6_K) unpack_q6(blk, &u);
+        else if (type == SQ_Q3_K) unpack_q3(blk, &u);
+        else if (type == SQ_Q2_K) unpack_q2(blk, &u);
+        else unpack_q45(blk, type == SQ_Q5_K, &u);
+        _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
+            int64_t t = t0 + j;
+            __m512i s = block_lanes(&u, xq + t * cols + 256LL * b);
+            acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * xd[t * nb + b]), acc[j]);
+            __m512 xs = per32 ? _mm512_maskz_loadu_ps(0xFF, fs32 + t * (cols / 32) + 8LL * b)
+                              : _mm512_loadu_ps(fs16 + t * (cols / 16) + 16LL * b);
+            side[j] = _mm512_fmadd_ps(u.side, xs, side[j]);
+        }
+    }
+    /* mins are subtracted once; Q6_K's and Q3_K's side sums are their quants' bias of 32 or 4 per scale unit */
+    const float bias = type == SQ_Q6_K ? 32.0f : type == SQ_Q3_K ? 4.0f : 1.0f;
+    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
+        out[(int64_t) (t0 + j) * outRows + r] = lane_sum(acc[j]) - bias * lane_sum(side[j]);
+    }
+}
+
+/*
+ * Q4_K, rows in lanes (as sequoia_q8q8.c): a panel of 16 rows is unpacked per super-block into an
+ * L1-resident scratch where one zmm holds 4 consecutive quants (one dword) of each of the 16 rows, so one
+ * vpdpbusd with a token's 4 activation bytes broadcast gives 16 rows x 4 products: 8 per 32-value sub-block.
+ * Then, per row lane and sub-block j in order: acc = fma(isum_j, (d * sc_j) * dx, acc) and
+ * acc = fma(dmin * m_j, -fs32_j, acc) (ScalarKQuantInt8 defines the same chain for Q4_K). Several times
+ * fewer instructions per weight than the per-row kernel for every n.
+ */
+static inline __attribute__((always_inline)) void transpose8x2(__m512i z[8]) {
+    __m512i t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(z[i], z[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
+    }
+    for (int h = 0; h < 8; h += 4) {
+        u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);
+        u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);
+        u[h + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);
+        u[h + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);
+    }
+    const __m512i even = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    const __m512i odd = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    for (int k = 0; k < 4; k++) {
+        z[k] = _mm512_permutex2var_epi64(u[k], even, u[4 + k]);
+        z[4 + k] = _mm512_permutex2var_epi64(u[k], odd, u[4 + k]);
+    }
+}
+
+typedef struct {
+    __m512i w[8][8];  /* sub-block j, dword k: quants 4k..4k+3 of the 16 rows */
+    __m512 dsc[8];    /* d * sc_j per row */
+    __m512 dmn[8];    /* dmin * m_j per row */
+} q4panel;
+
+#ifndef PANEL_AHEAD
+#define PANEL_AHEAD 4
+#endif
+
+static __thread q4panel q4scratch __attribute__((aligned(64)));
+
+static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p) {
+    /* each row's first 16 bytes (d, dmin, the 12 scale bytes) -> D[k] = dword k of the 16 rows, in row order */
+    __m512i z[4], t[4], D[4];
+    for (int r = 0; r < 4; r++) {
+        z[r] = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *) (rp[r] + at)));
+        for (int l = 1; l < 4; l++) z[r] = _mm512_inserti32x4(z[r], _mm_loadu_si128((const __m128i *) (rp[4 * l + r] + at)), l);
+    }
+    t[0] = _mm512_unpacklo_epi32(z[0], z[1]);
+    t[1] = _mm512_unpackhi_epi32(z[0], z[1]);
+    t[2] = _mm512_unpacklo_epi32(z[2], z[3]);
+    t[3] = _mm512_unpackhi_epi32(z[2], z[3]);
+    D[0] = _mm512_unpacklo_epi64(t[0], t[2]);
+    D[1] = _mm512_unpackhi_epi64(t[0], t[2]);
+    D[2] = _mm512_unpacklo_epi64(t[1], t[3]);
+    D[3] = _mm512_unpackhi_epi64(t[1], t[3]);
+    __m512 d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(D[0]));
+    __m512 dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(D[0], 16)));
+    /* ggml's regrouping of the 6-bit pairs, in every lane: U[0..1] = scales 0..7, U[2..3] = mins 0..7 */
+    const __m512i m3f = _mm512_set1_epi32(0x3f3f3f3f), m0f = _mm512_set1_epi32(0x0f0f0f0f), m03 = _mm512_set1_epi32(0x03030303);
+    __m512i a0 = D[1], a1 = D[2], a2 = D[3], U[4];
+    U[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(a2, 4), m0f),
+                           _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a1, 6), m03), 4));
+    U[2] = _mm512_and_si512(a1, m3f);
+    U[1] = _mm512_or_si512(_mm512_and_si512(a2, m0f), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a0, 6), m03), 4));
+    U[0] = _mm512_and_si512(a0, m3f);
+    const __m512i byte = _mm512_set1_epi32(0xFF);
+    for (int j = 0; j < 8; j++) {
+        __m512i sc = _mm512_and_si512(_mm512_srli_epi32(U[j / 4], 8 * (j % 4)), byte);
+        __m512i mn = _mm512_and_si512(_mm512_srli_epi32(U[2 + j / 4], 8 * (j % 4)), byte);
+        p->dsc[j] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
+        p->dmn[j] = _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mn));
+    }
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    for (int g = 0; g < 4; g++) {
+        __m512i z[8];
+        for (int i = 0; i < 8; i++) {
+            __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 16 + 32 * g));
+            __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 16 + 32 * g));
+            z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        }
+        transpose8x2(z);
+        for (int k = 0; k < 8; k++) {
+            p->w[2 * g][k] = _mm512_and_si512(z[k], low4);
+            p->w[2 * g + 1][k] = _mm512_and_si512(_mm512_srli_epi16(z[k], 4), low4);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/* Tokens t0 .. t0 + T - 1 x the unpacked block b of the panel at row r: acc in out (masked to live rows). */
+static inline __attribute__((always_inline)) void q4_panel_tile(const q4panel *p, int b, int nb, const int8_t *xq,
+        const float *xd, const float *fs32, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live) {
+    __m512 acc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+        acc[t] = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, out + (int64_t) (t0 + t) * outRows + r);
+    }
+    for (int j = 0; j < 8; j++) {
+        __m512i w[8];
+        _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) w[k] = p->w[j][k];
+        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+            int64_t tt = t0 + t;
+            const int8_t *xp = xq + tt * cols + 256LL * b + 32 * j;
+            __m512i s = _mm512_setzero_si512();
+            _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+            __m512 scale = _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(xd[tt * nb + b]));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[t]);
+            acc[t] = _mm512_fmadd_ps(p->dmn[j], _mm512_set1_ps(-fs32[tt * (cols / 32) + 8LL * b + j]), acc[t]);
+        }
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t) (t0 + t) * outRows + r, live, acc[t]);
+}
+
+static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                            const float *xd, const float *fs32, int n, float *out, int outRows) {
+    int nb = cols / 256;
+    q4panel *p = &q4scratch;
+    for (int r = r0; r < r1; r += 16) {
+        int live_rows = r1 - r < 16 ? r1 - r : 16;
+        __mmask16 live = (__mmask16) ((1u << live_rows) - 1);
+        const uint8_t *rp[16];
+        for (int i = 0; i < 16; i++) rp[i] = w + (int64_t) (r + (i < live_rows ? i : live_rows - 1)) * rowBytes;
+        for (int b = 0; b < nb; b++) {
+            int64_t at = 144LL * b;
+            /* PANEL_AHEAD blocks ahead in the same rows, or at the start of the next panel's rows, streams in meanwhile */
+            int ahead = b + PANEL_AHEAD;
+            if (ahead < nb || r + 16 < r1) {
+                for (int i = 0; i < 16; i++) {
+                    const uint8_t *next = ahead < nb ? rp[i] + 144LL * ahead : rp[i] + 16 * rowBytes + 144LL * (ahead - nb);
+                    _mm_prefetch((const char *) next, _MM_HINT_T0);
+                    _mm_prefetch((const char *) next + 64, _MM_HINT_T0);
+                    _mm_prefetch((const char *) next + 128, _MM_HINT_T0);
+                }
+            }
+            unpack_q4_panel(rp, at, p);
+            for (int t0 = 0; t0 < n; t0 += 4) {
+                switch (n - t0 >= 4 ? 4 : n - t0) {
+                    case 1: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 1, out, outRows, r, live); break;
+                    case 2: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 2, out, outRows, r, live); break;
+                    case 3: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 3, out, outRows, r, live); break;
+                    default: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 4, out, outRows, r, live); break;
+                }
+            }
+        }
+    }
+}
+
+#define DEFINE_RANGE(TYPE)                                                                                  \
+static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,   \
+                         const float *xd, const float *fs16, const float *fs32, int n, float *out,     \
+                         int outRows) {                                                                    \
+    int nb = cols / 256;                                                                                    \
+    for (int r = r0; r < r1; r++) {                                                                         \
+        const uint8_t *row = w + (int64_t) r * rowBytes;                                                    \
+        for (int t0 = 0; t0 < n; t0 += TILE) {                                                              \
+            int pf = t0 == 0;                                                                               \
+            switch (n - t0 >= TILE ? TILE : n - t0) {                                                       \
+                case 1: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 1, out, outRows, r, pf); break;   \
+                case 2: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 2, out, outRows, r, pf); break;   \
+                case 3: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 3, out, outRows, r, pf); break;   \
+                case 4: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 4, out, outRows, r, pf); break;   \
+                case 5: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 5, out, outRows, r, pf); break;   \
+                case 6: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 6, out, outRows, r, pf); break;   \
+                case 7: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 7, out, outRows, r, pf); break;   \
+                default: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 8, out, outRows, r, pf); break;  \
+            }                                                                                               \
+        }                                                                                                   \
+    }                                                                                                       \
+}
+
+DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
+
+/* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
+int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
+    if (cols % 256 != 0) return -1;
+    switch (type) {
+        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q4_K: range_q4_panels(w, rowBytes, cols, r0, r1, xq, xd, fs32, n, out, outRows); return 0;
+        case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        default: return -1;
+    }
+}
+
+#else
+
+int sq_kq8_level(void) { return 0; }
+
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
+    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32;
+}
+
+int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
+    (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) fs16;
+    (void) fs32; (void) n; (void) out; (void) outRows;
+    return -1;
+}
+
+#endif
