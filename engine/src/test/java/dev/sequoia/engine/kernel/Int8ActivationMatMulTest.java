@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -191,24 +189,8 @@ class Int8ActivationMatMulTest {
     }
 
     private static NativeInt8Gemm nativeOrSkip() {
-        Assumptions.assumeTrue(hasCompiler() && cpuHasVnni(), "no cc on PATH or no AVX-512 VNNI CPU: int8 twin only");
+        Assumptions.assumeTrue(NativeExpectation.vnniKernelsExpected(), "no cc on PATH or no AVX-512 VNNI CPU: int8 twin only");
         assertTrue(NativeInt8Gemm.load().isPresent(), "VNNI kernels did not load: " + NativeInt8Gemm.unavailableReason());
         return NativeInt8Gemm.load().orElseThrow();
-    }
-
-    private static boolean hasCompiler() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "cc"))) return true;
-        }
-        return false;
-    }
-
-    private static boolean cpuHasVnni() {
-        try {
-            Path info = Path.of("/proc/cpuinfo");
-            return Files.isReadable(info) && Files.readString(info).contains(" avx512_vnni");
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 }

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -231,24 +229,8 @@ class KQuantInt8Test {
     }
 
     private static NativeKQuantInt8 nativeOrSkip() {
-        Assumptions.assumeTrue(hasCompiler() && cpuHasVnni(), "no cc on PATH or no AVX-512 VNNI CPU: int8 twin only");
+        Assumptions.assumeTrue(NativeExpectation.vnniKernelsExpected(), "no cc on PATH or no AVX-512 VNNI CPU: int8 twin only");
         assertTrue(NativeKQuantInt8.load().isPresent(), "VNNI kernels did not load: " + NativeKQuantInt8.unavailableReason());
         return NativeKQuantInt8.load().orElseThrow();
-    }
-
-    private static boolean hasCompiler() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "cc"))) return true;
-        }
-        return false;
-    }
-
-    private static boolean cpuHasVnni() {
-        try {
-            Path info = Path.of("/proc/cpuinfo");
-            return Files.isReadable(info) && Files.readString(info).contains(" avx512_vnni");
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 }

@@ -23,10 +23,15 @@ final class NativeExpectation {
         return false;
     }
 
-    static boolean cpuHasAvx512() {
+    static boolean cpuHasAvx512() { return cpuHas("avx512f"); }
+
+    /** Where the int8 kernels must load: a C compiler and AVX-512 VNNI. */
+    static boolean vnniKernelsExpected() { return hasCompiler() && cpuHas("avx512_vnni"); }
+
+    private static boolean cpuHas(String flag) {
         Path info = Path.of("/proc/cpuinfo");
         try {
-            return Files.isReadable(info) && Files.readString(info).contains(" avx512f");
+            return Files.isReadable(info) && Files.readString(info).contains(" " + flag);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
