@@ -32,7 +32,7 @@ public final class BatchTreeOptimizer {
      *
      * @param sessions       per session (in order), its tree: budget n_i, the pass's levels, G_i, the tree
      * @param levels         levels every tree may use (the pass's draft forwards)
-     * @param passSeconds    predicted seconds of the pass: {@code levels * draftTime + t(N)}
+     * @param passSeconds    predicted seconds of the pass: {@code levels * draftTime + t(N + prompt rows)}
      * @param tokensPerPass  expected tokens of all sessions per pass
      */
     public record Plan(List<TreeChoice> sessions, int levels, double passSeconds, double tokensPerPass) {
@@ -56,6 +56,19 @@ public final class BatchTreeOptimizer {
      */
     public static Plan optimize(List<AcceptanceVector> sessions, VerificationTimes times, double draftTime,
                                 int maxLevels, int maxPerSession) {
+        return optimize(sessions, times, draftTime, maxLevels, maxPerSession, 0);
+    }
+
+    /**
+     * As {@link #optimize(List, VerificationTimes, double, int, int)} for a pass that also carries
+     * {@code promptRows} rows of prompts (sessions joining, their prompt chunks fed in the same forward): the pass
+     * costs {@code t(N + promptRows)}, so trees shrink where those rows push the pass past the compute knee.
+     */
+    public static Plan optimize(List<AcceptanceVector> sessions, VerificationTimes times, double draftTime,
+                                int maxLevels, int maxPerSession, int promptRows) {
+        if (promptRows < 0) {
+            throw new IllegalArgumentException("prompt rows " + promptRows + ": expected >= 0");
+        }
         if (sessions.isEmpty()) {
             throw new IllegalArgumentException("a pass needs at least one session");
         }
@@ -83,7 +96,7 @@ public final class BatchTreeOptimizer {
                 if (value[n] == Double.NEGATIVE_INFINITY) {
                     continue;
                 }
-                double rate = value[n] / (d * draftTime + times.estimate(n));
+                double rate = value[n] / (d * draftTime + times.estimate(n + promptRows));
                 if (rate > bestRate) { // ties keep fewer levels, then fewer tokens
                     bestRate = rate;
                     bestD = d;
@@ -99,7 +112,7 @@ public final class BatchTreeOptimizer {
             budgets[i] = choice[i][left];
             left -= budgets[i];
         }
-        double pass = bestD * draftTime + times.estimate(bestN);
+        double pass = bestD * draftTime + times.estimate(bestN + promptRows);
         for (int i = 0; i < s; i++) {
             double g = dp.get(i).value(budgets[i], bestD);
             trees.add(new TreeChoice(budgets[i], bestD, g, pass / g, times.estimate(1) / (pass / g),

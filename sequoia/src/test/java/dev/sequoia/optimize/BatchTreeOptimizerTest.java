@@ -53,6 +53,21 @@ class BatchTreeOptimizerTest {
     }
 
     @Test
+    void promptRowsInThePassAreCostedAndShrinkTheTreesPastTheKnee() {
+        // a knee at 64 rows: flat below, steep after; 60 rows of a joiner's prompt leave little room for trees
+        VerificationTimes knee = VerificationTimes.parse("1=1,16=1.01,32=1.02,64=1.05,128=2.1,256=4.2");
+        List<AcceptanceVector> two = List.of(GOOD, GOOD);
+        BatchTreeOptimizer.Plan none = BatchTreeOptimizer.optimize(two, knee, 0.01, 12, 64);
+        assertEquals(none.passTokens(), BatchTreeOptimizer.optimize(two, knee, 0.01, 12, 64, 0).passTokens());
+        BatchTreeOptimizer.Plan prompted = BatchTreeOptimizer.optimize(two, knee, 0.01, 12, 64, 60);
+        assertTrue(prompted.passTokens() < none.passTokens(), "with 60 prompt rows " + prompted.passTokens()
+                + " tree tokens, without " + none.passTokens());
+        assertEquals(prompted.levels() * 0.01 + knee.estimate(prompted.passTokens() + 60), prompted.passSeconds(), 1e-12,
+                "the pass is priced with its prompt rows");
+        assertThrows(IllegalArgumentException.class, () -> BatchTreeOptimizer.optimize(two, knee, 0.01, 12, 64, -1));
+    }
+
+    @Test
     void theSplitIsTheExhaustiveBestForTwoSessions() {
         List<AcceptanceVector> pair = List.of(GOOD, POOR);
         double c = 0.03;

@@ -113,7 +113,9 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
     private List<Member> begin(List<SessionState> sessions, List<SessionState> ended) {
         List<SessionState> stepping = new ArrayList<>();
         for (SessionState s : sessions) if (s.turns.peekFirst().unfed() <= promptChunk) stepping.add(s);
-        List<TreeSpec> planned = plan(stepping);
+        int promptRows = 0;
+        for (SessionState s : sessions) promptRows += Math.min(promptChunk, s.turns.peekFirst().unfed());
+        List<TreeSpec> planned = plan(stepping, promptRows);
         List<Member> members = new ArrayList<>();
         for (SessionState s : sessions) {
             GenerationTask task = s.turns.peekFirst();
@@ -139,8 +141,8 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
         return members;
     }
 
-    /** The pass's trees for the sessions that step in it, or null for each session's own. */
-    private List<TreeSpec> plan(List<SessionState> sessions) {
+    /** The pass's trees for the sessions that step in it (beside its prompt rows), or null for each session's own. */
+    private List<TreeSpec> plan(List<SessionState> sessions, int promptRows) {
         if (trees == null || sessions.size() < 2) return null;
         List<TreeProvider.Setting> settings = new ArrayList<>(sessions.size());
         for (SessionState s : sessions) {
@@ -148,7 +150,7 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
             settings.add(new TreeProvider.Setting(sampling.temperature(), sampling.topP()));
         }
         try {
-            return trees.forPass(settings);
+            return trees.forPass(settings, promptRows);
         } catch (RuntimeException e) {
             return null; // planning is an optimisation: each session falls back to its own tree
         }

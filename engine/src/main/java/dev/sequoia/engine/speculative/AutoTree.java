@@ -43,7 +43,7 @@ public final class AutoTree implements TreeProvider {
     private final int depth;
     private final Map<String, TreeSpec> resolved = new ConcurrentHashMap<>();
     private final Map<String, AcceptanceVector> vectors = new ConcurrentHashMap<>();
-    private final Map<List<Setting>, List<TreeSpec>> passPlans = new ConcurrentHashMap<>();
+    private final Map<PassKey, List<TreeSpec>> passPlans = new ConcurrentHashMap<>();
     private volatile BatchTreeOptimizer.Plan lastPassPlan;
     private volatile TreeChoice lastChoice;
     private volatile VerificationProfiler.Profile profile;
@@ -98,13 +98,13 @@ public final class AutoTree implements TreeProvider {
      * re-plans only when the mix of sessions changes. With a given budget every session keeps its tree (null).
      */
     @Override
-    public List<TreeSpec> forPass(List<Setting> sessions) {
+    public List<TreeSpec> forPass(List<Setting> sessions, int promptRows) {
         if (budget > 0 || sessions.size() < 2) return null;
         List<Setting> sorted = sessions.stream()
                 .sorted(java.util.Comparator.comparingDouble(Setting::temperature).thenComparingDouble(Setting::topP))
                 .toList();
         if (passPlans.size() > 256) passPlans.clear(); // many mixes seen: plans are cheap to redo
-        List<TreeSpec> plan = passPlans.computeIfAbsent(sorted, this::planPass);
+        List<TreeSpec> plan = passPlans.computeIfAbsent(new PassKey(sorted, promptRows), this::planPass);
         // hand the sorted plan's trees back in the sessions' order (equal settings get equal-ranked trees)
         List<TreeSpec> out = new java.util.ArrayList<>(sessions.size());
         boolean[] used = new boolean[sorted.size()];
@@ -120,11 +120,16 @@ public final class AutoTree implements TreeProvider {
         return out;
     }
 
-    private List<TreeSpec> planPass(List<Setting> sessions) {
+    /** A pass's mix of sessions (sorted settings) and the prompt rows it carries: what its plan depends on. */
+    private record PassKey(List<Setting> sessions, int promptRows) {
+    }
+
+    private List<TreeSpec> planPass(PassKey key) {
+        List<Setting> sessions = key.sessions();
         List<AcceptanceVector> p = sessions.stream().map(s -> vector(s.temperature(), s.topP())).toList();
         VerificationProfiler.Profile profile = profile();
         BatchTreeOptimizer.Plan plan = BatchTreeOptimizer.optimize(p, profile.times(), profile.draftSecondsPerLevel(),
-                depth > 0 ? depth : DEFAULT_MAX_LEVELS, maxSize());
+                depth > 0 ? depth : DEFAULT_MAX_LEVELS, maxSize(), key.promptRows());
         lastPassPlan = plan;
         return plan.sessions().stream().map(c -> TreeSpec.of(c.tree(), "auto (pass of " + sessions.size()
                 + " sessions: " + c.budget() + " nodes, " + c.levels() + " levels)")).toList();

@@ -54,6 +54,17 @@ class PassPlanTest {
     }
 
     @Test
+    void aPassCarryingPromptRowsPlansSmallerTrees(@TempDir Path root) {
+        // flat to 64 rows, steep after: a joiner's 60 prompt rows leave little room for trees in the same pass
+        AutoTree auto = planted(root, "1=1,16=1.01,32=1.02,64=1.05,128=2.1,256=4.2", 0);
+        List<TreeProvider.Setting> two = Collections.nCopies(2, new TreeProvider.Setting(1, 1));
+        int without = auto.forPass(two).stream().mapToInt(TreeSpec::maxSize).sum();
+        int with = auto.forPass(two, 60).stream().mapToInt(TreeSpec::maxSize).sum();
+        assertTrue(with < without, with + " tree nodes beside 60 prompt rows, " + without + " without");
+        assertEquals(without, auto.forPass(two, 0).stream().mapToInt(TreeSpec::maxSize).sum(), "plans kept per prompt rows");
+    }
+
+    @Test
     void aFlatPassKeepsTreesAndMixedSettingsGetTheirOwn(@TempDir Path root) {
         AutoTree auto = planted(root, "1=1,2=1,4=1,8=1,16=1.01,32=1.02,64=1.03,128=1.05", 0);
         List<TreeProvider.Setting> mix = List.of(new TreeProvider.Setting(1, 1), new TreeProvider.Setting(0, 1),
