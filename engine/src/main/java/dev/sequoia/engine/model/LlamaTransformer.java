@@ -3,6 +3,7 @@ package dev.sequoia.engine.model;
 import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.TreeAttention;
 import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.kernel.VectorSilu;
 import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
 
@@ -170,6 +171,7 @@ public final class LlamaTransformer {
         rmsNorm(s.x, weights.finalNorm(), s.xb, rows);
         float[] logits = new float[rows * config.vocabSize()];
         if (rows > 0) matMul.gemm(weights.classifier(), s.xb, logits, rows); // W (vocab,dim) @ xb (rows,dim)
+        if (parts.size() == 1 && rows == 1) return List.<float[][]>of(new float[][] {logits}); // decode: no copy of the row
         List<float[][]> out = new ArrayList<>(parts.size());
         int offset = 0;
         for (Part p : parts) {
@@ -237,10 +239,7 @@ public final class LlamaTransformer {
         rmsNorm(s.x, w.ffnNorm(), s.xb, n);
         matMul.gemm(w.w1(), s.xb, s.gate, n); // (hidden,dim) @ (n,dim) -> (n,hidden)
         matMul.gemm(w.w3(), s.xb, s.up, n);
-        for (int i = 0; i < n * config.hiddenDim(); i++) {
-            float g = s.gate[i];
-            s.gate[i] = g / (1f + (float) Math.exp(-g)) * s.up[i];
-        }
+        VectorSilu.siluMul(s.gate, s.up, n * config.hiddenDim());
         matMul.gemm(w.w2(), s.gate, s.xb, n); // (dim,hidden) @ (n,hidden) -> (n,dim)
         add(s.x, s.xb, n * config.dim());
     }
