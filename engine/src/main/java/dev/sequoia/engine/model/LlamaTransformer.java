@@ -6,6 +6,7 @@ import dev.sequoia.engine.kernel.VectorMatMul;
 import dev.sequoia.engine.kernel.VectorSilu;
 import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.tensor.WeightMatrix;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -204,9 +205,8 @@ public final class LlamaTransformer {
     private void attentionBlock(LayerWeights w, int layer, List<Part> parts, int[] first, int n, Scratch s) {
         int dim = config.dim(), kvDim = config.kvDim();
         rmsNorm(s.x, w.attnNorm(), s.xb, n);
-        matMul.gemm(w.wq(), s.xb, s.q, n); // (dim,dim) @ (n,dim) -> (n,dim)
-        matMul.gemm(w.wk(), s.xb, s.k, n); // (kvDim,dim) @ (n,dim) -> (n,kvDim)
-        matMul.gemm(w.wv(), s.xb, s.v, n);
+        // q (dim,dim), k and v (kvDim,dim) @ xb (n,dim): one call, so the kernels may share the work on xb
+        matMul.gemmAll(new WeightMatrix[] {w.wq(), w.wk(), w.wv()}, s.xb, new float[][] {s.q, s.k, s.v}, n);
         int offset = 0;
         for (int i = 0; i < parts.size(); i++) {
             KvCache cache = parts.get(i).cache();
@@ -237,8 +237,8 @@ public final class LlamaTransformer {
     /** x += w2 · (silu(w1·xb) * (w3·xb)), with xb = rmsnorm(x). */
     private void feedForwardBlock(LayerWeights w, int n, Scratch s) {
         rmsNorm(s.x, w.ffnNorm(), s.xb, n);
-        matMul.gemm(w.w1(), s.xb, s.gate, n); // (hidden,dim) @ (n,dim) -> (n,hidden)
-        matMul.gemm(w.w3(), s.xb, s.up, n);
+        // gate = w1 · xb, up = w3 · xb: (hidden,dim) @ (n,dim) -> (n,hidden), in one call
+        matMul.gemmAll(new WeightMatrix[] {w.w1(), w.w3()}, s.xb, new float[][] {s.gate, s.up}, n);
         VectorSilu.siluMul(s.gate, s.up, n * config.hiddenDim());
         matMul.gemm(w.w2(), s.gate, s.xb, n); // (dim,hidden) @ (n,hidden) -> (n,dim)
         add(s.x, s.xb, n * config.dim());
