@@ -159,10 +159,11 @@ public final class LlamaTransformer {
         for (Part p : parts) {
             for (int token : p.tokens()) matMul.dequantizeRow(weights.tokenEmbedding(), token, s.x, t0++ * config.dim());
         }
+        Rope.Angles angles = rope.angles(positions(parts, first, n));
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights w = layers.acquire(l);
             try {
-                attentionBlock(w, l, parts, first, n, s);
+                attentionBlock(w, l, parts, first, n, angles, s);
                 feedForwardBlock(w, n, s);
             } finally {
                 layers.release(l);
@@ -180,6 +181,17 @@ public final class LlamaTransformer {
             offset += p.logitRows();
         }
         return out;
+    }
+
+    /** Every token's position, in batch order (part by part). */
+    private static int[] positions(List<Part> parts, int[] first, int n) {
+        int[] pos = new int[n];
+        int t0 = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            KvCache cache = parts.get(i).cache();
+            for (int t = 0; t < parts.get(i).tokens().length; t++) pos[t0++] = cache.pendingPosition(first[i] + t);
+        }
+        return pos;
     }
 
     /**
@@ -202,7 +214,8 @@ public final class LlamaTransformer {
      * x += wo · attention(rope(wq·xb), rope(wk·xb), wv·xb), with xb = rmsnorm(x): the projections over every
      * part's tokens at once, RoPE, the KV writes and attention per part, in its own cache.
      */
-    private void attentionBlock(LayerWeights w, int layer, List<Part> parts, int[] first, int n, Scratch s) {
+    private void attentionBlock(LayerWeights w, int layer, List<Part> parts, int[] first, int n, Rope.Angles angles,
+                                Scratch s) {
         int dim = config.dim(), kvDim = config.kvDim();
         rmsNorm(s.x, w.attnNorm(), s.xb, n);
         // q (dim,dim), k and v (kvDim,dim) @ xb (n,dim): one call, so the kernels may share the work on xb
@@ -213,9 +226,8 @@ public final class LlamaTransformer {
             int m = parts.get(i).tokens().length;
             float[] keys = cache.keys(layer), values = cache.values(layer);
             for (int t = 0; t < m; t++) {
-                int pos = cache.pendingPosition(first[i] + t);
-                rope.rotate(s.q, (offset + t) * dim, config.heads(), pos);
-                rope.rotate(s.k, (offset + t) * kvDim, config.kvHeads(), pos);
+                rope.rotate(s.q, (offset + t) * dim, config.heads(), angles, offset + t);
+                rope.rotate(s.k, (offset + t) * kvDim, config.kvHeads(), angles, offset + t);
                 int row = cache.pendingRow(first[i] + t);
                 System.arraycopy(s.k, (offset + t) * kvDim, keys, row * kvDim, kvDim);
                 System.arraycopy(s.v, (offset + t) * kvDim, values, row * kvDim, kvDim);
