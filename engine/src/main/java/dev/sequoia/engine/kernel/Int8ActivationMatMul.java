@@ -92,6 +92,44 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         else fp32.gemm(w, x, out, n);
     }
 
+    /**
+     * One activation quantization and one parallel loop over every matrix's row ranges when all of them take
+     * the same native kernel (all Q8_0, or all K-quants); otherwise one {@link #gemm} each. The row ranges and
+     * the kernel calls are those of {@link #gemm}, so each output has the same bits.
+     */
+    @Override
+    public void gemmAll(WeightMatrix[] ws, float[] x, float[][] outs, int n) {
+        if (ws.length != outs.length || ws.length == 0) {
+            MatMul.super.gemmAll(ws, x, outs, n);
+            return;
+        }
+        boolean allQ8 = true, allK = true;
+        for (int i = 0; i < ws.length; i++) {
+            WeightMatrix w = ws[i];
+            VectorMatMul.checkShapes(w, x, outs[i], n);
+            boolean nat = w.data().isNative() && w.cols() == ws[0].cols();
+            allQ8 &= nat && nativeInt8 != null && ScalarInt8MatMul.handles(w);
+            allK &= nat && nativeKQuant != null && ScalarKQuantInt8.handles(w);
+        }
+        if (allQ8) {
+            ensureBuffers(n, ws[0].cols());
+            nativeInt8.quantize(x, n, ws[0].cols(), xq, xs, xc);
+            byte[] q = xq;
+            float[] s = xs;
+            int[] c = xc;
+            forEachRowRange(ws, (m, r0, r1) -> nativeInt8.gemmRows(ws[m], q, s, c, n, outs[m], r0, r1));
+        } else if (allK) {
+            ensureKBuffers(n, ws[0].cols());
+            nativeKQuant.quantize(x, n, ws[0].cols(), kq, kd, ksum16, ksum32);
+            byte[] q = kq;
+            float[] d = kd;
+            float[] s16 = ksum16, s32 = ksum32;
+            forEachRowRange(ws, (m, r0, r1) -> nativeKQuant.gemmRows(ws[m], q, d, s16, s32, n, outs[m], r0, r1));
+        } else {
+            MatMul.super.gemmAll(ws, x, outs, n);
+        }
+    }
+
     private void gemmQ8(WeightMatrix w, float[] x, float[] out, int n) {
         VectorMatMul.checkShapes(w, x, out, n);
         int rows = w.rows(), cols = w.cols();
@@ -129,6 +167,28 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
 
     private interface RowRange {
         void run(int r0, int r1);
+    }
+
+    private interface MatrixRowRange {
+        void run(int matrix, int r0, int r1);
+    }
+
+    /** The row ranges of {@link #forEachRowRange(int, int, RowRange)} for every matrix, in one loop on the pool. */
+    private void forEachRowRange(WeightMatrix[] ws, MatrixRowRange body) {
+        int[] firstTask = new int[ws.length + 1];
+        int[] perTask = new int[ws.length];
+        for (int m = 0; m < ws.length; m++) {
+            int rows = ws[m].rows();
+            perTask[m] = blocksPerTask(rows);
+            int blocks = (rows + ROWS - 1) / ROWS;
+            firstTask[m + 1] = firstTask[m] + (blocks + perTask[m] - 1) / perTask[m];
+        }
+        pool().forEach(firstTask[ws.length], (worker, task) -> {
+            int m = 0;
+            while (task >= firstTask[m + 1]) m++;
+            int r0 = (task - firstTask[m]) * perTask[m] * ROWS;
+            body.run(m, r0, Math.min(ws[m].rows(), r0 + perTask[m] * ROWS));
+        });
     }
 
     private int blocksPerTask(int rows) {

@@ -88,6 +88,36 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
         });
     }
 
+    /**
+     * Every matrix's row blocks of {@link #gemm} (same split, same kernel, so the same bits) in one parallel
+     * loop: one hand-off instead of one per matrix.
+     */
+    @Override
+    public void gemmAll(WeightMatrix[] ws, float[] x, float[][] outs, int n) {
+        if (ws.length != outs.length) {
+            throw new IllegalArgumentException("gemmAll needs one output per matrix, got " + ws.length + " and " + outs.length);
+        }
+        int[] firstTask = new int[ws.length + 1];
+        int[] perTask = new int[ws.length];
+        NativeGemm[] nat = new NativeGemm[ws.length];
+        for (int m = 0; m < ws.length; m++) {
+            checkShapes(ws[m], x, outs[m], n);
+            int blocks = (ws[m].rows() + GemmTile.ROWS - 1) / GemmTile.ROWS;
+            perTask[m] = Math.max(1, blocks / (pool.threads() * TASKS_PER_THREAD));
+            firstTask[m + 1] = firstTask[m] + (blocks + perTask[m] - 1) / perTask[m];
+            nat[m] = nativeGemm != null && NativeGemm.supports(ws[m]) ? nativeGemm : null;
+        }
+        pool.forEach(firstTask[ws.length], (worker, task) -> {
+            int m = 0;
+            while (task >= firstTask[m + 1]) m++;
+            WeightMatrix w = ws[m];
+            int r0 = (task - firstTask[m]) * perTask[m] * GemmTile.ROWS;
+            int r1 = Math.min(w.rows(), r0 + perTask[m] * GemmTile.ROWS);
+            if (nat[m] != null) nat[m].gemmRows(w, x, outs[m], n, r0, r1);
+            else gemmRows(w, x, outs[m], n, r0, r1, scratch[worker], stage[worker]);
+        });
+    }
+
     /** W rows [r0, r1) @ x (n, cols)^T -> out[0..n, r0..r1). */
     private static void gemmRows(WeightMatrix w, float[] x, float[] out, int n, int r0, int r1, float[] s,
                                  MemorySegment stage) {

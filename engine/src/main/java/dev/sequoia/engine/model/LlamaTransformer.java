@@ -3,8 +3,10 @@ package dev.sequoia.engine.model;
 import dev.sequoia.engine.kernel.MatMul;
 import dev.sequoia.engine.kernel.TreeAttention;
 import dev.sequoia.engine.kernel.VectorMatMul;
+import dev.sequoia.engine.kernel.VectorSilu;
 import dev.sequoia.engine.kernel.VectorTreeAttention;
 import dev.sequoia.engine.kv.KvCache;
+import dev.sequoia.engine.tensor.WeightMatrix;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -157,10 +159,11 @@ public final class LlamaTransformer {
         for (Part p : parts) {
             for (int token : p.tokens()) matMul.dequantizeRow(weights.tokenEmbedding(), token, s.x, t0++ * config.dim());
         }
+        Rope.Angles angles = rope.angles(positions(parts, first, n));
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights w = layers.acquire(l);
             try {
-                attentionBlock(w, l, parts, first, n, s);
+                attentionBlock(w, l, parts, first, n, angles, s);
                 feedForwardBlock(w, n, s);
             } finally {
                 layers.release(l);
@@ -170,6 +173,7 @@ public final class LlamaTransformer {
         rmsNorm(s.x, weights.finalNorm(), s.xb, rows);
         float[] logits = new float[rows * config.vocabSize()];
         if (rows > 0) matMul.gemm(weights.classifier(), s.xb, logits, rows); // W (vocab,dim) @ xb (rows,dim)
+        if (parts.size() == 1 && rows == 1) return List.<float[][]>of(new float[][] {logits}); // decode: no copy of the row
         List<float[][]> out = new ArrayList<>(parts.size());
         int offset = 0;
         for (Part p : parts) {
@@ -177,6 +181,17 @@ public final class LlamaTransformer {
             offset += p.logitRows();
         }
         return out;
+    }
+
+    /** Every token's position, in batch order (part by part). */
+    private static int[] positions(List<Part> parts, int[] first, int n) {
+        int[] pos = new int[n];
+        int t0 = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            KvCache cache = parts.get(i).cache();
+            for (int t = 0; t < parts.get(i).tokens().length; t++) pos[t0++] = cache.pendingPosition(first[i] + t);
+        }
+        return pos;
     }
 
     /**
@@ -199,21 +214,20 @@ public final class LlamaTransformer {
      * x += wo · attention(rope(wq·xb), rope(wk·xb), wv·xb), with xb = rmsnorm(x): the projections over every
      * part's tokens at once, RoPE, the KV writes and attention per part, in its own cache.
      */
-    private void attentionBlock(LayerWeights w, int layer, List<Part> parts, int[] first, int n, Scratch s) {
+    private void attentionBlock(LayerWeights w, int layer, List<Part> parts, int[] first, int n, Rope.Angles angles,
+                                Scratch s) {
         int dim = config.dim(), kvDim = config.kvDim();
         rmsNorm(s.x, w.attnNorm(), s.xb, n);
-        matMul.gemm(w.wq(), s.xb, s.q, n); // (dim,dim) @ (n,dim) -> (n,dim)
-        matMul.gemm(w.wk(), s.xb, s.k, n); // (kvDim,dim) @ (n,dim) -> (n,kvDim)
-        matMul.gemm(w.wv(), s.xb, s.v, n);
+        // q (dim,dim), k and v (kvDim,dim) @ xb (n,dim): one call, so the kernels may share the work on xb
+        matMul.gemmAll(new WeightMatrix[] {w.wq(), w.wk(), w.wv()}, s.xb, new float[][] {s.q, s.k, s.v}, n);
         int offset = 0;
         for (int i = 0; i < parts.size(); i++) {
             KvCache cache = parts.get(i).cache();
             int m = parts.get(i).tokens().length;
             float[] keys = cache.keys(layer), values = cache.values(layer);
             for (int t = 0; t < m; t++) {
-                int pos = cache.pendingPosition(first[i] + t);
-                rope.rotate(s.q, (offset + t) * dim, config.heads(), pos);
-                rope.rotate(s.k, (offset + t) * kvDim, config.kvHeads(), pos);
+                rope.rotate(s.q, (offset + t) * dim, config.heads(), angles, offset + t);
+                rope.rotate(s.k, (offset + t) * kvDim, config.kvHeads(), angles, offset + t);
                 int row = cache.pendingRow(first[i] + t);
                 System.arraycopy(s.k, (offset + t) * kvDim, keys, row * kvDim, kvDim);
                 System.arraycopy(s.v, (offset + t) * kvDim, values, row * kvDim, kvDim);
@@ -235,12 +249,9 @@ public final class LlamaTransformer {
     /** x += w2 · (silu(w1·xb) * (w3·xb)), with xb = rmsnorm(x). */
     private void feedForwardBlock(LayerWeights w, int n, Scratch s) {
         rmsNorm(s.x, w.ffnNorm(), s.xb, n);
-        matMul.gemm(w.w1(), s.xb, s.gate, n); // (hidden,dim) @ (n,dim) -> (n,hidden)
-        matMul.gemm(w.w3(), s.xb, s.up, n);
-        for (int i = 0; i < n * config.hiddenDim(); i++) {
-            float g = s.gate[i];
-            s.gate[i] = g / (1f + (float) Math.exp(-g)) * s.up[i];
-        }
+        // gate = w1 · xb, up = w3 · xb: (hidden,dim) @ (n,dim) -> (n,hidden), in one call
+        matMul.gemmAll(new WeightMatrix[] {w.w1(), w.w3()}, s.xb, new float[][] {s.gate, s.up}, n);
+        VectorSilu.siluMul(s.gate, s.up, n * config.hiddenDim());
         matMul.gemm(w.w2(), s.gate, s.xb, n); // (dim,hidden) @ (n,hidden) -> (n,dim)
         add(s.x, s.xb, n * config.dim());
     }

@@ -35,11 +35,36 @@ public final class Rope {
 
     /** Rotates every head of {@code vec[offset .. offset + heads*headDim)} for position {@code pos}. */
     public void rotate(float[] vec, int offset, int heads, int pos) {
+        rotate(vec, offset, heads, angles(new int[] {pos}), 0);
+    }
+
+    /**
+     * cos and sin of every pair's angle at each of {@code positions}, pair-major per token: a forward computes
+     * them once per token for all layers' q and k (the trigonometry per rotation was 2 x 22 x 32 cos/sin pairs
+     * per tinyllama decode token). Rotating with them gives the same bits as computing them in place.
+     */
+    public Angles angles(int[] positions) {
+        int half = ropeDim / 2;
+        float[] cos = new float[positions.length * half], sin = new float[positions.length * half];
+        for (int t = 0; t < positions.length; t++) {
+            for (int j = 0; j < half; j++) {
+                double angle = positions[t] * invFreq[j];
+                cos[t * half + j] = (float) Math.cos(angle);
+                sin[t * half + j] = (float) Math.sin(angle);
+            }
+        }
+        return new Angles(cos, sin);
+    }
+
+    /** Per token t and pair j, {@code cos[t * ropeDim/2 + j]} and {@code sin[...]} of its rotation angle. */
+    public record Angles(float[] cos, float[] sin) {}
+
+    /** Rotates every head of {@code vec[offset .. offset + heads*headDim)} by token {@code token}'s angles. */
+    public void rotate(float[] vec, int offset, int heads, Angles angles, int token) {
         int half = ropeDim / 2;
         for (int j = 0; j < half; j++) {
-            double angle = pos * invFreq[j];
-            float cos = (float) Math.cos(angle);
-            float sin = (float) Math.sin(angle);
+            float cos = angles.cos()[token * half + j];
+            float sin = angles.sin()[token * half + j];
             int a = layout == RopeLayout.INTERLEAVED ? 2 * j : j;
             int b = layout == RopeLayout.INTERLEAVED ? 2 * j + 1 : j + half;
             for (int h = 0; h < heads; h++) {
