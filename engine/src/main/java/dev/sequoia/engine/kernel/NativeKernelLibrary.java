@@ -8,14 +8,19 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A C kernel source (a resource beside this class) compiled on first use with the system C compiler for
@@ -32,6 +37,9 @@ final class NativeKernelLibrary<T> {
     interface Binder<T> {
         T bind(SymbolLookup symbols) throws Throwable;
     }
+
+    /** A header included with quotes: a resource beside the kernel source. */
+    private static final Pattern LOCAL_INCLUDE = Pattern.compile("(?m)^#include \"([A-Za-z0-9_]+\\.h)\"");
 
     private final String source;
     private final String levelSymbol;
@@ -87,15 +95,22 @@ final class NativeKernelLibrary<T> {
         }
     }
 
-    /** Compiles the C resource {@code name} into the cache unless an identical build is there; returns the library. */
+    /**
+     * Compiles the C resource {@code name} into the cache unless an identical build is there; returns the library.
+     * Headers it includes with quotes ({@code #include "sequoia_avx512.h"}) are resources beside it too; they are
+     * part of the build's key.
+     */
     static Path compile(String name) throws IOException, InterruptedException, NoSuchAlgorithmException {
-        byte[] source;
-        try (InputStream in = NativeKernelLibrary.class.getResourceAsStream(name)) {
-            if (in == null) throw new IOException("resource " + name + " is missing from the class path");
-            source = in.readAllBytes();
-        }
+        byte[] source = resource(name);
+        Map<String, byte[]> headers = new TreeMap<>();
+        Matcher include = LOCAL_INCLUDE.matcher(new String(source, StandardCharsets.UTF_8));
+        while (include.find()) headers.put(include.group(1), resource(include.group(1)));
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         sha.update(source);
+        headers.forEach((header, bytes) -> {
+            sha.update(header.getBytes(StandardCharsets.UTF_8));
+            sha.update(bytes);
+        });
         sha.update(cpuIdentity().getBytes());
         String key = HexFormat.of().formatHex(sha.digest(), 0, 8);
         Path dir = Path.of(System.getProperty("user.home"), ".cache", "sequoia", "native");
@@ -103,10 +118,12 @@ final class NativeKernelLibrary<T> {
         Path lib = dir.resolve(stem + "-" + key + ".so");
         if (Files.isRegularFile(lib)) return lib;
         Files.createDirectories(dir);
-        Path src = Files.createTempFile(dir, stem, ".c");
+        Path build = Files.createTempDirectory(dir, stem);
+        Path src = build.resolve(name);
         Path tmp = Files.createTempFile(dir, stem, ".so.partial");
         try {
             Files.write(src, source);
+            for (var h : headers.entrySet()) Files.write(build.resolve(h.getKey()), h.getValue());
             Process cc = new ProcessBuilder("cc", "-O3", "-march=native", "-fPIC", "-shared", "-o", tmp.toString(),
                     src.toString()).redirectErrorStream(true).start();
             String log = new String(cc.getInputStream().readAllBytes());
@@ -116,8 +133,17 @@ final class NativeKernelLibrary<T> {
             Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return lib;
         } finally {
+            for (String h : headers.keySet()) Files.deleteIfExists(build.resolve(h));
             Files.deleteIfExists(src);
+            Files.deleteIfExists(build);
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = NativeKernelLibrary.class.getResourceAsStream(name)) {
+            if (in == null) throw new IOException("resource " + name + " is missing from the class path");
+            return in.readAllBytes();
         }
     }
 

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
+#include "sequoia_avx512.h"
 
 enum { SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14 };
 
@@ -267,26 +268,6 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
  * acc = fma(dmin * m_j, -fs32_j, acc) (ScalarKQuantInt8 defines the same chain for Q4_K). Several times
  * fewer instructions per weight than the per-row kernel for every n.
  */
-static inline __attribute__((always_inline)) void transpose8x2(__m512i z[8]) {
-    __m512i t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm512_unpacklo_epi32(z[i], z[i + 1]);
-        t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
-    }
-    for (int h = 0; h < 8; h += 4) {
-        u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);
-        u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);
-        u[h + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);
-        u[h + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);
-    }
-    const __m512i even = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
-    const __m512i odd = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
-    for (int k = 0; k < 4; k++) {
-        z[k] = _mm512_permutex2var_epi64(u[k], even, u[4 + k]);
-        z[4 + k] = _mm512_permutex2var_epi64(u[k], odd, u[4 + k]);
-    }
-}
-
 typedef struct {
     __m512i w[8][8];  /* sub-block j, dword k: quants 4k..4k+3 of the 16 rows */
     __m512 dsc[8];    /* d * sc_j per row */

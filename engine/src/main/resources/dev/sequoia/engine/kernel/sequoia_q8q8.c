@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
+#include "sequoia_avx512.h"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__) && defined(__F16C__)
 
@@ -57,31 +58,6 @@ void sq_q8q8_quantize(const float *x, int n, int cols, int8_t *xq, float *xs, in
             _mm_storeu_si128((__m128i *) dst, _mm512_cvtepi32_epi8(ia));
             _mm_storeu_si128((__m128i *) (dst + 16), _mm512_cvtepi32_epi8(ic));
         }
-    }
-}
-
-/*
- * In place, two 8 x 8 dword transposes side by side: z[i] = (row i dwords 0-7 | row i + 8 dwords 0-7)
- * -> z[k] = dword k of rows 0-15, in row order.
- */
-static inline __attribute__((always_inline)) void transpose8x2(__m512i z[8]) {
-    __m512i t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm512_unpacklo_epi32(z[i], z[i + 1]);
-        t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
-    }
-    /* u[4h + k], 128-bit lane l: dword k + 4 (l & 1) of rows 4h .. 4h + 3 (+ 8 for l >= 2). */
-    for (int h = 0; h < 8; h += 4) {
-        u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);
-        u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);
-        u[h + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);
-        u[h + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);
-    }
-    const __m512i even = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
-    const __m512i odd = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
-    for (int k = 0; k < 4; k++) {
-        z[k] = _mm512_permutex2var_epi64(u[k], even, u[4 + k]);
-        z[4 + k] = _mm512_permutex2var_epi64(u[k], odd, u[4 + k]);
     }
 }
 

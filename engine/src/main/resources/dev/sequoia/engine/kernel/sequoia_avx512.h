@@ -1,0 +1,35 @@
+/*
+ * AVX-512 helpers shared by the int8 kernels (sequoia_q8q8.c, sequoia_kq8.c). NativeKernelLibrary compiles
+ * each kernel source with this header beside it.
+ */
+#ifndef SEQUOIA_AVX512_H
+#define SEQUOIA_AVX512_H
+
+#include <immintrin.h>
+
+/*
+ * In place, two 8 x 8 dword transposes side by side: z[i] = (row i dwords 0-7 | row i + 8 dwords 0-7)
+ * -> z[k] = dword k of rows 0-15, in row order.
+ */
+static inline __attribute__((always_inline)) void transpose8x2(__m512i z[8]) {
+    __m512i t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(z[i], z[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
+    }
+    /* u[4h + k], 128-bit lane l: dword k + 4 (l & 1) of rows 4h .. 4h + 3 (+ 8 for l >= 2). */
+    for (int h = 0; h < 8; h += 4) {
+        u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);
+        u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);
+        u[h + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);
+        u[h + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);
+    }
+    const __m512i even = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    const __m512i odd = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    for (int k = 0; k < 4; k++) {
+        z[k] = _mm512_permutex2var_epi64(u[k], even, u[4 + k]);
+        z[4 + k] = _mm512_permutex2var_epi64(u[k], odd, u[4 + k]);
+    }
+}
+
+#endif
