@@ -1,11 +1,26 @@
 /*
- * AVX-512 helpers shared by the int8 kernels (sequoia_q8q8.c, sequoia_kq8.c). NativeKernelLibrary compiles
+ * Helpers shared by the kernels (sequoia_gemm.c, sequoia_q8q8.c, sequoia_kq8.c). NativeKernelLibrary compiles
  * each kernel source with this header beside it.
  */
 #ifndef SEQUOIA_AVX512_H
 #define SEQUOIA_AVX512_H
 
+#include <stdint.h>
+#include <string.h>
 #include <immintrin.h>
+
+/*
+ * Q4_K's and Q5_K's 12 scale bytes (at blk + 4) regrouped as ggml does: a[0..1] = the 8 sub-block scales,
+ * a[2..3] = the 8 mins, one 6-bit value per byte.
+ */
+static inline __attribute__((always_inline)) void k4_scales_mins(const uint8_t *blk, uint32_t a[4]) {
+    memcpy(a, blk + 4, 12);
+    a[3] = ((a[2] >> 4) & 0x0f0f0f0f) | (((a[1] >> 6) & 0x03030303) << 4);
+    uint32_t mins_lo = a[1] & 0x3f3f3f3f;
+    a[1] = (a[2] & 0x0f0f0f0f) | (((a[0] >> 6) & 0x03030303) << 4);
+    a[2] = mins_lo;
+    a[0] &= 0x3f3f3f3f;
+}
 
 /*
  * In place, two 8 x 8 dword transposes side by side: z[i] = (row i dwords 0-7 | row i + 8 dwords 0-7)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
+#include "sequoia_avx512.h"
 
 enum { SQ_F32 = 0, SQ_F16 = 1, SQ_Q8_0 = 8, SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14, SQ_BF16 = 30 };
 
@@ -401,13 +402,7 @@ static inline __attribute__((always_inline)) void kq45_row(const uint8_t *row, i
         const uint8_t *blk = row + (int64_t) b * bytes;
         for (int l = 0; l < bytes; l += 64) _mm_prefetch((const char *) blk + KQ_PF_AHEAD + l, _MM_HINT_T0);
         uint32_t a[4];
-        memcpy(a, blk + 4, 12);
-        /* ggml's regrouping of the 6-bit pairs: a[0..1] = scales 0..7, a[2..3] = mins 0..7 */
-        a[3] = ((a[2] >> 4) & 0x0f0f0f0f) | (((a[1] >> 6) & 0x03030303) << 4);
-        uint32_t mins_lo = a[1] & 0x3f3f3f3f;
-        a[1] = (a[2] & 0x0f0f0f0f) | (((a[0] >> 6) & 0x03030303) << 4);
-        a[2] = mins_lo;
-        a[0] &= 0x3f3f3f3f;
+        k4_scales_mins(blk, a);
         __m256 dsc = _mm256_mul_ps(_mm256_set1_ps(half_at(blk)),
                                    _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]))));
         __m256 dmn = _mm256_mul_ps(_mm256_set1_ps(half_at(blk + 2)),

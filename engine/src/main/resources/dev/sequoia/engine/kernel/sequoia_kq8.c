@@ -109,13 +109,7 @@ static inline __attribute__((always_inline)) __m512i scale_index(int v, int six)
 /* Q4_K (five = 0) or Q5_K: d @0, dmin @2, 12 scale bytes @4, [Q5_K: qh[32] @16], nibbles @16 or @48. */
 static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk, int five, unpacked *u) {
     uint32_t a[4];
-    memcpy(a, blk + 4, 12);
-    /* ggml's regrouping of the 6-bit pairs: a[0..1] = scales 0..7, a[2..3] = mins 0..7 */
-    a[3] = ((a[2] >> 4) & 0x0f0f0f0f) | (((a[1] >> 6) & 0x03030303) << 4);
-    uint32_t mins_lo = a[1] & 0x3f3f3f3f;
-    a[1] = (a[2] & 0x0f0f0f0f) | (((a[0] >> 6) & 0x03030303) << 4);
-    a[2] = mins_lo;
-    a[0] &= 0x3f3f3f3f;
+    k4_scales_mins(blk, a);
     __m128i sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]));
     __m256 mins = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) a[3], (int) a[2])));
     u->side = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_setzero_pd(),
