@@ -112,9 +112,12 @@ final class SharedPassRunner implements EngineLoop.PassRunner {
      */
     private List<Member> begin(List<SessionState> sessions, List<SessionState> ended) {
         List<SessionState> stepping = new ArrayList<>();
-        for (SessionState s : sessions) if (s.turns.peekFirst().unfed() <= promptChunk) stepping.add(s);
         int promptRows = 0;
-        for (SessionState s : sessions) promptRows += Math.min(promptChunk, s.turns.peekFirst().unfed());
+        for (SessionState s : sessions) {
+            int unfed = s.turns.peekFirst().unfed();
+            if (unfed <= promptChunk) stepping.add(s);
+            promptRows += Math.min(promptChunk, unfed);
+        }
         List<TreeSpec> planned = plan(stepping, promptRows);
         List<Member> members = new ArrayList<>();
         for (SessionState s : sessions) {

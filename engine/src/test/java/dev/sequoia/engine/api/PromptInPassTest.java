@@ -80,18 +80,6 @@ class PromptInPassTest {
         @Override public void endPass() { inner.endPass(); }
     }
 
-    /** A session's setup: its decoder's tree ("none" for plain decoding), prompt, sampling and length. */
-    record Spec(String tree, String prompt, double temperature, double topP, long seed, int maxTokens) {
-        static Spec greedy(String tree, String prompt, int maxTokens) {
-            return new Spec(tree, prompt, 0, 1, 0, maxTokens);
-        }
-
-        GenerateRequest request() {
-            SamplingParams s = temperature == 0 ? SamplingParams.greedy() : new SamplingParams(temperature, 0, topP, seed);
-            return new GenerateRequest(prompt, maxTokens, s, List.of(), 0);
-        }
-    }
-
     private static StepDecoder decoder(String tree, LayerSource layers) {
         LlamaTransformer target = models.targetTransformer();
         if (tree.equals("none")) return new AutoregressiveDecoder(target, layers, 512);
@@ -131,11 +119,11 @@ class PromptInPassTest {
     }
 
     /** Each spec alone on the prefill path, in a fresh session. */
-    private static List<GenerationResult> alone(List<Spec> specs) throws Exception {
+    private static List<GenerationResult> alone(List<SessionSpec> specs) throws Exception {
         List<GenerationResult> out = new ArrayList<>();
         EngineLoop loop = prefillPath();
         try {
-            for (Spec s : specs) {
+            for (SessionSpec s : specs) {
                 Pending p = pending(new SessionState(decoder(s.tree(), models.targetLayers())), s.request(), (t, x) -> {});
                 p.enqueue(loop);
                 out.add(await(p.handle()));
@@ -152,18 +140,18 @@ class PromptInPassTest {
         return (t, x) -> atToken.accept(n.incrementAndGet());
     }
 
-    private static final Spec RUNNER = Spec.greedy("none", "Once upon a time", 60);
+    private static final SessionSpec RUNNER = SessionSpec.greedy("none", "Once upon a time", 60);
 
     @Test
     void sessionsJoiningMidRunWithPromptsOfDifferentLengthsEqualThePrefillPathAlone() throws Exception {
-        List<Spec> joiners = List.of(
-                Spec.greedy("4x3", LONG_PROMPT, 30),
-                new Spec("chain:5", "Lily", 0.8, 1, 11, 30),
-                new Spec("dynamic:16", "The little dog was very happy because he found a bone", 1.0, 1, 12, 30),
-                new Spec("none", "One day, a boy named Tom went to the park with his mom and", 0.7, 0.9, 13, 30),
-                Spec.greedy("2x2", "She said", 30));
+        List<SessionSpec> joiners = List.of(
+                SessionSpec.greedy("4x3", LONG_PROMPT, 30),
+                new SessionSpec("chain:5", "Lily", 0.8, 1, 11, 30),
+                new SessionSpec("dynamic:16", "The little dog was very happy because he found a bone", 1.0, 1, 12, 30),
+                new SessionSpec("none", "One day, a boy named Tom went to the park with his mom and", 0.7, 0.9, 13, 30),
+                SessionSpec.greedy("2x2", "She said", 30));
         int[] joinAt = {3, 3, 8, 8, 12}; // the runner's token after which each joins (two join together, twice)
-        List<Spec> all = new ArrayList<>(joiners);
+        List<SessionSpec> all = new ArrayList<>(joiners);
         all.addFirst(RUNNER);
         List<GenerationResult> expected = alone(all);
         assertTrue(expected.getFirst().tokens().length > 12, "the running session outlives the joins");
@@ -172,7 +160,7 @@ class PromptInPassTest {
         EngineLoop loop = shared();
         try {
             List<Pending> joining = new ArrayList<>();
-            for (Spec s : joiners) {
+            for (SessionSpec s : joiners) {
                 joining.add(pending(new SessionState(decoder(s.tree(), models.targetLayers())), s.request(), (t, x) -> {}));
             }
             Pending runner = pending(new SessionState(decoder(RUNNER.tree(), models.targetLayers())), RUNNER.request(),
@@ -195,8 +183,8 @@ class PromptInPassTest {
 
     @Test
     void promptsCostNoWeightPassOfTheirOwn() throws Exception {
-        List<Spec> specs = List.of(Spec.greedy("4x3", "Lily", 20), Spec.greedy("none", "Once upon a time there was", 24),
-                Spec.greedy("chain:4", LONG_PROMPT, 16), Spec.greedy("2x2", "The little dog", 18));
+        List<SessionSpec> specs = List.of(SessionSpec.greedy("4x3", "Lily", 20), SessionSpec.greedy("none", "Once upon a time there was", 24),
+                SessionSpec.greedy("chain:4", LONG_PROMPT, 16), SessionSpec.greedy("2x2", "The little dog", 18));
         // shared: every session joins the first pass and takes part in every pass until it ends, so the passes
         // are the most any session needed: its feed-only passes (a prompt's chunks but the last) and its steps
         CountingLayers sharedLayers = new CountingLayers(models.targetLayers());
@@ -220,10 +208,10 @@ class PromptInPassTest {
     }
 
     /** The specs' sessions enqueued by one command (so they join the same pass), over {@code layers}. */
-    private static List<GenerationResult> runTogether(EngineLoop loop, List<Spec> specs, LayerSource layers) throws Exception {
+    private static List<GenerationResult> runTogether(EngineLoop loop, List<SessionSpec> specs, LayerSource layers) throws Exception {
         try {
             List<Pending> pending = new ArrayList<>();
-            for (Spec s : specs) pending.add(pending(new SessionState(decoder(s.tree(), layers)), s.request(), (t, x) -> {}));
+            for (SessionSpec s : specs) pending.add(pending(new SessionState(decoder(s.tree(), layers)), s.request(), (t, x) -> {}));
             loop.submit(() -> pending.forEach(p -> loop.enqueue(p.task())), e -> pending.forEach(p -> p.handle().fail(e)));
             List<GenerationResult> out = new ArrayList<>();
             for (Pending p : pending) out.add(await(p.handle()));
@@ -235,8 +223,8 @@ class PromptInPassTest {
 
     @Test
     void aFailureInThePassThatCarriesAPromptFailsThatSessionAloneAndRollsItsPromptBack() throws Exception {
-        Spec failing = Spec.greedy("4x3", "The little dog", 12);
-        Spec listenerFails = Spec.greedy("chain:4", "Lily", 12);
+        SessionSpec failing = SessionSpec.greedy("4x3", "The little dog", 12);
+        SessionSpec listenerFails = SessionSpec.greedy("chain:4", "Lily", 12);
         List<GenerationResult> expected = alone(List.of(RUNNER, failing));
         EngineLoop loop = shared();
         try {
@@ -275,8 +263,8 @@ class PromptInPassTest {
         try {
             SessionState longSession = new SessionState(decoder("4x3", models.targetLayers()));
             SessionState shortSession = new SessionState(decoder("chain:4", models.targetLayers()));
-            Pending longOne = pending(longSession, Spec.greedy("4x3", LONG_PROMPT, 30).request(), (t, x) -> {});
-            Pending shortOne = pending(shortSession, Spec.greedy("chain:4", "Lily", 30).request(), (t, x) -> {});
+            Pending longOne = pending(longSession, SessionSpec.greedy("4x3", LONG_PROMPT, 30).request(), (t, x) -> {});
+            Pending shortOne = pending(shortSession, SessionSpec.greedy("chain:4", "Lily", 30).request(), (t, x) -> {});
             Pending runner = pending(new SessionState(decoder(RUNNER.tree(), models.targetLayers())), RUNNER.request(),
                     counting(n -> {
                         if (n == 3) {

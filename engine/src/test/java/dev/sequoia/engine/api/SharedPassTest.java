@@ -1,7 +1,6 @@
 package dev.sequoia.engine.api;
 
 import dev.sequoia.engine.model.LlamaTransformer;
-import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
 import dev.sequoia.engine.session.PrefixCache;
 import dev.sequoia.engine.session.StepDecoder;
@@ -44,21 +43,13 @@ class SharedPassTest {
         if (models != null) models.close();
     }
 
-    /** A session's setup: its decoder's tree ("none" for plain decoding), prompt, sampling and length. */
-    record Spec(String tree, String prompt, double temperature, double topP, long seed, int maxTokens) {
-        GenerateRequest request() {
-            SamplingParams s = temperature == 0 ? SamplingParams.greedy() : new SamplingParams(temperature, 0, topP, seed);
-            return new GenerateRequest(prompt, maxTokens, s, List.of(), 0);
-        }
-    }
-
-    private static final List<Spec> MIXED = List.of(
-            new Spec("4x3", "Once upon a time", 0, 1, 0, 40),
-            new Spec("chain:5", "The little dog was very happy because he", 0.8, 1, 11, 40),
-            new Spec("dynamic:16", "Lily", 1.0, 1, 12, 40),
-            new Spec("none", "One day, a boy named Tom went to the park with his mom and", 0.7, 0.9, 13, 40),
-            new Spec("2x2", "She said", 0.6, 0.9, 14, 40),
-            new Spec("none", "It was a sunny day", 0, 1, 0, 40));
+    private static final List<SessionSpec> MIXED = List.of(
+            new SessionSpec("4x3", "Once upon a time", 0, 1, 0, 40),
+            new SessionSpec("chain:5", "The little dog was very happy because he", 0.8, 1, 11, 40),
+            new SessionSpec("dynamic:16", "Lily", 1.0, 1, 12, 40),
+            new SessionSpec("none", "One day, a boy named Tom went to the park with his mom and", 0.7, 0.9, 13, 40),
+            new SessionSpec("2x2", "She said", 0.6, 0.9, 14, 40),
+            new SessionSpec("none", "It was a sunny day", 0, 1, 0, 40));
 
     private static StepDecoder decoder(String tree) {
         LlamaTransformer target = models.targetTransformer();
@@ -88,11 +79,11 @@ class SharedPassTest {
     }
 
     /** Each spec alone: its own loop, one session at a time. */
-    private static List<GenerationResult> alone(List<Spec> specs) throws Exception {
+    private static List<GenerationResult> alone(List<SessionSpec> specs) throws Exception {
         List<GenerationResult> out = new ArrayList<>();
         EngineLoop loop = loop();
         try {
-            for (Spec s : specs) out.add(await(start(loop, new SessionState(decoder(s.tree())), s.request(), (t, x) -> {})));
+            for (SessionSpec s : specs) out.add(await(start(loop, new SessionState(decoder(s.tree())), s.request(), (t, x) -> {})));
         } finally {
             loop.shutdown();
         }
@@ -105,7 +96,7 @@ class SharedPassTest {
         EngineLoop loop = loop();
         try {
             List<Generation> running = new ArrayList<>();
-            for (Spec s : MIXED) running.add(start(loop, new SessionState(decoder(s.tree())), s.request(), (t, x) -> {}));
+            for (SessionSpec s : MIXED) running.add(start(loop, new SessionState(decoder(s.tree())), s.request(), (t, x) -> {}));
             int shared = 0;
             for (int i = 0; i < MIXED.size(); i++) {
                 GenerationResult r = await(running.get(i));
@@ -131,13 +122,13 @@ class SharedPassTest {
         EngineLoop loop = loop();
         try {
             List<Generation> running = new ArrayList<>();
-            for (Spec s : MIXED) running.add(start(loop, new SessionState(decoder(s.tree())), s.request(), (t, x) -> {}));
+            for (SessionSpec s : MIXED) running.add(start(loop, new SessionState(decoder(s.tree())), s.request(), (t, x) -> {}));
             AtomicInteger seen = new AtomicInteger();
             Generation[] cancelled = new Generation[1];
-            cancelled[0] = start(loop, new SessionState(decoder("4x3")), new Spec("4x3", "The", 0.9, 1, 99, 200).request(),
+            cancelled[0] = start(loop, new SessionState(decoder("4x3")), new SessionSpec("4x3", "The", 0.9, 1, 99, 200).request(),
                     (t, x) -> { if (seen.incrementAndGet() == 5) cancelled[0].cancel(); });
             Generation failing = start(loop, new SessionState(decoder("chain:4")),
-                    new Spec("chain:4", "Tom", 0.9, 1, 98, 200).request(),
+                    new SessionSpec("chain:4", "Tom", 0.9, 1, 98, 200).request(),
                     new TokenListener() {
                         int n;
                         @Override public void onToken(int token, String text) {
@@ -145,7 +136,7 @@ class SharedPassTest {
                         }
                     });
             Generation shortOne = start(loop, new SessionState(decoder("dynamic:8")),
-                    new Spec("dynamic:8", "A cat", 0, 1, 0, 3).request(), (t, x) -> {});
+                    new SessionSpec("dynamic:8", "A cat", 0, 1, 0, 3).request(), (t, x) -> {});
             assertEquals(StopReason.CANCELLED, await(cancelled[0]).stopReason());
             assertEquals(5, await(cancelled[0]).tokens().length, "no token after the cancel");
             assertThrows(java.util.concurrent.ExecutionException.class, () -> await(failing));
