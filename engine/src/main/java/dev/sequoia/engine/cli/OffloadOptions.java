@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
 public final class OffloadOptions {
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             description = "Memory for the target's resident layers, slots, fixed parts and KV plus the draft, e.g. 2GiB;"
-                    + " the rest of the target streams from disk (default: all resident).")
+                    + " the rest of the target streams from disk (default: all resident; bench-offload requires it).")
     String budget;
 
     @Option(names = "--resident-layers", split = ",", paramLabel = "L", description = "Override the plan: keep exactly these target layers resident, e.g. 0,8,16.")
