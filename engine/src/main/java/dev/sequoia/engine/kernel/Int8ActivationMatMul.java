@@ -4,7 +4,7 @@ import dev.sequoia.engine.tensor.WeightMatrix;
 
 /**
  * Opt-in GEMM with int8 activations for Q8_0 and K-quant weights, as llama.cpp does: each token's activations are
- * quantized in blocks of 32 (one fp32 scale per block) and multiplied with the Q8_0 quants as exact integer
+ * quantized in blocks of 32 (one fp16 scale per block, as llama.cpp's q8_0) and multiplied with the Q8_0 quants as exact integer
  * dots (AVX-512 VNNI in {@link NativeInt8Gemm}; {@link ScalarInt8MatMul} where VNNI is missing), summed over
  * blocks in fp32 with both scales. Results differ from the fp32 kernels by the activation rounding
  * (about 0.4% of a block's max per element). K-quant weights (Q2_K .. Q6_K) take activations quantized per

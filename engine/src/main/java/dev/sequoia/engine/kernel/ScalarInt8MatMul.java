@@ -7,8 +7,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The plain scalar twin of the int8-activation path ({@link Int8ActivationMatMul}, {@code sequoia_q8q8.c}):
- * activations quantized like Q8_0 (per token, per block of 32: {@code d = max|x| / 127},
- * {@code q = rint(x * (127 / max|x|))}), then for Q8_0 weights each output is the sum over blocks, in
+ * activations quantized like Q8_0 (per token, per block of 32: {@code d = max|x| / 127} stored as fp16, as
+ * llama.cpp's block_q8_0 stores it, {@code q = rint(x * (127 / max|x|))}), then for Q8_0 weights each output is the sum over blocks, in
  * block order, of {@code (d_w * d_x) * dot(q_w, q_x)} with an exact integer dot, each term added by one
  * fused multiply-add ({@code acc = fma(dot, d_w * d_x, acc)}): the native kernel's exact rounding, so the
  * two agree bit for bit. Other types go to
@@ -23,7 +23,7 @@ public final class ScalarInt8MatMul implements MatMul {
         int blocks() { return cols / 32; }
     }
 
-    /** x (n, cols) -> int8 blocks of 32 with one fp32 scale each. */
+    /** x (n, cols) -> int8 blocks of 32 with one scale each (an fp16 value, kept as a float). */
     public static Quantized quantize(float[] x, int n, int cols) {
         if (cols % 32 != 0) throw new IllegalArgumentException("int8 activations need cols % 32 == 0, got " + cols);
         int nb = cols / 32;
@@ -35,7 +35,7 @@ public final class ScalarInt8MatMul implements MatMul {
                 float amax = 0f;
                 for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[base + i]));
                 float id = amax != 0f ? 127f / amax : 0f;
-                scale[t * nb + b] = amax / 127f;
+                scale[t * nb + b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
                 for (int i = 0; i < 32; i++) q[base + i] = (byte) (int) Math.rint(x[base + i] * id);
             }
         }

@@ -3,7 +3,7 @@
  * W (rows, cols) Q8_0 @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1).
  *
  * Activations are first quantized like Q8_0 (sq_q8q8_quantize): per token, per block of 32 columns,
- * d = max|x| / 127 and q = rint(x * (127 / max|x|)) (round to nearest even), stored as signed bytes, with
+ * d = max|x| / 127 rounded to fp16 (llama.cpp's block_q8_0 keeps it so) and q = rint(x * (127 / max|x|)) (round to nearest even), stored as signed bytes, with
  * c = -128 * sum(q) per block beside them.
  *
  * The GEMM runs with its vector lanes along ROWS: a panel of 16 rows is transposed, a chunk of blocks at a
@@ -49,7 +49,7 @@ void sq_q8q8_quantize(const float *x, int n, int cols, int8_t *xq, float *xs, in
             __m512 a = _mm512_loadu_ps(p), c = _mm512_loadu_ps(p + 16);
             float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(c)));
             float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-            xs[t * nb + b] = amax / 127.0f;
+            xs[t * nb + b] = _cvtsh_ss(_cvtss_sh(amax / 127.0f, _MM_FROUND_TO_NEAREST_INT));
             __m512 v = _mm512_set1_ps(id);
             __m512i ia = _mm512_cvtps_epi32(_mm512_mul_ps(a, v));
             __m512i ic = _mm512_cvtps_epi32(_mm512_mul_ps(c, v));

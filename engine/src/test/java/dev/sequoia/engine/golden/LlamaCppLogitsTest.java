@@ -39,7 +39,7 @@ class LlamaCppLogitsTest {
     static final float RMS_NOISE = 0.1f;
     /** The int8 path on the files where it reproduces llama.cpp: fp32 summation order only (measured <= 7e-6 on logits ~10). */
     static final double EXACT_INT8_NOISE = 1e-4;
-    private static final java.util.Set<String> EXACT_INT8 = java.util.Set.of("Q2_K", "Q3_K_M", "Q4_K_M", "Q6_K");
+    private static final java.util.Set<String> EXACT_INT8 = java.util.Set.of("Q2_K", "Q3_K_M", "Q4_K_M", "Q6_K", "Q8_0");
 
     @ParameterizedTest
     @ValueSource(strings = {"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q4_0", "Q8_0", "F16"})
@@ -55,25 +55,33 @@ class LlamaCppLogitsTest {
      * Measured (2026-12, max / rms): Q2_K 4e-6 / 1e-6, Q3_K_M 7e-6, Q4_K_M 5e-6, Q6_K 5e-6: on these files the
      * engine does llama.cpp's own arithmetic (same activation quants, same exact integer dots, the mins and
      * biases through the same per-group activation sums), so only the fp32 summation order differs, and the test
-     * holds them to that. Q5_K_M 0.12 / 0.026 and Q8_0 0.11 / 0.034 (llama.cpp's run took other kernel paths
-     * there), within the noise and nearer than the fp32 path.
+     * holds them to that. Q8_0 too (5e-6), since the activation scales are fp16 as in llama.cpp's block_q8_0
+     * (with fp32 scales it was 0.11 off). Q5_K_M reproduces exactly on the 12-token sequence and on the first two
+     * positions of the 5-token one; from position 2 of that sequence llama.cpp's logits move by up to 0.12: the
+     * same tensors and dots that reproduce everywhere else, so llama.cpp's run for that batch of 5 rows took
+     * another arithmetic path (not traced; its Q5_K kernels are repacked by row groups on some CPUs). Those three
+     * positions are held to the noise bound.
      */
     @ParameterizedTest
     @ValueSource(strings = {"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0"})
     void int8ActivationLogitsMatchLlamaCppWithinItsNoise(String label) throws Exception {
         for (boolean allowNative : new boolean[] {true, false}) {
             try (VectorMatMul mm = new VectorMatMul(2); Int8ActivationMatMul int8 = new Int8ActivationMatMul(mm, allowNative)) {
-                double maxErr = compare(label + (allowNative ? " int8" : " int8-twin"), mm, int8);
-                if (EXACT_INT8.contains(label)) {
-                    assertTrue(maxErr <= EXACT_INT8_NOISE, label + " int8: max |logit - llama.cpp| " + maxErr
-                            + " > " + EXACT_INT8_NOISE + " (llama.cpp's q*_K x q8_K arithmetic, reproduced up to fp32 summation order)");
+                double[][] err = compare(label + (allowNative ? " int8" : " int8-twin"), mm, int8);
+                for (int seq = 0; seq < err.length; seq++) {
+                    for (int pos = 0; pos < err[seq].length; pos++) {
+                        boolean exact = EXACT_INT8.contains(label) || label.equals("Q5_K_M") && (seq == 0 || pos < 2);
+                        assertTrue(!exact || err[seq][pos] <= EXACT_INT8_NOISE, label + " int8, sequence " + seq + " pos " + pos
+                                + ": max |logit - llama.cpp| " + err[seq][pos] + " > " + EXACT_INT8_NOISE
+                                + " (llama.cpp's quantized-activation arithmetic, reproduced up to fp32 summation order)");
+                    }
                 }
             }
         }
     }
 
-    /** The logits' max |difference| from llama.cpp's, returned for the int8 test's tighter Q4_K_M check. */
-    private static double compare(String label, VectorMatMul kernels, MatMul gemm) throws Exception {
+    /** The logits' max |difference| from llama.cpp's per sequence and position, for the int8 test's exact check. */
+    private static double[][] compare(String label, VectorMatMul kernels, MatMul gemm) throws Exception {
         String type = label.split(" ")[0];
         JsonNode golden = new ObjectMapper().readTree(Fixtures.fixture("llamacpp/golden/" + type + ".json").toFile());
         String file = golden.get("model_file").asText();
@@ -84,8 +92,12 @@ class LlamaCppLogitsTest {
             LlamaTransformer t = LlamaTransformer.cpu(model, kernels, gemm);
             double maxErr = 0, sumSq = 0;
             long count = 0;
-            for (JsonNode seq : golden.get("sequences")) {
+            JsonNode sequences = golden.get("sequences");
+            double[][] perPosition = new double[sequences.size()][];
+            for (int s = 0; s < sequences.size(); s++) {
+                JsonNode seq = sequences.get(s);
                 int[] tokens = ints(seq.get("tokens"));
+                perPosition[s] = new double[tokens.length];
                 float[][] logits = forward(t, tokens);
                 for (JsonNode p : seq.get("positions")) {
                     int pos = p.get("pos").asInt();
@@ -96,6 +108,7 @@ class LlamaCppLogitsTest {
                         assertTrue(err <= tolerance, label + " pos " + pos + " token " + e.get(0).asInt() + ": "
                                 + got[e.get(0).asInt()] + " vs llama.cpp " + e.get(1).floatValue());
                         maxErr = Math.max(maxErr, err);
+                        perPosition[s][pos] = Math.max(perPosition[s][pos], err);
                         sumSq += err * err;
                         count++;
                     }
@@ -112,6 +125,7 @@ class LlamaCppLogitsTest {
                     assertTrue(err <= tolerance, label + " last position, token " + i + ": " + last[i]
                             + " vs llama.cpp " + all.get(i).floatValue());
                     maxErr = Math.max(maxErr, err);
+                    perPosition[s][tokens.length - 1] = Math.max(perPosition[s][tokens.length - 1], err);
                     sumSq += err * err;
                     count++;
                 }
@@ -119,7 +133,7 @@ class LlamaCppLogitsTest {
             double rms = Math.sqrt(sumSq / count);
             System.out.printf("%s: max |logit - llama.cpp| = %.6f, rms = %.6f over %d logits%n", label, maxErr, rms, count);
             assertTrue(rms <= (type.equals("F16") ? F16_NOISE : RMS_NOISE), label + ": rms difference " + rms);
-            return maxErr;
+            return perPosition;
         }
     }
 
