@@ -11,9 +11,8 @@ import dev.sequoia.cuda.Kernel.Dim3;
 import dev.sequoia.cuda.SequoiaKernels;
 import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.RopeLayout;
-import dev.sequoia.offload.device.StreamedPass;
-
 import dev.sequoia.engine.session.PassModel;
+import dev.sequoia.offload.device.StreamedPass;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
