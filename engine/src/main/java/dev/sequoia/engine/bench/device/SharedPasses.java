@@ -28,7 +28,8 @@ public final class SharedPasses {
 
     /**
      * The worst differences over every compared logit, relative to the row's largest CPU logit (at least 1):
-     * shared vs alone on the GPU, shared vs the CPU; and whether every row's argmax is the same in all three.
+     * shared vs alone on the GPU, shared vs the CPU; and whether every row's argmax (greedy token) is the same
+     * shared as alone (rows whose alone top two logits are a near-tie excepted).
      */
     public record Comparison(int forwards, int rows, double sharedVsAlone, double sharedVsCpu, boolean argmaxEqual) {
         /** Within {@code tolerance} both ways (NaN-safe: a NaN difference fails) and every argmax equal. */
@@ -132,8 +133,9 @@ public final class SharedPasses {
                 for (float v : want[t]) scale = Math.max(scale, Math.abs(v));
                 worst[0] = worse(worst[0], maxDiff(shared.get(i)[t], alone[t]) / scale);
                 worst[1] = worse(worst[1], maxDiff(shared.get(i)[t], want[t]) / scale);
-                int a = argmax(want[t]);
-                argmax[0] &= argmax(shared.get(i)[t]) == a && argmax(alone[t]) == a;
+                // greedy choice: the same shared as alone, unless the alone row's top two are a near-tie (fp16
+                // rounding of a different batch may order those either way; the CPU's fp32 more so, so not asked)
+                argmax[0] &= argmax(shared.get(i)[t]) == argmax(alone[t]) || topGap(alone[t]) <= NEAR_TIE * scale;
                 counts[1]++;
             }
         }
@@ -146,6 +148,22 @@ public final class SharedPasses {
         double worst = 0;
         for (int i = 0; i < a.length; i++) worst = worse(worst, Math.abs(a[i] - b[i]));
         return worst;
+    }
+
+    /** Top-two gaps at most this much (relative to the row's scale) are near-ties, whose order is not checked. */
+    private static final double NEAR_TIE = 1e-4;
+
+    private static double topGap(float[] v) {
+        float first = Float.NEGATIVE_INFINITY, second = Float.NEGATIVE_INFINITY;
+        for (float x : v) {
+            if (x > first) {
+                second = first;
+                first = x;
+            } else if (x > second) {
+                second = x;
+            }
+        }
+        return first - second;
     }
 
     private static int argmax(float[] v) {
