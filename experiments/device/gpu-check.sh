@@ -2,12 +2,14 @@
 # The GPU run of issue 7, in one device call (< 8 minutes): prints driver and GPU, runs the GPU tests with
 # SEQUOIA_REQUIRE_CUDA=1 (a skip or a missing test fails), then GpuCheck (exits non-zero on any thrown section or
 # failed comparison): pinned vs pageable H2D bandwidth, CUDA-vs-CPU logits
-# on the golden model (resident and streamed), both tree-attention kernels side by side, and streamed 70B-shaped
+# on the golden model (resident and streamed), both tree-attention kernels side by side, one pass for several sessions
+# vs each alone (issue 18: logits, greedy tokens, aggregate tokens/s for 1/2/4/8 sessions, a streamed 7B-shape
+# shared pass vs passes alone), and streamed 70B-shaped
 # synthetic models (one larger than free GPU memory, one on a 48 GiB card beside a 7B draft): achieved PCIe GB/s
 # vs pinned peak, event-timed stalls, t(n), AR s/token, the optimizer's predicted speedup. JSON to $OUT.
 # Results so far: experiments/device/RESULTS.md.
 # Needs experiments/device/dist.tar.xz (or dist/) from prepare.sh, carried with the call. GPU_CHECK_SECTIONS=a,b limits GpuCheck to some
-# sections (golden_logits, attention_kernels, stream_bench) for a rerun; GPU_TESTS_TIMEOUT / GPU_CHECK_TIMEOUT bound each part.
+# sections (golden_logits, attention_kernels, shared_pass, stream_bench) for a rerun; GPU_TESTS_TIMEOUT / GPU_CHECK_TIMEOUT bound each part.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dist=$root/experiments/device/dist
@@ -31,7 +33,7 @@ cp="$dist/classes:$dist/lib/*:$root/engine/src/test/resources" # test fixtures t
 export SEQUOIA_REQUIRE_CUDA=1
 echo "== GPU tests"
 # package=count: how many tests each package must pass (BindingShapeTest excluded): a lost class fails the run
-timeout ${GPU_TESTS_TIMEOUT:-150} "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda=14 dev.sequoia.engine.backend.cuda=39 2>&1 | tee "$out/gpu-tests.txt"
+timeout ${GPU_TESTS_TIMEOUT:-150} "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda=14 dev.sequoia.engine.backend.cuda=87 2>&1 | tee "$out/gpu-tests.txt"
 tests_rc=${PIPESTATUS[0]}
 echo "== GpuCheck"
 timeout ${GPU_CHECK_TIMEOUT:-300} "$java" $flags -cp "$cp" dev.sequoia.engine.bench.device.GpuCheck "$out/gpu-check.json" "$dist/models" 2>&1 \

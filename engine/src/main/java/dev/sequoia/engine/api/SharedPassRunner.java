@@ -17,7 +17,8 @@ import java.util.List;
  *
  * <p>Containment: a session that is cancelled, ends, or fails (its round, its listener, its own forward) leaves
  * the others' rounds as they were; a failed shared forward fails exactly the sessions whose rows it carried.
- * Decoders whose forwards cannot share a pass (the CUDA backend's, today) step alone within the pass.
+ * Decoders whose forwards cannot share a pass (no {@link dev.sequoia.engine.session.StepRound}) step alone within the
+ * pass; the CPU and CUDA backends' decoders share it (their models' {@link dev.sequoia.engine.session.PassModel.Key}s).
  *
  * <p>Prompts ride the pass too: a session that joins feeds its prompt (all but its last token, which is its
  * first step's root) in its first round's own forwards, ahead of its tree, so joining costs no pass of its own

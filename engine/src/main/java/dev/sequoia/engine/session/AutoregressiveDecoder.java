@@ -133,7 +133,7 @@ public final class AutoregressiveDecoder implements StepDecoder {
         final FeedAhead feed = new FeedAhead();
         long lastNanos;
 
-        @Override public Key passKey() { return new Key(target, layers); }
+        @Override public Key passKey() { return new CpuKey(target, layers); }
         @Override public KvCache cache() { return cache; }
 
         @Override

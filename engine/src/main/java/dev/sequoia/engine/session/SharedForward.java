@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * Runs several sequences' forwards in as few passes as their models allow: requests whose models share a
- * {@link PassModel.Key} become one {@link LlamaTransformer#forward(List, dev.sequoia.engine.model.LayerSource)}
- * (each weight read once for all of them), the others run alone.
+ * {@link PassModel.Key} become one forward of that key (each weight read once for all of them: on the CPU
+ * {@link LlamaTransformer#forward(List, dev.sequoia.engine.model.LayerSource)}, on CUDA the backend's shared
+ * forward), the others run alone.
  */
 public final class SharedForward {
     private SharedForward() {}
@@ -58,13 +59,10 @@ public final class SharedForward {
             Request r = requests.get(members.getFirst());
             return List.<float[][]>of(r.model().forward(r));
         }
-        List<LlamaTransformer.Part> parts = new ArrayList<>(members.size());
-        for (int i : members) {
-            Request r = requests.get(i);
-            parts.add(new LlamaTransformer.Part(r.model().cache(), r.tokens(), r.parents(), r.logitsFrom()));
-        }
+        List<Request> group = new ArrayList<>(members.size());
+        for (int i : members) group.add(requests.get(i));
         long t0 = System.nanoTime();
-        List<float[][]> logits = k.transformer().forward(parts, k.layers());
+        List<float[][]> logits = k.forward(group);
         long nanos = System.nanoTime() - t0;
         for (int j = 0; j < members.size(); j++) {
             Request r = requests.get(members.get(j));

@@ -62,15 +62,22 @@ public final class SpeculativeStepDecoder implements StepDecoder {
 
     @Override
     public StepRound beginFeed(int[] chunk) {
+        return feedRound(chunk, draft, target);
+    }
+
+    /**
+     * A round that feeds and commits {@code chunk} in one forward of each model, in order (the draft's, then the
+     * target's, which is the round's verification forward), on any backend.
+     */
+    public static StepRound feedRound(int[] chunk, RecordingModel... models) {
         if (chunk.length == 0) throw new IllegalArgumentException("a feed round needs at least one token");
-        target.feedAhead(chunk);
-        draft.feedAhead(chunk);
-        return new FeedRound(List.of(draft, target));
+        for (RecordingModel m : models) m.feedAhead(chunk);
+        return new FeedRound(List.of(models));
     }
 
     /**
      * Feeds and commits a prompt chunk: the draft's forward (with the pass's draft forwards), then the target's
-     * (with the pass's verification forwards). Each forward is the chain alone, without logits.
+     * (with the pass's verification forwards), or the target's alone. Each forward is the chain alone, without logits.
      */
     private static final class FeedRound implements StepRound {
         private final List<RecordingModel> models;

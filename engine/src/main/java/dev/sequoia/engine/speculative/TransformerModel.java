@@ -38,7 +38,7 @@ public final class TransformerModel extends RecordingModel {
     public KvCache cache() { return cache; }
 
     @Override
-    public Key passKey() { return new Key(transformer, layers); }
+    public Key passKey() { return new CpuKey(transformer, layers); }
 
     public LayerSource layers() { return layers; }
 

@@ -4,51 +4,86 @@ import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.sampling.Sampler;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
+import dev.sequoia.engine.session.SharedForward;
 import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.session.StepRound;
+import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
+import dev.sequoia.engine.speculative.TreeSpec;
 
 import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
  * Plain decoding with the target alone on the CUDA backend: one forward, one token per step; the CUDA twin
- * of {@link AutoregressiveDecoder}. Prompt-prefix snapshots are not supported (the KV rows live on the device).
+ * of {@link AutoregressiveDecoder}. Its steps are rounds a shared pass batches with other sessions' (issue 18).
+ * Prompt-prefix snapshots are not supported (the KV rows live on the device).
  *
- * <p>Owns its {@link CudaTransformer} (device KV cache and scratch), freed by {@link #close()}. Confined to the
- * engine thread, on which the CUDA context is current.
+ * <p>Owns its device KV cache (over the engine's shared {@link CudaTransformer}), freed by {@link #close()}.
+ * Confined to the engine thread, on which the CUDA context is current.
  */
 final class CudaAutoregressiveDecoder implements StepDecoder {
-    private final CudaTransformer target;
+    private final CudaDecodingModel target;
 
-    CudaAutoregressiveDecoder(CudaTransformer target) {
+    CudaAutoregressiveDecoder(CudaDecodingModel target) {
         this.target = target;
     }
 
     @Override
     public void feed(int[] tokens) {
-        feedChain(target, tokens);
-    }
-
-    /** Feeds and commits a chain in chunks of {@link AutoregressiveDecoder#PREFILL_CHUNK} tokens. */
-    static void feedChain(CudaTransformer model, int[] tokens) {
-        AutoregressiveDecoder.feedChunks(tokens, model::forward, model::keep);
+        target.feedChain(tokens);
     }
 
     @Override
     public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
-        long t0 = System.nanoTime();
-        float[] logits = target.forward(new int[]{root}, new int[]{-1})[0];
-        target.keep(new int[]{0});
-        long t1 = System.nanoTime();
-        int next = Sampler.sample(logits, sampling, random);
-        long t2 = System.nanoTime();
-        return new StepOutput(new int[]{next}, new float[][]{logits}, 0, 0, t1 - t0, t2 - t1);
+        StepRound round = beginRound(new int[0], root, sampling, random, null);
+        SharedForward.Request r = round.next();
+        round.supply(r.model().forward(r));
+        return round.output();
     }
 
-    @Override public int committed() { return target.committed(); }
+    /** A plain step as a round: one target forward over the root (after the fed chain, if any), then sampling. */
+    @Override
+    public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
+        target.feedAhead(feed);
+        long forward0 = target.forwardNanos();
+        return new StepRound() {
+            private StepOutput output;
+            private int rows; // of the forward: the root, and a prompt chain fed ahead of it
+
+            @Override
+            public SharedForward.Request next() {
+                if (output != null) return null;
+                SharedForward.Request r = target.request(new int[]{root}, new int[]{-1});
+                rows = r.tokens().length;
+                return r;
+            }
+
+            @Override public boolean verifies() { return output == null; }
+
+            @Override
+            public void supply(float[][] logits) {
+                target.keep(new int[]{0}); // commits the fed chain, then the root
+                long t1 = System.nanoTime();
+                int next = Sampler.sample(logits[0], sampling, random);
+                output = new StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, target.forwardNanos() - forward0,
+                        System.nanoTime() - t1, 0, rows);
+            }
+
+            @Override public StepOutput output() { return output; }
+        };
+    }
+
+    /** Feeds a prompt chunk as a round: one target forward over the chain, without logits, then the keep. */
+    @Override
+    public StepRound beginFeed(int[] chunk) {
+        return SpeculativeStepDecoder.feedRound(chunk, target);
+    }
+
+    @Override public int committed() { return target.committedLength(); }
     @Override public void truncate(int length) { target.truncate(length); }
     @Override public int rowsPerStep() { return 1; }
-    @Override public int capacity() { return target.capacity(); }
-    @Override public long kvBytes() { return target.kvBytes(); }
+    @Override public int capacity() { return target.deviceCache().capacity(); }
+    @Override public long kvBytes() { return target.deviceCache().kvBytes(); }
     @Override public boolean supportsSnapshots() { return false; }
 
     @Override

@@ -11,12 +11,14 @@ import dev.sequoia.offload.device.StreamPlan;
 /**
  * The engine's CUDA side: one device context, the target's weights (resident, or within a device budget with
  * the layers that do not fit streamed from pinned host memory through {@link #SLOTS} slots) and the draft's
- * (resident), and the factory of sessions' decoders, each with its own {@link CudaTransformer}s (device KV
- * caches sized to the session).
+ * (resident), one {@link CudaTransformer} per model shared by every session (streams, scratch, staging), and the
+ * factory of sessions' decoders, each holding its own device KV caches ({@link CudaKvCache}, sized to the
+ * session). Sharing the transformers is what lets the engine's shared pass run every session's forwards as one
+ * (issue 18): their models have one {@link dev.sequoia.engine.session.PassModel.Key} per transformer.
  *
  * <p>Threading: the context is current on the thread that opens this object; every call, {@link #close()}
- * included, must come from that thread (the engine thread). Ownership: the weights are closed before the
- * context; sessions' decoders must be closed before this object.
+ * included, must come from that thread (the engine thread). Ownership: the transformers, then the weights are
+ * closed before the context; sessions' decoders (their caches) must be closed before this object.
  */
 public final class CudaModels implements AutoCloseable {
     /** Rotating device slots of a streamed target. */
@@ -27,6 +29,8 @@ public final class CudaModels implements AutoCloseable {
     private final CudaWeights targetWeights;
     private final CudaWeights draftWeights;
     private final long layerBudgetBytes;
+    private CudaTransformer targetPass; // shared by every session, made with the first session
+    private CudaTransformer draftPass;
 
     private CudaModels(CudaContext ctx, Model target, CudaWeights targetWeights, CudaWeights draftWeights,
                        long layerBudgetBytes) {
@@ -35,6 +39,20 @@ public final class CudaModels implements AutoCloseable {
         this.targetWeights = targetWeights;
         this.draftWeights = draftWeights;
         this.layerBudgetBytes = layerBudgetBytes;
+    }
+
+    /**
+     * The target's shared transformer. Its scratch starts at one prefill chunk and grows with the largest pass
+     * (several sessions' trees and prompt chunks).
+     */
+    private CudaTransformer targetPass() {
+        if (targetPass == null) targetPass = new CudaTransformer(ctx, targetWeights, 0, AutoregressiveDecoder.PREFILL_CHUNK);
+        return targetPass;
+    }
+
+    private CudaTransformer draftPass() {
+        if (draftPass == null) draftPass = new CudaTransformer(ctx, draftWeights, 0, AutoregressiveDecoder.PREFILL_CHUNK);
+        return draftPass;
     }
 
     /**
@@ -80,20 +98,21 @@ public final class CudaModels implements AutoCloseable {
 
     /** A plain decoder whose device KV cache holds {@code capacity} rows. */
     public StepDecoder autoregressive(int capacity) {
-        return new CudaAutoregressiveDecoder(new CudaTransformer(ctx, targetWeights, capacity,
-                AutoregressiveDecoder.PREFILL_CHUNK));
+        CudaTransformer t = targetPass();
+        return new CudaAutoregressiveDecoder(new CudaDecodingModel(t, t.newCache(capacity), target.config().vocabSize()));
     }
 
     /** A speculative decoder under {@code trees}, with target and draft caches of {@code capacity} rows. */
     public StepDecoder speculative(TreeProvider trees, int capacity) {
         if (draftWeights == null) throw new IllegalStateException("speculative decoding needs a draft model");
-        int maxBatch = Math.max(AutoregressiveDecoder.PREFILL_CHUNK, trees.maxSize() + 1);
-        CudaTransformer t = new CudaTransformer(ctx, targetWeights, capacity, maxBatch);
+        CudaTransformer t = targetPass(), d = draftPass();
+        CudaKvCache targetCache = t.newCache(capacity);
         try {
-            CudaTransformer d = new CudaTransformer(ctx, draftWeights, capacity, maxBatch);
-            return new CudaSpeculativeDecoder(t, d, target.config().vocabSize(), trees);
+            int vocab = target.config().vocabSize();
+            return new CudaSpeculativeDecoder(new CudaDecodingModel(t, targetCache, vocab),
+                    new CudaDecodingModel(d, d.newCache(capacity), vocab), trees);
         } catch (RuntimeException e) {
-            t.close();
+            targetCache.close();
             throw e;
         }
     }
@@ -123,10 +142,18 @@ public final class CudaModels implements AutoCloseable {
     @Override
     public void close() {
         try {
-            if (draftWeights != null) draftWeights.close();
-            targetWeights.close();
+            try {
+                if (draftPass != null) draftPass.close();
+            } finally {
+                if (targetPass != null) targetPass.close();
+            }
         } finally {
-            ctx.close();
+            try {
+                if (draftWeights != null) draftWeights.close();
+                targetWeights.close();
+            } finally {
+                ctx.close();
+            }
         }
     }
 }

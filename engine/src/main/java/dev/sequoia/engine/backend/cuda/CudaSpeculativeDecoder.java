@@ -4,36 +4,39 @@ import dev.sequoia.decode.SpeculativeDecoder;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.session.StepRound;
 import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
 import dev.sequoia.engine.speculative.TreeProvider;
+import dev.sequoia.engine.speculative.TreeSpec;
 
 import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
  * A session's decoder for speculative decoding on the CUDA backend: the target and the draft as
- * {@link CudaTransformer}s, each with its own device KV cache, under the sequoia module's
- * {@link SpeculativeDecoder}; the CUDA twin of {@link SpeculativeStepDecoder}. Prompt-prefix snapshots are not
- * supported (the KV rows live on the device).
+ * {@link CudaDecodingModel}s (this session's device KV caches over the engine's shared {@link CudaTransformer}s),
+ * under the sequoia module's {@link SpeculativeDecoder}; the CUDA twin of {@link SpeculativeStepDecoder}, whose
+ * rounds it shares, so a shared pass batches this session's draft and verification forwards with the other
+ * sessions' (issue 18). Prompt-prefix snapshots are not supported (the KV rows live on the device).
  *
- * <p>Owns both transformers, freed by {@link #close()}. Confined to the engine thread, on which the CUDA
- * context is current.
+ * <p>Owns both caches, freed by {@link #close()}. Confined to the engine thread, on which the CUDA context is
+ * current.
  */
 final class CudaSpeculativeDecoder implements StepDecoder {
     private final CudaDecodingModel target;
     private final CudaDecodingModel draft;
     private final TreeProvider trees;
 
-    CudaSpeculativeDecoder(CudaTransformer target, CudaTransformer draft, int vocabSize, TreeProvider trees) {
-        this.target = new CudaDecodingModel(target, vocabSize);
-        this.draft = new CudaDecodingModel(draft, vocabSize);
+    CudaSpeculativeDecoder(CudaDecodingModel target, CudaDecodingModel draft, TreeProvider trees) {
+        this.target = target;
+        this.draft = draft;
         this.trees = trees;
     }
 
     @Override
     public void feed(int[] tokens) {
-        CudaAutoregressiveDecoder.feedChain(target.transformer(), tokens);
-        CudaAutoregressiveDecoder.feedChain(draft.transformer(), tokens);
+        target.feedChain(tokens);
+        draft.feedChain(tokens);
     }
 
     @Override
@@ -42,24 +45,36 @@ final class CudaSpeculativeDecoder implements StepDecoder {
     }
 
     @Override
+    public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
+        StepRound round = SpeculativeStepDecoder.round(target, draft, tree != null ? TreeProvider.fixed(tree) : trees,
+                root, sampling, random);
+        target.feedAhead(feed); // after round(): a refused sampling setting leaves no chain behind
+        draft.feedAhead(feed);
+        return round;
+    }
+
+    @Override
+    public StepRound beginFeed(int[] chunk) {
+        return SpeculativeStepDecoder.feedRound(chunk, draft, target);
+    }
+
+    @Override
     public int committed() { return target.committedLength(); }
 
     @Override
     public void truncate(int length) {
-        target.transformer().truncate(length);
-        draft.transformer().truncate(length);
-        target.discardPending();
-        draft.discardPending();
+        target.truncate(length);
+        draft.truncate(length);
     }
 
     @Override
     public int rowsPerStep() { return trees.maxSize(); }
 
     @Override
-    public int capacity() { return Math.min(target.transformer().capacity(), draft.transformer().capacity()); }
+    public int capacity() { return Math.min(target.deviceCache().capacity(), draft.deviceCache().capacity()); }
 
     @Override
-    public long kvBytes() { return target.transformer().kvBytes() + draft.transformer().kvBytes(); }
+    public long kvBytes() { return target.deviceCache().kvBytes() + draft.deviceCache().kvBytes(); }
 
     @Override
     public boolean supportsSnapshots() { return false; }
@@ -78,9 +93,9 @@ final class CudaSpeculativeDecoder implements StepDecoder {
     @Override
     public void close() {
         try {
-            target.transformer().close();
+            target.close();
         } finally {
-            draft.transformer().close();
+            draft.close();
         }
     }
 }

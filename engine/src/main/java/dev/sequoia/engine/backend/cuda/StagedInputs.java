@@ -111,6 +111,13 @@ final class StagedInputs<T> implements AutoCloseable {
         return Math.max(tokens + positions + mask, keptRows);
     }
 
+    /** Bytes a slot needs for uploads of these sizes in one {@link Upload} (each aligned as it aligns them; 0: none). */
+    static long bytesFor(long... uploads) {
+        long total = 0;
+        for (long n : uploads) if (n > 0) total += n + ALIGN;
+        return total;
+    }
+
     @Override
     public void close() {
         device.close();

@@ -16,12 +16,12 @@ import java.util.List;
 /**
  * The measurements of experiments/device/gpu-check.sh, as one JVM run writing one JSON report: device and
  * driver, pinned vs pageable host-to-device bandwidth, CUDA-vs-CPU logits (golden model, synthetic model),
- * and streamed benchmarks of 70B-shaped synthetic models, one larger than the GPU's free memory and one on a
+ * one pass for several sessions against each alone and its throughput ({@link SharedPassCheck}), and streamed benchmarks of 70B-shaped synthetic models, one larger than the GPU's free memory and one on a
  * 48 GiB budget beside a 7B draft (achieved PCIe GB/s vs the pinned peak, event-timed stalls, t(n) up to
  * 2048, AR seconds/token, the optimizer's predicted speedup).
  *
  * <p>Measurement code, not needed at run time: one class per section ({@link CopyBandwidth}, {@link GoldenLogits},
- * {@link AttentionKernels}, {@link StreamBench}), over the CUDA backend's public API.
+ * {@link AttentionKernels}, {@link SharedPassCheck}, {@link StreamBench}), over the CUDA backend's public API.
  *
  * <p>Usage: {@code GpuCheck <report.json> <shared models dir> [stream seconds budget]}.
  */
@@ -44,6 +44,8 @@ public final class GpuCheck {
             if (selected("golden_logits")) section(out, "golden_logits", () -> GoldenLogits.compare(ctx, models, out.putObject("golden_logits")));
             json.writeValue(report.toFile(), out);
             if (selected("attention_kernels")) section(out, "attention_kernels", () -> AttentionKernels.measure(ctx, out.putObject("attention_kernels")));
+            json.writeValue(report.toFile(), out);
+            if (selected("shared_pass")) section(out, "shared_pass", () -> SharedPassCheck.run(ctx, models, out.putObject("shared_pass")));
             json.writeValue(report.toFile(), out);
             if (selected("stream_bench")) section(out, "stream_bench", () -> StreamBench.run(ctx, out, models, out.putObject("stream_bench")));
         } finally {
