@@ -33,7 +33,7 @@ cp="$dist/classes:$dist/lib/*:$root/engine/src/test/resources" # test fixtures t
 export SEQUOIA_REQUIRE_CUDA=1
 echo "== GPU tests"
 # package=count: how many tests each package must pass (BindingShapeTest excluded): a lost class fails the run
-timeout ${GPU_TESTS_TIMEOUT:-150} "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda=14 dev.sequoia.engine.backend.cuda=87 2>&1 | tee "$out/gpu-tests.txt"
+timeout ${GPU_TESTS_TIMEOUT:-150} "$java" $flags -cp "$cp" GpuTestRunner dev.sequoia.cuda=20 dev.sequoia.engine.backend.cuda=87 2>&1 | tee "$out/gpu-tests.txt"
 tests_rc=${PIPESTATUS[0]}
 echo "== GpuCheck"
 timeout ${GPU_CHECK_TIMEOUT:-300} "$java" $flags -cp "$cp" dev.sequoia.engine.bench.device.GpuCheck "$out/gpu-check.json" "$dist/models" 2>&1 \

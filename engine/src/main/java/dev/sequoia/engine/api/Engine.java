@@ -54,8 +54,9 @@ import java.util.function.Supplier;
  *
  * <p>Backend ({@link EngineConfig#backend()}, AUTO resolved when the engine opens): on CUDA the engine owns one
  * {@link CudaModels} (the device context and both models' weights; with a memory budget, the budget bounds the
- * target's layer images on the device and the layers that do not fit stream from pinned host memory), and each
- * session's decoder owns its {@link dev.sequoia.engine.backend.cuda.CudaTransformer}s (device KV caches). Every
+ * target's layer images on the device and the layers that do not fit stream from pinned host memory, and one
+ * {@link dev.sequoia.engine.backend.cuda.CudaTransformer} per model that every session's forwards share, so a
+ * shared pass runs them as one); each session's decoder owns its device KV caches. Every
  * CUDA call runs on the engine thread: the context is opened there, decoders are built and closed there, and
  * the models are freed there before the thread stops. The CUDA backend rejects when the engine opens what it
  * does not support: {@code --int8} (a CPU kernel), {@code --tree auto} (its profiler measures CPU transformers)
@@ -226,6 +227,9 @@ public final class Engine implements AutoCloseable {
 
     /** The target's residency plan on the CUDA device, or null on the CPU backend. */
     public StreamPlan cudaPlan() { return cuda == null ? null : cuda.targetPlan(); }
+
+    /** On CUDA, the target forwards so far that ran several sessions' rows as one pass (0 on the CPU). */
+    public long cudaSharedTargetForwards() { return cuda == null ? 0 : cuda.sharedTargetForwards(); }
     public Model target() { return target; }
     public Model draft() { return draft; }
     public Tokenizer tokenizer() { return target.tokenizer(); }

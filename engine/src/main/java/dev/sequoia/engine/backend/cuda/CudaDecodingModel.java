@@ -63,10 +63,13 @@ final class CudaDecodingModel extends RecordingModel implements AutoCloseable {
     @Override
     public int vocabSize() { return vocabSize; }
 
-    /** Feeds and commits a chain straight into the cache (prefill), {@code PREFILL_CHUNK} tokens per forward; records nothing. */
+    /**
+     * Feeds and commits a chain straight into the cache (prefill), {@code PREFILL_CHUNK} tokens per forward, without
+     * the classifier (no logits are read); records nothing.
+     */
     void feedChain(int[] tokens) {
         dev.sequoia.engine.session.AutoregressiveDecoder.feedChunks(tokens,
-                (chunk, parents) -> transformer.forward(List.of(new CudaTransformer.Part(cache, chunk, parents, 0))),
+                (chunk, parents) -> transformer.forward(List.of(new CudaTransformer.Part(cache, chunk, parents, chunk.length))),
                 path -> transformer.keep(cache, path));
     }
 

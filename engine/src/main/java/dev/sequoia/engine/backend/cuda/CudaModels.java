@@ -87,6 +87,9 @@ public final class CudaModels implements AutoCloseable {
     /** The target's residency plan on the device. */
     public StreamPlan targetPlan() { return targetWeights.plan; }
 
+    /** Target forwards so far that ran several sessions' rows as one pass. */
+    public long sharedTargetForwards() { return targetPass == null ? 0 : targetPass.sharedForwards(); }
+
     /** One line on what runs where, to print. */
     public String describe() {
         StreamPlan p = targetWeights.plan;

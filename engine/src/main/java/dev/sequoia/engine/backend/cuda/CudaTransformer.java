@@ -70,6 +70,7 @@ public final class CudaTransformer implements AutoCloseable {
     private final LayerDequantizer dequantizer; // null for fp16 images
     private StagedInputs<DeviceBuffer> inputs; // per-pass inputs, ordered on the compute stream
     private long stagingBytes;
+    private volatile long sharedForwards; // forwards that ran several sequences as one pass (one writer: the engine thread)
     /** The pass being enqueued: its layout and each part's cache (read by {@link #layer}). */
     private PassLayout layout;
     private CudaKvCache[] caches;
@@ -97,26 +98,36 @@ public final class CudaTransformer implements AutoCloseable {
         this.c = weights.config;
         this.w = weights;
         this.maxBatch = maxBatch;
-        this.module = SequoiaKernels.load(ctx);
-        this.compute = ctx.createStream();
-        this.blas = Cublas.create(compute);
-        this.streamDevice = new CudaStreamDevice(ctx, weights, compute);
-        this.streamDevice.onCompute(this::layer);
-        this.pass = new StreamedPass(weights.plan);
-        this.own = cacheRows > 0 ? new CudaKvCache(ctx, this, c, cacheRows) : null;
-        invFreq = ctx.allocate(4L * (c.ropeDim() / 2));
-        try (Arena a = Arena.ofConfined()) {
-            invFreq.copyFrom(a.allocateFrom(ValueLayout.JAVA_FLOAT, inverseFrequencies(c)), 0);
+        try {
+            this.module = SequoiaKernels.load(ctx);
+            this.compute = ctx.createStream();
+            this.blas = Cublas.create(compute);
+            this.streamDevice = new CudaStreamDevice(ctx, weights, compute);
+            this.streamDevice.onCompute(this::layer);
+            this.pass = new StreamedPass(weights.plan);
+            this.own = cacheRows > 0 ? new CudaKvCache(ctx, this, c, cacheRows) : null;
+            invFreq = ctx.allocate(4L * (c.ropeDim() / 2));
+            try (Arena a = Arena.ofConfined()) {
+                invFreq.copyFrom(a.allocateFrom(ValueLayout.JAVA_FLOAT, inverseFrequencies(c)), 0);
+            }
+            // a single sequence's forward never needs more than this; a shared pass grows it (ensureCapacity)
+            int rowsSeen = cacheRows > 0 ? cacheRows : maxBatch;
+            s = new Scratch(ctx, c, maxBatch, (long) maxBatch * rowsSeen, rowsSeen, maxBatch);
+            stagingBytes = StagedInputs.slotBytes(maxBatch, rowsSeen);
+            inputs = new StagedInputs<>(new CudaStagingDevice(ctx, compute, 2, stagingBytes));
+            dequantizer = weights.format.isQuantized() ? new LayerDequantizer(ctx, weights.format, weights.fp16Offsets, weights.kquant, weights.offsets) : null;
+            // the synchronous uploads so far (weights, inverse frequencies) may return before their DMA lands and do
+            // not order the non-blocking compute stream: wait for all of them once, before the first kernel
+            ctx.synchronize();
+        } catch (RuntimeException e) {
+            // made lazily while sessions are served: an allocation that fails must not leak what was made before it
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        // a single sequence's forward never needs more than this; a shared pass grows it (ensureCapacity)
-        int rowsSeen = cacheRows > 0 ? cacheRows : maxBatch;
-        s = new Scratch(ctx, c, maxBatch, (long) maxBatch * rowsSeen, rowsSeen);
-        stagingBytes = StagedInputs.slotBytes(maxBatch, rowsSeen);
-        inputs = new StagedInputs<>(new CudaStagingDevice(ctx, compute, 2, stagingBytes));
-        dequantizer = weights.format.isQuantized() ? new LayerDequantizer(ctx, weights.format, weights.fp16Offsets, weights.kquant, weights.offsets) : null;
-        // the synchronous uploads so far (weights, inverse frequencies) may return before their DMA lands and do
-        // not order the non-blocking compute stream: wait for all of them once, before the first kernel
-        ctx.synchronize();
     }
 
     /** Pair j of ropeDim/2 rotates by pos * invFreq[j], scaling and per-pair factors applied as {@link dev.sequoia.engine.model.Rope} does. */
@@ -129,6 +140,9 @@ public final class CudaTransformer implements AutoCloseable {
 
     /** A new, empty KV cache of {@code capacity} rows for one sequence of this transformer; the caller closes it. */
     public CudaKvCache newCache(int capacity) { return new CudaKvCache(ctx, this, c, capacity); }
+
+    /** Forwards so far that ran the rows of several sequences as one pass. */
+    public long sharedForwards() { return sharedForwards; }
 
     /** The key under which forwards over this transformer's caches share one pass ({@link PassModel#passKey}). */
     public PassModel.Key passKey() { return passKey; }
@@ -143,7 +157,10 @@ public final class CudaTransformer implements AutoCloseable {
     public void truncate(int length) { truncate(own(), length); }
 
     /** {@link #truncate(int)} of one of this transformer's caches. */
-    public void truncate(CudaKvCache cache, int length) { cache.rows.truncateCommitted(length); }
+    public void truncate(CudaKvCache cache, int length) {
+        checkOwned(cache);
+        cache.rows.truncateCommitted(length);
+    }
 
     /** Most rows the own KV cache holds. */
     public int capacity() { return own().capacity(); }
@@ -210,6 +227,7 @@ public final class CudaTransformer implements AutoCloseable {
             }
             CudaKvCache[] partCaches = parts.stream().map(Part::cache).toArray(CudaKvCache[]::new);
             List<float[][]> logits = run(PassLayout.of(laid), partCaches);
+            if (parts.size() > 1) sharedForwards++;
             done = true;
             return logits;
         } finally {
@@ -228,8 +246,12 @@ public final class CudaTransformer implements AutoCloseable {
         for (int t : p.tokens()) {
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " is outside [0, " + c.vocabSize() + ")");
         }
-        if (p.cache().owner != this) throw new IllegalArgumentException("the KV cache belongs to another transformer");
-        if (p.cache().isClosed()) throw new IllegalStateException("the KV cache is closed");
+        checkOwned(p.cache());
+    }
+
+    private void checkOwned(CudaKvCache cache) {
+        if (cache.owner != this) throw new IllegalArgumentException("the KV cache belongs to another transformer");
+        if (cache.isClosed()) throw new IllegalStateException("the KV cache is closed");
     }
 
     /** Commits the pending chain {@code path} of the own cache (see KvCache.keep) and drops the other pending rows. */
@@ -237,7 +259,8 @@ public final class CudaTransformer implements AutoCloseable {
 
     /** {@link #keep(int[])} of one of this transformer's caches. */
     public void keep(CudaKvCache cache, int[] path) {
-        if (path.length > 0) ensureCapacity(0, 0, path.length, StagedInputs.bytesFor(4L * path.length));
+        checkOwned(cache);
+        if (path.length > 0) ensureCapacity(0, 0, path.length, 0, StagedInputs.bytesFor(4L * path.length));
         int base = cache.rows.committed();
         int[] src = cache.rows.keep(path);
         if (path.length == 0) return;
@@ -256,7 +279,7 @@ public final class CudaTransformer implements AutoCloseable {
     }
 
     private List<float[][]> run(PassLayout p, CudaKvCache[] partCaches) {
-        ensureCapacity(p.rows, p.mask.length, 0, p.stagingBytes());
+        ensureCapacity(p.rows, p.mask.length, 0, p.logitRows.length, p.stagingBytes());
         try (StagedInputs<DeviceBuffer>.Upload up = inputs.begin()) {
             up.ints(p.tokens, s.tokens).ints(p.positions, s.positions).bytes(p.mask, s.mask);
             if (p.compacts() && p.logitRows.length > 0) up.ints(p.logitRows, s.logitIndex);
@@ -372,10 +395,11 @@ public final class CudaTransformer implements AutoCloseable {
      * operation needs. Every forward and keep ends with a synchronize, so nothing queued still reads the old ones;
      * the synchronize here is for safety.
      */
-    private void ensureCapacity(int rows, long maskBytes, int keptRows, long staging) {
-        if (rows > s.rows || maskBytes > s.maskBytes || keptRows > s.keptRows) {
+    private void ensureCapacity(int rows, long maskBytes, int keptRows, int logitRows, long staging) {
+        if (rows > s.rows || maskBytes > s.maskBytes || keptRows > s.keptRows || logitRows > s.logitRows) {
             compute.synchronize();
-            Scratch grown = new Scratch(ctx, c, Math.max(rows, s.rows), Math.max(maskBytes, s.maskBytes), Math.max(keptRows, s.keptRows));
+            Scratch grown = new Scratch(ctx, c, Math.max(rows, s.rows), Math.max(maskBytes, s.maskBytes),
+                    Math.max(keptRows, s.keptRows), Math.max(logitRows, s.logitRows));
             s.close();
             s = grown;
         }
@@ -390,29 +414,34 @@ public final class CudaTransformer implements AutoCloseable {
 
     @Override
     public void close() {
-        compute.synchronize();
-        inputs.close();
+        // null-tolerant: also frees what a constructor that failed half-way had made
+        if (compute != null) compute.synchronize();
+        if (inputs != null) inputs.close();
         if (dequantizer != null) dequantizer.close();
-        s.close();
-        invFreq.close();
+        if (s != null) s.close();
+        if (invFreq != null) invFreq.close();
         if (own != null) own.close();
-        streamDevice.close();
-        blas.close();
-        compute.close();
-        module.close();
+        if (streamDevice != null) streamDevice.close();
+        if (blas != null) blas.close();
+        if (compute != null) compute.close();
+        if (module != null) module.close();
     }
 
-    /** Device activations for passes of up to {@code rows} tokens, and room to keep up to {@code keptRows} rows. */
+    /**
+     * Device activations for passes of up to {@code rows} tokens, of which up to {@code logitRows} get logits, and
+     * room to keep up to {@code keptRows} rows.
+     */
     private static final class Scratch implements AutoCloseable {
-        final int rows, keptRows;
+        final int rows, keptRows, logitRows;
         final long maskBytes;
         final DeviceBuffer x, xb16, q, k, v, att16, gate, up, h16, logits, tokens, positions, mask, logitIndex, rowIndex, gather;
         final PinnedHostBuffer logitsHost;
 
-        Scratch(CudaContext ctx, LlamaConfig c, int rows, long maskBytes, int keptRows) {
+        Scratch(CudaContext ctx, LlamaConfig c, int rows, long maskBytes, int keptRows, int logitRows) {
             this.rows = rows;
             this.maskBytes = maskBytes;
             this.keptRows = keptRows;
+            this.logitRows = logitRows;
             long nb = rows;
             List<AutoCloseable> made = new ArrayList<>();
             try {
@@ -425,14 +454,15 @@ public final class CudaTransformer implements AutoCloseable {
                 gate = own(made, ctx.allocate(4 * nb * c.hiddenDim()));
                 up = own(made, ctx.allocate(4 * nb * c.hiddenDim()));
                 h16 = own(made, ctx.allocate(2 * nb * c.hiddenDim()));
-                logits = own(made, ctx.allocate(4 * nb * c.vocabSize()));
+                // logits only for the rows that want them (a shared pass's prompt rows do not): vocab-wide rows
+                logits = own(made, ctx.allocate(4L * Math.max(1, logitRows) * c.vocabSize()));
                 tokens = own(made, ctx.allocate(4 * nb));
                 positions = own(made, ctx.allocate(4 * nb));
                 mask = own(made, ctx.allocate(Math.max(1, maskBytes)));
                 logitIndex = own(made, ctx.allocate(4 * nb));
                 rowIndex = own(made, ctx.allocate(4L * Math.max(1, keptRows)));
                 gather = own(made, ctx.allocate(4L * Math.max(1, keptRows) * c.kvDim()));
-                logitsHost = own(made, ctx.allocatePinned(4 * nb * c.vocabSize()));
+                logitsHost = own(made, ctx.allocatePinned(4L * Math.max(1, logitRows) * c.vocabSize()));
             } catch (RuntimeException e) {
                 for (int i = made.size() - 1; i >= 0; i--) {
                     try {

@@ -97,7 +97,7 @@ final class SharedPassCheck {
             for (int k : new int[]{1, 2, 4, 8}) {
                 List<Session> sessions = new ArrayList<>();
                 List<Generation> running = new ArrayList<>();
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), forwardsBefore = e.cudaSharedTargetForwards();
                 int total = 0, shared = 0;
                 double perStep = 0;
                 try {
@@ -124,6 +124,9 @@ final class SharedPassCheck {
                 row.put("vs_one_session", rate / single);
                 row.put("mean_tokens_per_step", perStep);
                 row.put("shared_steps", shared);
+                long together = e.cudaSharedTargetForwards() - forwardsBefore;
+                row.put("target_forwards_of_several_sessions", together);
+                if (k > 1 && together == 0) GpuCheck.fail(k + " CUDA sessions never shared a target forward");
             }
             out.put("greedy_identical_to_alone", identical);
             if (!identical) GpuCheck.fail("shared CUDA passes changed a session's greedy tokens");
@@ -179,7 +182,7 @@ final class SharedPassCheck {
                     row.put("sessions", k);
                     row.put("rows", k * tree);
                     row.put("shared_pass_seconds", seconds);
-                    row.put("alone_passes_seconds", k * one);
+                    row.put("alone_passes_seconds_estimated", k * one); // k times the measured one-session pass
                     row.put("speedup_vs_alone", k * one / seconds);
                     row.put("stall_fraction", gpu.lastPassTiming().stallFraction());
                 }

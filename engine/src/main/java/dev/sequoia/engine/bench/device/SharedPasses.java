@@ -94,7 +94,9 @@ public final class SharedPasses {
                     for (int i = 0; i < seqs.size(); i++) {
                         Rows t = tree(1 + r.nextInt(12), vocab, r);
                         int pending = seqs.get(i).cpu.pending();
-                        trees.add(pending == 0 ? t : hangBelow(t, pending - 1)); // the tree under the last drafted row
+                        Rows placed = pending == 0 ? t : hangBelow(t, pending - 1); // the tree under the last drafted row
+                        // once, a part that wants no logits (a feed-only prompt chunk): its K/V rows must still land
+                        trees.add(step == 1 && i == 0 ? new Rows(placed.tokens(), placed.parents(), placed.tokens().length) : placed);
                     }
                     forward(gpu, cpu, layers, seqs, trees, worst, argmax, counts);
                     keepRandomPaths(gpu, seqs, r);

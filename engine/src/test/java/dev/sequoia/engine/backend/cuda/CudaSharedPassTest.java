@@ -148,6 +148,8 @@ class CudaSharedPassTest {
                     shared += r.stats().sharedSteps();
                 }
                 assertTrue(shared > 0, "the CUDA sessions shared passes");
+                // counted by the transformer itself: forwards that really ran several sessions' rows as one
+                assertTrue(e.cudaSharedTargetForwards() > 0, "no target forward ran several sessions' rows at once");
             } finally {
                 sessions.forEach(Session::close);
             }
