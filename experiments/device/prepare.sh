@@ -9,6 +9,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 dist=$root/experiments/device/dist
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 cd "$root"
+# target/lib keeps jars of dependency versions a past build used (two snakeyaml versions made jlink fail): start clean
+rm -rf engine/target/lib
 flock /tmp/sequoia-build.lock ./mvnw -B -q -pl engine -am package -DskipTests
 flock /tmp/sequoia-build.lock ./mvnw -B -q -pl native-bindings,engine -am test-compile
 rm -rf "$dist"; mkdir -p "$dist/lib" "$dist/classes" "$dist/models"
