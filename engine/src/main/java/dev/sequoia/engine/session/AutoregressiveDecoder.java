@@ -3,7 +3,6 @@ package dev.sequoia.engine.session;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
-import dev.sequoia.engine.sampling.Sampler;
 import dev.sequoia.engine.sampling.SamplingParams;
 
 import java.util.function.BiConsumer;
@@ -78,31 +77,11 @@ public final class AutoregressiveDecoder implements StepDecoder {
     public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random,
                                 dev.sequoia.engine.speculative.TreeSpec tree) {
         if (feed.length > 0) model.feed.set(feed);
-        return new StepRound() {
-            private StepOutput output;
-            private int rows; // of the forward: the root, and a prompt chain fed ahead of it
-
-            @Override
-            public SharedForward.Request next() {
-                if (output != null) return null;
-                SharedForward.Request r = model.request(new int[]{root}, new int[]{-1});
-                rows = r.tokens().length;
-                return r;
-            }
-
-            @Override public boolean verifies() { return output == null; }
-
-            @Override
-            public void supply(float[][] logits) {
-                cache.keep(model.feed.keepPath(new int[]{0}));
-                long t1 = System.nanoTime();
-                int next = Sampler.sample(logits[0], sampling, random);
-                output = new StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, model.lastNanos,
-                        System.nanoTime() - t1, 0, rows);
-            }
-
-            @Override public StepOutput output() { return output; }
+        PlainStepRound.Target t = new PlainStepRound.Target() {
+            @Override public SharedForward.Request request(int[] tokens, int[] parents) { return model.request(tokens, parents); }
+            @Override public void keepRoot() { cache.keep(model.feed.keepPath(new int[]{0})); }
         };
+        return new PlainStepRound(t, root, sampling, random, () -> model.lastNanos);
     }
 
     /** Feeds a prompt chunk as a round: one target forward over the chain, without logits, then the keep. */

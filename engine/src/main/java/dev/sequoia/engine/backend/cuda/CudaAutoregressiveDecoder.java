@@ -1,11 +1,11 @@
 package dev.sequoia.engine.backend.cuda;
 
 import dev.sequoia.engine.kv.KvCache;
-import dev.sequoia.engine.sampling.Sampler;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
 import dev.sequoia.engine.session.SharedForward;
 import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.session.PlainStepRound;
 import dev.sequoia.engine.session.StepRound;
 import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
 import dev.sequoia.engine.speculative.TreeSpec;
@@ -46,31 +46,11 @@ final class CudaAutoregressiveDecoder implements StepDecoder {
     public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
         target.feedAhead(feed);
         long forward0 = target.forwardNanos();
-        return new StepRound() {
-            private StepOutput output;
-            private int rows; // of the forward: the root, and a prompt chain fed ahead of it
-
-            @Override
-            public SharedForward.Request next() {
-                if (output != null) return null;
-                SharedForward.Request r = target.request(new int[]{root}, new int[]{-1});
-                rows = r.tokens().length;
-                return r;
-            }
-
-            @Override public boolean verifies() { return output == null; }
-
-            @Override
-            public void supply(float[][] logits) {
-                target.keep(new int[]{0}); // commits the fed chain, then the root
-                long t1 = System.nanoTime();
-                int next = Sampler.sample(logits[0], sampling, random);
-                output = new StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, target.forwardNanos() - forward0,
-                        System.nanoTime() - t1, 0, rows);
-            }
-
-            @Override public StepOutput output() { return output; }
+        PlainStepRound.Target t = new PlainStepRound.Target() {
+            @Override public SharedForward.Request request(int[] tokens, int[] parents) { return target.request(tokens, parents); }
+            @Override public void keepRoot() { target.keep(new int[]{0}); } // commits the fed chain, then the root
         };
+        return new PlainStepRound(t, root, sampling, random, () -> target.forwardNanos() - forward0);
     }
 
     /** Feeds a prompt chunk as a round: one target forward over the chain, without logits, then the keep. */
