@@ -3,24 +3,26 @@
  * W (rows, cols) @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1), as llama.cpp's q*_K x q8_K dots.
  *
  * Activations are quantized per 256-value super-block (sq_kq8_quantize): d = max|x| / 127,
- * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values.
+ * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values
+ * and the integer sums per 16 (qs16).
  *
- * The weights stay integers. For each super-block a row's quants are unpacked, in registers, into four
- * zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3, Q3_K 0..7 and
- * Q6_K 0..63 with their biases of 4 and 32 left in, Q4_K 0..15, Q5_K 0..31), its sub-block scales spread
+ * The weights stay integers. Q2_K, Q3_K and Q5_K: for each super-block a row's quants are unpacked, in
+ * registers, into four zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3,
+ * Q3_K 0..7 with its bias of 4 left in, Q5_K 0..31), its sub-block scales spread
  * to 16-bit lanes beside them. Per token, vpmaddubsw (quant x activation, pairs) and vpdpwssd (x scale,
  * pairs into dwords) give 16 exact int32 lanes, lane k holding columns 64v + 4k .. 64v + 4k + 3 of the four
  * quarters v; one cvt and one fma with d * dx add them to the token's 16 fp32 lanes. The terms that do not
- * depend on single quants (Q2_K/Q4_K/Q5_K mins, Q3_K/Q6_K biases) are one more fma per block and token, of
+ * depend on single quants (Q2_K/Q5_K mins, Q3_K bias) are one more fma per block and token, of
  * the row's side vector (dmin * min per sub-block, or d * scale per 16 values) with the token's fs32 or
- * fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins),
- * 32 (Q6_K) or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
+ * fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins)
+ * or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
  * token tiling or the row split. No integer can overflow or saturate: a vpmaddubsw pair is at most
  * 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
  *
- * Q4_K (most of a Q4_K_M file) has its own kernel with rows in the vector lanes (range_q4_panels, below):
- * 16 rows per zmm, 8 vpdpbusd per 32 values, one fp32 chain per (row, token) that ScalarKQuantInt8.rowDotQ4
- * defines; about twice the throughput of the per-row kernel above for every batch size.
+ * Q4_K and Q6_K (the types of a Q4_K_M file) have kernels with rows in the vector lanes (range_q4_panels,
+ * range_q6_panels, below): 16 rows per zmm, one vpdpbusd per 4 values of 16 rows, one fp32 chain per
+ * (row, token) that ScalarKQuantInt8.rowDotQ4 / rowDotQ6 define; two to three times the throughput of the
+ * per-row kernel above at n >= 4 (Q6_K, measured: 3.0 -> 9-10 GB/s of weights at n = 16 on 2 threads).
  *
  * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
  * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
@@ -44,9 +46,10 @@ int sq_kq8_level(void) { return 1; }
 
 /*
  * x (n, cols) -> xq (n, cols), xd (n, cols / 256), and the dequantized sums of the quants per 16 and per 32
- * values: fs16 (n, cols / 16) = d * sum16, fs32 (n, cols / 32) = d * sum32 (one fp32 product each). cols % 256 == 0.
+ * values: fs16 (n, cols / 16) = d * sum16, fs32 (n, cols / 32) = d * sum32 (one fp32 product each), and the
+ * integer sums per 16, qs16 (n, cols / 16). cols % 256 == 0.
  */
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32, int32_t *qs16) {
     int nb = cols / 256;
     for (int64_t t = 0; t < n; t++) {
         for (int b = 0; b < nb; b++) {
@@ -64,6 +67,7 @@ void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, flo
                 __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(p + 16 * i), v));
                 _mm_storeu_si128((__m128i *) (dst + 16 * i), _mm512_cvtepi32_epi8(q));
                 s16[i] = _mm512_reduce_add_epi32(q);
+                qs16[t * (cols / 16) + 16LL * b + i] = s16[i];
                 f16[i] = xd[t * nb + b] * (float) s16[i];
             }
             for (int i = 0; i < 8; i++) f32[i] = xd[t * nb + b] * (float) (s16[2 * i] + s16[2 * i + 1]);
@@ -86,15 +90,15 @@ static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
-/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q4_K/Q5_K) or scales (Q6_K). */
+/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q2_K/Q5_K) or scales (Q3_K). */
 typedef struct {
     __m512i q[4];
     __m512i s[4];
-    __m512 side; /* Q4_K/Q5_K: dmin * min (lanes 0..7, 8..15 zero); Q2_K: dmin * min (16); Q3_K/Q6_K: d * scale (16) */
+    __m512 side; /* Q5_K: dmin * min (lanes 0..7, 8..15 zero); Q2_K: dmin * min (16); Q3_K: d * scale (16) */
     float d;
 } unpacked;
 
-/* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q4_K/Q5_K) or group (64v + 2w) / 16 (Q6_K). */
+/* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q5_K) or group (64v + 2w) / 16 (Q2_K, Q3_K). */
 static inline __attribute__((always_inline)) __m512i scale_index(int v, int six) {
     return six ? _mm512_set_epi16(4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3,
                                   4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2,
@@ -130,27 +134,6 @@ static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk,
         u->q[v] = q;
         u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 0), _mm512_castsi128_si512(sc));
     }
-}
-
-/* Q6_K: ql[128] @0, qh[64] @128, int8 scales[16] @192, d @208; quants kept as 0..63 (the bias of 32 via fs16). */
-static inline __attribute__((always_inline)) void unpack_q6(const uint8_t *blk, unpacked *u) {
-    const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
-    __m128i sc8 = _mm_loadu_si128((const __m128i *) (blk + 192));
-    __m256i sc = _mm256_cvtepi8_epi16(sc8);
-    u->d = half_at(blk + 208);
-    u->side = _mm512_mul_ps(_mm512_set1_ps(u->d), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc8)));
-    for (int h = 0; h < 2; h++) {
-        __m512i ql = _mm512_loadu_si512((const void *) (blk + 64 * h));
-        __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h)));
-        /* quarter 2h: bits 0-1 (values l) and 2-3 (l + 32) of qh[l]; quarter 2h + 1: bits 4-5 and 6-7 */
-        __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
-        __m512i down = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
-        __m512i h0 = _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45);
-        __m512i h1 = _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45);
-        u->q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4), h0);
-        u->q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4), h1);
-    }
-    for (int v = 0; v < 4; v++) u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
 }
 
 /*
@@ -218,7 +201,7 @@ static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked 
 static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
         const float *xd, const float *fs16, const float *fs32, int cols, int t0, int T, float *out,
         int outRows, int r, int prefetch) {
-    const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : type == SQ_Q4_K ? 144 : type == SQ_Q5_K ? 176 : 210;
+    const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : 176;
     const int per32 = type == SQ_Q4_K || type == SQ_Q5_K; /* side terms per 32 values (8 lanes), else per 16 */
     __m512 acc[TILE], side[TILE];
     _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
@@ -234,8 +217,7 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
             if (bytes > 192) _mm_prefetch((const char *) blk + PF_AHEAD + 192, _MM_HINT_T0);
         }
         unpacked u;
-        if (type == SQ_Q6_K) unpack_q6(blk, &u);
-        else if (type == SQ_Q3_K) unpack_q3(blk, &u);
+        if (type == SQ_Q3_K) unpack_q3(blk, &u);
         else if (type == SQ_Q2_K) unpack_q2(blk, &u);
         else unpack_q45(blk, type == SQ_Q5_K, &u);
         _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
@@ -247,8 +229,8 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
             side[j] = _mm512_fmadd_ps(u.side, xs, side[j]);
         }
     }
-    /* mins are subtracted once; Q6_K's and Q3_K's side sums are their quants' bias of 32 or 4 per scale unit */
-    const float bias = type == SQ_Q6_K ? 32.0f : type == SQ_Q3_K ? 4.0f : 1.0f;
+    /* mins are subtracted once; Q3_K's side sums are its quants' bias of 4 per scale unit */
+    const float bias = type == SQ_Q3_K ? 4.0f : 1.0f;
     _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
         out[(int64_t) (t0 + j) * outRows + r] = lane_sum(acc[j]) - bias * lane_sum(side[j]);
     }
@@ -385,6 +367,128 @@ static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
     }
 }
 
+/*
+ * Q6_K, rows in lanes as Q4_K: a panel of 16 rows is unpacked per super-block into scratch where one zmm
+ * holds 4 consecutive quants (0..63) of each row, so 4 vpdpbusd per 16-value group j. The quants' bias of 32
+ * enters the integer as its start, -32 * (sum of the group's 16 activation quants), so isum_j is the exact
+ * dot of (q - 32) with x; as in llama.cpp the block's sumi = sum_j sc_j * isum_j stays an exact int32
+ * (|sumi| < 2^28), and per row lane acc = fma(sumi, d * dx, acc) (ScalarKQuantInt8.rowDotQ6).
+ */
+typedef struct {
+    __m512i w[16][4]; /* group j, dword k: quants 16j + 4k .. 16j + 4k + 3 of the 16 rows */
+    __m512i sc[16];   /* sc_j per row */
+    __m512 d;         /* d per row */
+} q6panel;
+
+static __thread q6panel q6scratch __attribute__((aligned(64)));
+
+/* Dword at byte offset off of each of the 16 rows (row i at base + idx[i]). */
+static inline __attribute__((always_inline)) __m512i rows_dword(const uint8_t *base, __m512i idx, int off) {
+    return _mm512_i32gather_epi32(idx, (const void *) (base + off), 1);
+}
+
+/* 32 bytes at offset off of the 16 rows, transposed: z[k] = bytes 4k .. 4k + 3 of each row. */
+static inline __attribute__((always_inline)) void rows_bytes32(const uint8_t *const rp[16], int64_t off, __m512i z[8]) {
+    for (int i = 0; i < 8; i++) {
+        __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + off));
+        __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + off));
+        z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    }
+    transpose8x2(z);
+}
+
+static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, q6panel *p) {
+    /* d: the high half of the dword at 206 (the block's last byte is 209, so nothing past it is read) */
+    p->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(rows_dword(rp[0], idx, (int) at + 206), 16)));
+    for (int i = 0; i < 4; i++) {
+        __m512i sc4 = rows_dword(rp[0], idx, (int) at + 192 + 4 * i);
+        for (int b = 0; b < 4; b++) p->sc[4 * i + b] = _mm512_srai_epi32(_mm512_slli_epi32(sc4, 24 - 8 * b), 24);
+    }
+    const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+    for (int h = 0; h < 2; h++) {
+        __m512i A[8], B[8], H[8];
+        rows_bytes32(rp, at + 64 * h, A);
+        rows_bytes32(rp, at + 64 * h + 32, B);
+        rows_bytes32(rp, at + 128 + 32 * h, H);
+        for (int k = 0; k < 8; k++) {
+            /* value 128h + 32u + l (l = 4k .. 4k + 3): nibble of ql (A low, B low, A high, B high), bits 2u, 2u + 1 of qh */
+            __m512i q[4];
+            q[0] = _mm512_ternarylogic_epi32(A[k], _mm512_and_si512(_mm512_slli_epi16(H[k], 4), bits45), low4, 0xEC);
+            q[1] = _mm512_ternarylogic_epi32(B[k], _mm512_and_si512(_mm512_slli_epi16(H[k], 2), bits45), low4, 0xEC);
+            q[2] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(A[k], 4), _mm512_and_si512(H[k], bits45), low4, 0xEC);
+            q[3] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(B[k], 4), _mm512_and_si512(_mm512_srli_epi16(H[k], 2), bits45), low4, 0xEC);
+            for (int u = 0; u < 4; u++) p->w[8 * h + 2 * u + k / 4][k % 4] = q[u];
+        }
+    }
+}
+
+/* Tokens t0 .. t0 + T - 1 x the unpacked block b of the Q6_K panel at row r. */
+static inline __attribute__((always_inline)) void q6_panel_tile(const q6panel *p, int b, int nb, const int8_t *xq,
+        const float *xd, const int32_t *qs16, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live) {
+    __m512i sumi[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) sumi[t] = _mm512_setzero_si512();
+    for (int j = 0; j < 16; j++) {
+        __m512i w[4];
+        _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) w[k] = p->w[j][k];
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
+            int64_t tt = t0 + t;
+            const int8_t *xp = xq + tt * cols + 256LL * b + 16 * j;
+            __m512i s = _mm512_set1_epi32(-32 * qs16[tt * (cols / 16) + 16LL * b + j]);
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+            sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(s, p->sc[j]));
+        }
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
+        float *o = out + (int64_t) (t0 + t) * outRows + r;
+        __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
+        __m512 ddx = _mm512_mul_ps(p->d, _mm512_set1_ps(xd[(t0 + t) * nb + b]));
+        _mm512_mask_storeu_ps(o, live, _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), ddx, acc));
+    }
+}
+
+static void range_q6_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                            const float *xd, const int32_t *qs16, int n, float *out, int outRows) {
+    int nb = cols / 256;
+    q6panel *p = &q6scratch;
+    for (int r = r0; r < r1; r += 16) {
+        int live_rows = r1 - r < 16 ? r1 - r : 16;
+        __mmask16 live = (__mmask16) ((1u << live_rows) - 1);
+        const uint8_t *rp[16];
+        int32_t off[16];
+        for (int i = 0; i < 16; i++) {
+            int ri = i < live_rows ? i : live_rows - 1;
+            rp[i] = w + (int64_t) (r + ri) * rowBytes;
+            off[i] = (int32_t) (ri * rowBytes);
+        }
+        __m512i idx = _mm512_loadu_si512((const void *) off);
+        for (int b = 0; b < nb; b++) {
+            int ahead = b + PANEL_AHEAD;
+            if (ahead < nb || r + 16 < r1) {
+                for (int i = 0; i < 16; i++) {
+                    const uint8_t *next = ahead < nb ? rp[i] + 210LL * ahead : rp[i] + 16 * rowBytes + 210LL * (ahead - nb);
+                    _mm_prefetch((const char *) next, _MM_HINT_T0);
+                    _mm_prefetch((const char *) next + 64, _MM_HINT_T0);
+                    _mm_prefetch((const char *) next + 128, _MM_HINT_T0);
+                    _mm_prefetch((const char *) next + 192, _MM_HINT_T0);
+                }
+            }
+            unpack_q6_panel(rp, idx, 210LL * b, p);
+            for (int t0 = 0; t0 < n; t0 += 8) {
+                switch (n - t0 >= 8 ? 8 : n - t0) {
+                    case 1: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 1, out, outRows, r, live); break;
+                    case 2: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 2, out, outRows, r, live); break;
+                    case 3: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 3, out, outRows, r, live); break;
+                    case 4: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 4, out, outRows, r, live); break;
+                    case 5: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 5, out, outRows, r, live); break;
+                    case 6: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 6, out, outRows, r, live); break;
+                    case 7: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 7, out, outRows, r, live); break;
+                    default: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 8, out, outRows, r, live); break;
+                }
+            }
+        }
+    }
+}
+
 #define DEFINE_RANGE(TYPE)                                                                                  \
 static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,   \
                          const float *xd, const float *fs16, const float *fs32, int n, float *out,     \
@@ -408,18 +512,19 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
     }                                                                                                       \
 }
 
-DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
+DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q5_K)
 
 /* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
+                     const float *xd, const float *fs16, const float *fs32, const int32_t *qs16, int n, float *out,
+                     int outRows) {
     if (cols % 256 != 0) return -1;
     switch (type) {
         case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
         case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
         case SQ_Q4_K: range_q4_panels(w, rowBytes, cols, r0, r1, xq, xd, fs32, n, out, outRows); return 0;
         case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
-        case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q6_K: range_q6_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
         default: return -1;
     }
 }
@@ -428,13 +533,14 @@ int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int
 
 int sq_kq8_level(void) { return 0; }
 
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
-    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32;
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32, int32_t *qs16) {
+    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32; (void) qs16;
 }
 
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
-    (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) fs16;
+                     const float *xd, const float *fs16, const float *fs32, const int32_t *qs16, int n, float *out,
+                     int outRows) {
+    (void) qs16; (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) fs16;
     (void) fs32; (void) n; (void) out; (void) outRows;
     return -1;
 }

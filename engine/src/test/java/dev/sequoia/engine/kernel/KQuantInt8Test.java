@@ -33,12 +33,14 @@ class KQuantInt8Test {
                 byte[] q = new byte[n * cols];
                 float[] d = new float[n * cols / 256];
                 float[] s16 = new float[n * cols / 16], s32 = new float[n * cols / 32];
-                nat.quantize(x, n, cols, q, d, s16, s32);
+                int[] i16 = new int[n * cols / 16];
+                nat.quantize(x, n, cols, q, d, s16, s32, i16);
                 String at = "n=" + n + " cols=" + cols;
                 assertArrayEquals(want.q(), q, "quants, " + at);
                 assertArrayEquals(want.scale(), d, "scales, " + at);
                 assertArrayEquals(want.sum16(), s16, "sums per 16, " + at);
                 assertArrayEquals(want.sum32(), s32, "sums per 32, " + at);
+                assertArrayEquals(want.qsum16(), i16, "integer sums per 16, " + at);
             }
         }
     }
