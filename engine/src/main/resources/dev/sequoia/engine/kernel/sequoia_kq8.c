@@ -251,12 +251,51 @@ typedef struct {
 } q4panel;
 
 #ifndef PANEL_AHEAD
-#define PANEL_AHEAD 4
+#define PANEL_AHEAD 16
 #endif
+#ifndef PF_HINT
+#define PF_HINT _MM_HINT_T1
+#endif
+
+/*
+ * The panel kernels' prefetch: the step (16 rows x block b) PANEL_AHEAD steps after the current one, in the
+ * order the kernel takes them (the blocks of a panel, then the next panel's rows, up to r1), streams into L2
+ * meanwhile, 4 rows at a time between the unpacking's loads (a burst of 48 requests would stall the core).
+ * Decode (n = 1) is bound by memory: enough lines must be in flight at every step.
+ */
+typedef struct {
+    const uint8_t *at; /* block of the first row to fetch, or NULL */
+    int rows;
+    int64_t rowBytes;
+    int blockBytes;
+} prefetch_plan;
+
+static inline __attribute__((always_inline)) prefetch_plan plan_ahead(const uint8_t *w, int64_t rowBytes, int blockBytes,
+                                                                      int nb, int r, int b, int r1) {
+    int ahead = b + PANEL_AHEAD, pr = r + 16 * (ahead / nb);
+    prefetch_plan p = {NULL, 0, rowBytes, blockBytes};
+    if (pr < r1) {
+        p.at = w + (int64_t) pr * rowBytes + (int64_t) blockBytes * (ahead % nb);
+        p.rows = r1 - pr < 16 ? r1 - pr : 16;
+    }
+    return p;
+}
+
+/* Rows [i0, i1) of the plan. */
+static inline __attribute__((always_inline)) void prefetch_rows(const prefetch_plan *p, int i0, int i1) {
+    if (p->at == NULL) return;
+    for (int i = i0; i < i1 && i < p->rows; i++) {
+        for (int l = 0; l < p->blockBytes; l += 64) _mm_prefetch((const char *) p->at + i * p->rowBytes + l, PF_HINT);
+    }
+}
+
+/* Tokens per register tile of the Q4_K panel kernel (8 measured no faster: the tile is vpdpbusd-bound) */
+#define Q4_TILE 4
 
 static __thread q4panel q4scratch __attribute__((aligned(64)));
 
-static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p) {
+static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p,
+                                                                  const prefetch_plan *pf) {
     /* each row's first 16 bytes (d, dmin, the 12 scale bytes) -> D[k] = dword k of the 16 rows, in row order */
     __m512i z[4], t[4], D[4];
     for (int r = 0; r < 4; r++) {
@@ -290,6 +329,7 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t 
     }
     const __m512i low4 = _mm512_set1_epi8(0x0F);
     for (int g = 0; g < 4; g++) {
+        prefetch_rows(pf, 4 * g, 4 * g + 4);
         __m512i z[8];
         for (int i = 0; i < 8; i++) {
             __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 16 + 32 * g));
@@ -313,7 +353,7 @@ static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
 /* Tokens t0 .. t0 + T - 1 x the unpacked block b of the panel at row r: acc in out (masked to live rows). */
 static inline __attribute__((always_inline)) void q4_panel_tile(const q4panel *p, int b, int nb, const int8_t *xq,
         const float *xd, const float *fs32, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live) {
-    __m512 acc[4];
+    __m512 acc[Q4_TILE];
     _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
         acc[t] = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, out + (int64_t) (t0 + t) * outRows + r);
     }
@@ -327,16 +367,115 @@ static inline __attribute__((always_inline)) void q4_panel_tile(const q4panel *p
             _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
             __m512 scale = _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(xd[tt * nb + b]));
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[t]);
-            acc[t] = _mm512_fmadd_ps(p->dmn[j], _mm512_set1_ps(-fs32[tt * (cols / 32) + 8LL * b + j]), acc[t]);
+            /* fma(dmn, -fs32, acc) exactly, with the broadcast folded into the instruction */
+            acc[t] = _mm512_fnmadd_ps(p->dmn[j], _mm512_set1_ps(fs32[tt * (cols / 32) + 8LL * b + j]), acc[t]);
         }
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t) (t0 + t) * outRows + r, live, acc[t]);
 }
 
+/*
+ * AMX (where the CPU and the kernel allow it): whole tiles of 16 tokens take their exact integer dots from
+ * tile multiplies instead of vpdpbusd. The panels' scratch is already AMX's B layout (one 64-byte row holds
+ * 4 consecutive quants of each of the 16 weight rows), the activations are A (16 tokens x one sub-block or
+ * group, stride cols), and C (16 tokens x 16 rows, int32) is exactly the VNNI kernels' isum for each
+ * (token, row): the fp32 chains that follow are the same operations in the same order, so results do not
+ * change by a bit. Permission to use the tile state is asked once per process (Linux arch_prctl); where it
+ * is refused, or the compiler lacks AMX, the VNNI kernels take every token.
+ */
+#if defined(__AMX_TILE__) && defined(__AMX_INT8__) && defined(__linux__)
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#define SQ_AMX 1
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+typedef struct {
+    uint8_t palette, start;
+    uint8_t reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} __attribute__((packed, aligned(64))) tile_config;
+
+static int amx_state; /* 0 not asked yet, 1 granted, -1 refused */
+
+static int amx_usable(void) {
+    int s = __atomic_load_n(&amx_state, __ATOMIC_ACQUIRE);
+    if (s == 0) {
+        s = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 ? 1 : -1;
+        __atomic_store_n(&amx_state, s, __ATOMIC_RELEASE);
+    }
+    return s > 0;
+}
+
+/* tmm0..3: C (16 tokens x 16 rows int32); tmm4, tmm5: A (16 tokens x k bytes); tmm6, tmm7: B (k / 4 rows of 64 bytes). */
+static inline void amx_configure(int k) {
+    tile_config c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int i = 0; i < 4; i++) { c.rows[i] = 16; c.colsb[i] = 64; }
+    for (int i = 4; i < 6; i++) { c.rows[i] = 16; c.colsb[i] = (uint16_t) k; }
+    for (int i = 6; i < 8; i++) { c.rows[i] = (uint8_t) (k / 4); c.colsb[i] = 64; }
+    _tile_loadconfig(&c);
+}
+
+static __thread int32_t amx_c[16][16][16] __attribute__((aligned(64))); /* [sub-block or group][token][row] */
+
+/* C tile i <- A (16 tokens of xq at x, stride cols) . B (scratch at wt): one sub-block (Q4_K) or group (Q6_K). */
+#define AMX_DOT(i, a, bt, x, cols, wt)                                                 \
+    do {                                                                              \
+        _tile_zero(i);                                                                \
+        _tile_loadd(a, (x), (cols));                                                  \
+        _tile_loadd(bt, (wt), 64);                                                    \
+        _tile_dpbsud(i, a, bt);                                                       \
+    } while (0)
+
+/* Q4_K: the 8 sub-blocks of block b for tokens t0 .. t0 + 15 -> amx_c[j][t][row]. */
+static inline void q4_amx_dots(const q4panel *p, const int8_t *xq, int cols, int b, int t0) {
+    const int8_t *x = xq + (int64_t) t0 * cols + 256LL * b;
+    for (int j = 0; j < 8; j += 4) {
+        AMX_DOT(0, 4, 6, x + 32 * j, cols, &p->w[j][0]);
+        AMX_DOT(1, 5, 7, x + 32 * (j + 1), cols, &p->w[j + 1][0]);
+        AMX_DOT(2, 4, 6, x + 32 * (j + 2), cols, &p->w[j + 2][0]);
+        AMX_DOT(3, 5, 7, x + 32 * (j + 3), cols, &p->w[j + 3][0]);
+        _tile_stored(0, amx_c[j], 64);
+        _tile_stored(1, amx_c[j + 1], 64);
+        _tile_stored(2, amx_c[j + 2], 64);
+        _tile_stored(3, amx_c[j + 3], 64);
+    }
+}
+
+/* Tokens t0 .. t0 + 15 x block b of the Q4_K panel at row r, from the tile products: q4_panel_tile's chain. */
+static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq, const float *xd, const float *fs32,
+                               int cols, int t0, float *out, int outRows, int r, __mmask16 live) {
+    q4_amx_dots(p, xq, cols, b, t0);
+    for (int t = 0; t < 16; t++) {
+        int64_t tt = t0 + t;
+        float *o = out + tt * outRows + r;
+        __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
+        for (int j = 0; j < 8; j++) {
+            __m512i s = _mm512_load_si512((const void *) amx_c[j][t]);
+            __m512 scale = _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(xd[tt * nb + b]));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc);
+            acc = _mm512_fnmadd_ps(p->dmn[j], _mm512_set1_ps(fs32[tt * (cols / 32) + 8LL * b + j]), acc);
+        }
+        _mm512_mask_storeu_ps(o, live, acc);
+    }
+}
+#else
+#define SQ_AMX 0
+static int amx_usable(void) { return 0; }
+#endif
+
 static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
                             const float *xd, const float *fs32, int n, float *out, int outRows) {
     int nb = cols / 256;
     q4panel *p = &q4scratch;
+    int amx = n >= 16 && amx_usable();
+#if SQ_AMX
+    if (amx) amx_configure(32);
+#endif
     for (int r = r0; r < r1; r += 16) {
         int live_rows = r1 - r < 16 ? r1 - r : 16;
         __mmask16 live = (__mmask16) ((1u << live_rows) - 1);
@@ -344,27 +483,25 @@ static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
         for (int i = 0; i < 16; i++) rp[i] = w + (int64_t) (r + (i < live_rows ? i : live_rows - 1)) * rowBytes;
         for (int b = 0; b < nb; b++) {
             int64_t at = 144LL * b;
-            /* PANEL_AHEAD blocks ahead in the same rows, or at the start of the next panel's rows, streams in meanwhile */
-            int ahead = b + PANEL_AHEAD;
-            if (ahead < nb || r + 16 < r1) {
-                for (int i = 0; i < 16; i++) {
-                    const uint8_t *next = ahead < nb ? rp[i] + 144LL * ahead : rp[i] + 16 * rowBytes + 144LL * (ahead - nb);
-                    _mm_prefetch((const char *) next, _MM_HINT_T0);
-                    _mm_prefetch((const char *) next + 64, _MM_HINT_T0);
-                    _mm_prefetch((const char *) next + 128, _MM_HINT_T0);
-                }
-            }
-            unpack_q4_panel(rp, at, p);
-            for (int t0 = 0; t0 < n; t0 += 4) {
-                switch (n - t0 >= 4 ? 4 : n - t0) {
+            prefetch_plan pf = plan_ahead(w, rowBytes, 144, nb, r, b, r1);
+            unpack_q4_panel(rp, at, p, &pf);
+            int t0 = 0;
+#if SQ_AMX
+            if (amx) for (; t0 + 16 <= n; t0 += 16) q4_amx_tile(p, b, nb, xq, xd, fs32, cols, t0, out, outRows, r, live);
+#endif
+            for (; t0 < n; t0 += Q4_TILE) {
+                switch (n - t0 >= Q4_TILE ? Q4_TILE : n - t0) {
                     case 1: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 1, out, outRows, r, live); break;
                     case 2: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 2, out, outRows, r, live); break;
                     case 3: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 3, out, outRows, r, live); break;
-                    default: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 4, out, outRows, r, live); break;
+                    default: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, Q4_TILE, out, outRows, r, live); break;
                 }
             }
         }
     }
+#if SQ_AMX
+    if (amx) _tile_release();
+#endif
 }
 
 /*
@@ -397,7 +534,8 @@ static inline __attribute__((always_inline)) void rows_bytes32(const uint8_t *co
     transpose8x2(z);
 }
 
-static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, q6panel *p) {
+static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, q6panel *p,
+                                                                  const prefetch_plan *pf) {
     /* d: the high half of the dword at 206 (the block's last byte is 209, so nothing past it is read) */
     p->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(rows_dword(rp[0], idx, (int) at + 206), 16)));
     for (int i = 0; i < 4; i++) {
@@ -407,8 +545,11 @@ static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t 
     const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
     for (int h = 0; h < 2; h++) {
         __m512i A[8], B[8], H[8];
+        prefetch_rows(pf, 8 * h, 8 * h + 3);
         rows_bytes32(rp, at + 64 * h, A);
+        prefetch_rows(pf, 8 * h + 3, 8 * h + 6);
         rows_bytes32(rp, at + 64 * h + 32, B);
+        prefetch_rows(pf, 8 * h + 6, 8 * h + 8);
         rows_bytes32(rp, at + 128 + 32 * h, H);
         for (int k = 0; k < 8; k++) {
             /* value 128h + 32u + l (l = 4k .. 4k + 3): nibble of ql (A low, B low, A high, B high), bits 2u, 2u + 1 of qh */
@@ -462,17 +603,8 @@ static void range_q6_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
         }
         __m512i idx = _mm512_loadu_si512((const void *) off);
         for (int b = 0; b < nb; b++) {
-            int ahead = b + PANEL_AHEAD;
-            if (ahead < nb || r + 16 < r1) {
-                for (int i = 0; i < 16; i++) {
-                    const uint8_t *next = ahead < nb ? rp[i] + 210LL * ahead : rp[i] + 16 * rowBytes + 210LL * (ahead - nb);
-                    _mm_prefetch((const char *) next, _MM_HINT_T0);
-                    _mm_prefetch((const char *) next + 64, _MM_HINT_T0);
-                    _mm_prefetch((const char *) next + 128, _MM_HINT_T0);
-                    _mm_prefetch((const char *) next + 192, _MM_HINT_T0);
-                }
-            }
-            unpack_q6_panel(rp, idx, 210LL * b, p);
+            prefetch_plan pf = plan_ahead(w, rowBytes, 210, nb, r, b, r1);
+            unpack_q6_panel(rp, idx, 210LL * b, p, &pf);
             for (int t0 = 0; t0 < n; t0 += 8) {
                 switch (n - t0 >= 8 ? 8 : n - t0) {
                     case 1: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 1, out, outRows, r, live); break;
