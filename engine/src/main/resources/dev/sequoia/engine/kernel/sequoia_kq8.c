@@ -417,12 +417,13 @@ static inline void amx_configure(int k) {
     for (int i = 0; i < 4; i++) { c.rows[i] = 16; c.colsb[i] = 64; }
     for (int i = 4; i < 6; i++) { c.rows[i] = 16; c.colsb[i] = (uint16_t) k; }
     for (int i = 6; i < 8; i++) { c.rows[i] = (uint8_t) (k / 4); c.colsb[i] = 64; }
-    _tile_loadconfig(&c);
+    /* ldtilecfg by asm with the struct as a memory operand: GCC dropped the stores to c before _tile_loadconfig */
+    __asm__ volatile("ldtilecfg %0" : : "m"(c));
 }
 
-static __thread int32_t amx_c[16][16][16] __attribute__((aligned(64))); /* [sub-block or group][token][row] */
+static __thread int32_t amx_c[8][16][16] __attribute__((aligned(64))); /* [sub-block][token][row] */
 
-/* C tile i <- A (16 tokens of xq at x, stride cols) . B (scratch at wt): one sub-block (Q4_K) or group (Q6_K). */
+/* C tile i <- A (16 tokens of xq at x, stride cols) . B (scratch at wt): one Q4_K sub-block. */
 #define AMX_DOT(i, a, bt, x, cols, wt)                                                 \
     do {                                                                              \
         _tile_zero(i);                                                                \
