@@ -488,15 +488,14 @@ static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq
 }
 #else
 #define SQ_AMX 0
-static int amx_usable(void) { return 0; }
 #endif
 
 static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
                             const float *xd, const float *fs32, int n, float *out, int outRows) {
     int nb = cols / 256;
     q4panel *p = &q4scratch;
-    int amx = n >= 16 && amx_usable();
 #if SQ_AMX
+    int amx = n >= 16 && amx_usable();
     if (amx) amx_configure(32);
 #endif
     for (int r = r0; r < r1; r += 16) {
