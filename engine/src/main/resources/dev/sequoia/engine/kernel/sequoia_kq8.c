@@ -25,8 +25,10 @@
  * per-row kernel above at n >= 4 (Q6_K, measured: 3.0 -> 9-10 GB/s of weights at n = 16 on 2 threads).
  * Q4_K also takes its integer dots from AMX tile multiplies for whole tiles of 16 tokens where the CPU and
  * the OS allow (about 1.4x at n = 16; for Q6_K, with twice the groups to scale, AMX measured no faster), and
- * at n = 1 feeds the unpacked quants straight into the token's dots (no scratch; +20% from L2, though from
- * DRAM the rate stays ~0.7 of a sequential read: the 16 interleaved row streams, not compute, bound decode).
+ * at n = 1 feeds the unpacked quants straight into the token's dots (no scratch). Decode (n = 1) on Q4_K and
+ * Q6_K puts runs of rows, not consecutive rows, in the 16 lanes (range_q4_decode, range_q6_decode): 16
+ * sequential streams the L2 streamer follows, about 1.0 of a sequential read from DRAM where consecutive
+ * rows reached 0.70 (2048 columns) to 0.85 (5632).
  *
  * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
  * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
@@ -490,10 +492,41 @@ static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq
 #define SQ_AMX 0
 #endif
 
+/*
+ * Decode (n = 1) over the first 16 * P rows of [r0, r1): panel p takes rows r0 + p + k * P for k = 0..15, so each of its 16 lanes walks one contiguous run of P rows from start to end.
+ * With consecutive rows in a panel, a 4 KiB page holds several rows read at once at different offsets and
+ * the L2 streamer loses them (measured: 0.70 of a sequential read for 2048 columns against 0.85 for 5632);
+ * 16 sequential streams it follows. Each row's chain is q4_panel_tile's, whatever its lane.
+ */
+static void range_q4_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0, int P, const int8_t *xq,
+                            const float *xd, const float *fs32, float *out) {
+    int nb = cols / 256;
+    q4panel *p = &q4scratch;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int pi = 0; pi < P; pi++) {
+        const uint8_t *rp[16];
+        for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (int b = 0; b < nb; b++) {
+            int ahead = b + PANEL_AHEAD, pp = pi + ahead / nb;
+            prefetch_plan pf = {NULL, 16, (int64_t) P * rowBytes, 144};
+            if (pp < P) pf.at = w + (int64_t) (r0 + pp) * rowBytes + 144LL * (ahead % nb);
+            unpack_q4_panel(rp, 144LL * b, p, &pf, xq + 256LL * b, xd[b], fs32 + 8LL * b, &acc);
+        }
+        __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
+        _mm512_i32scatter_ps(out, rows, acc, 4);
+    }
+}
+
 static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
                             const float *xd, const float *fs32, int n, float *out, int outRows) {
     int nb = cols / 256;
     q4panel *p = &q4scratch;
+    if (n == 1 && r1 - r0 >= 32) {
+        int P = (r1 - r0) / 16;
+        range_q4_decode(w, rowBytes, cols, r0, P, xq, xd, fs32, out);
+        r0 += 16 * P;
+    }
 #if SQ_AMX
     int amx = n >= 16 && amx_usable();
     if (amx) amx_configure(32);
@@ -618,10 +651,46 @@ static inline __attribute__((always_inline)) void q6_panel_tile(const q6panel *p
     }
 }
 
+/* Decode (n = 1) over the first 16 * P rows of [r0, r1), lanes on P-row runs as range_q4_decode; q6_panel_tile's integers and chain. */
+static void range_q6_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0, int P, const int8_t *xq,
+                            const float *xd, const int32_t *qs16, float *out) {
+    int nb = cols / 256;
+    q6panel *p = &q6scratch;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int32_t) (P * rowBytes)));
+    for (int pi = 0; pi < P; pi++) {
+        const uint8_t *rp[16];
+        for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (int b = 0; b < nb; b++) {
+            int ahead = b + PANEL_AHEAD, pp = pi + ahead / nb;
+            prefetch_plan pf = {NULL, 16, (int64_t) P * rowBytes, 210};
+            if (pp < P) pf.at = w + (int64_t) (r0 + pp) * rowBytes + 210LL * (ahead % nb);
+            unpack_q6_panel(rp, idx, 210LL * b, p, &pf);
+            __m512i sumi = _mm512_setzero_si512();
+            for (int j = 0; j < 16; j++) {
+                const int8_t *xp = xq + 256LL * b + 16 * j;
+                __m512i s = _mm512_set1_epi32(-32 * qs16[16LL * b + j]);
+                _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, p->w[j][k], bcast32(xp + 4 * k));
+                sumi = _mm512_add_epi32(sumi, _mm512_mullo_epi32(s, p->sc[j]));
+            }
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(p->d, _mm512_set1_ps(xd[b])), acc);
+        }
+        __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
+        _mm512_i32scatter_ps(out, rows, acc, 4);
+    }
+}
+
 static void range_q6_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
                             const float *xd, const int32_t *qs16, int n, float *out, int outRows) {
     int nb = cols / 256;
     q6panel *p = &q6scratch;
+    /* the gathers' byte offsets across a panel's lanes stay int32 */
+    if (n == 1 && r1 - r0 >= 32 && (int64_t) (r1 - r0) * rowBytes < INT32_MAX) {
+        int P = (r1 - r0) / 16;
+        range_q6_decode(w, rowBytes, cols, r0, P, xq, xd, qs16, out);
+        r0 += 16 * P;
+    }
     for (int r = r0; r < r1; r += 16) {
         int live_rows = r1 - r < 16 ? r1 - r : 16;
         __mmask16 live = (__mmask16) ((1u << live_rows) - 1);

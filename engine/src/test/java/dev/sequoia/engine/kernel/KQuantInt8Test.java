@@ -109,6 +109,28 @@ class KQuantInt8Test {
         }
     }
 
+    /**
+     * Decode (n = 1) on long row ranges, where the Q4_K/Q6_K kernels put P-row runs in the vector lanes
+     * (one thread: tasks of 7 panels, plus ragged remainders): the twin, bit for bit.
+     */
+    @Test
+    void decodeOnLongRowRangesEqualsTheTwinBitForBit() {
+        nativeOrSkip();
+        try (VectorMatMul fp32 = new VectorMatMul(1); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, true);
+             Arena arena = Arena.ofShared()) {
+            for (TensorType type : new TensorType[] {TensorType.Q4_K, TensorType.Q6_K}) {
+                for (int rows : new int[] {1000, 263}) {
+                    WeightMatrix w = RandomWeights.create(arena, type + "-" + rows, type, rows, 512, rows);
+                    float[] x = activations(1, 512, rows + 1L);
+                    float[] got = new float[rows], want = new float[rows];
+                    mm.gemm(w, x, got, 1);
+                    ScalarKQuantInt8.gemmRows(w, ScalarKQuantInt8.quantize(x, 1, 512), want, 0, rows);
+                    assertArrayEquals(want, got, w.name());
+                }
+            }
+        }
+    }
+
     /** A token's outputs are the same bits alone or anywhere in batches of any size, on 1, 2 or 3 threads. */
     @Test
     void eachTokensResultIsIndependentOfItsBatch() {
