@@ -503,6 +503,11 @@ static void range_q4_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0
     int nb = cols / 256;
     q4panel *p = &q4scratch;
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    /* the range's first PANEL_AHEAD steps, which no earlier step prefetched */
+    for (int st = 0; st < PANEL_AHEAD && st < P * nb; st++) {
+        prefetch_plan pf = {w + (int64_t) (r0 + st / nb) * rowBytes + 144LL * (st % nb), 16, (int64_t) P * rowBytes, 144};
+        prefetch_rows(&pf, 0, 16);
+    }
     for (int pi = 0; pi < P; pi++) {
         const uint8_t *rp[16];
         for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
@@ -658,6 +663,11 @@ static void range_q6_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0
     q6panel *p = &q6scratch;
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int32_t) (P * rowBytes)));
+    /* the range's first PANEL_AHEAD steps, which no earlier step prefetched */
+    for (int st = 0; st < PANEL_AHEAD && st < P * nb; st++) {
+        prefetch_plan pf = {w + (int64_t) (r0 + st / nb) * rowBytes + 210LL * (st % nb), 16, (int64_t) P * rowBytes, 210};
+        prefetch_rows(&pf, 0, 16);
+    }
     for (int pi = 0; pi < P; pi++) {
         const uint8_t *rp[16];
         for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
