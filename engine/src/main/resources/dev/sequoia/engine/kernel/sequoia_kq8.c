@@ -271,8 +271,8 @@ typedef struct {
  */
 typedef struct {
     const uint8_t *at; /* block of the first row to fetch, or NULL */
-    int rows;
-    int64_t rowBytes;
+    int rows;          /* rows to fetch */
+    int64_t rowBytes;  /* from one row to the next: rowBytes, or P * rowBytes in the decode panels */
     int blockBytes;
 } prefetch_plan;
 
