@@ -40,6 +40,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private float[] kd = new float[0];
     private float[] ksum16 = new float[0];
     private float[] ksum32 = new float[0];
+    private int[] kqsum16 = new int[0];
 
     /** Int8 activations on the VNNI kernel where it loads; fp32 kernels of {@code VectorMatMul(threads)} otherwise. */
     public Int8ActivationMatMul(int threads) {
@@ -120,11 +121,12 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
             forEachRowRange(ws, (m, r0, r1) -> nativeInt8.gemmRows(ws[m], q, s, c, n, outs[m], r0, r1));
         } else if (allK) {
             ensureKBuffers(n, ws[0].cols());
-            nativeKQuant.quantize(x, n, ws[0].cols(), kq, kd, ksum16, ksum32);
+            nativeKQuant.quantize(x, n, ws[0].cols(), kq, kd, ksum16, ksum32, kqsum16);
             byte[] q = kq;
             float[] d = kd;
             float[] s16 = ksum16, s32 = ksum32;
-            forEachRowRange(ws, (m, r0, r1) -> nativeKQuant.gemmRows(ws[m], q, d, s16, s32, n, outs[m], r0, r1));
+            int[] i16 = kqsum16;
+            forEachRowRange(ws, (m, r0, r1) -> nativeKQuant.gemmRows(ws[m], q, d, s16, s32, i16, n, outs[m], r0, r1));
         } else {
             MatMul.super.gemmAll(ws, x, outs, n);
         }
@@ -154,11 +156,12 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         int blocksPerTask = blocksPerTask(rows);
         if (nativeKQuant != null && w.data().isNative()) {
             ensureKBuffers(n, cols);
-            nativeKQuant.quantize(x, n, cols, kq, kd, ksum16, ksum32);
+            nativeKQuant.quantize(x, n, cols, kq, kd, ksum16, ksum32, kqsum16);
             byte[] q = kq;
             float[] d = kd;
             float[] s16 = ksum16, s32 = ksum32;
-            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeKQuant.gemmRows(w, q, d, s16, s32, n, out, r0, r1));
+            int[] i16 = kqsum16;
+            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeKQuant.gemmRows(w, q, d, s16, s32, i16, n, out, r0, r1));
         } else {
             ScalarKQuantInt8.Quantized q = ScalarKQuantInt8.quantize(x, n, cols);
             forEachRowRange(rows, blocksPerTask, (r0, r1) -> ScalarKQuantInt8.gemmRows(w, q, out, r0, r1));
@@ -217,6 +220,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         if (kd.length < n * (cols / 256)) kd = new float[n * (cols / 256)];
         if (ksum16.length < n * (cols / 16)) ksum16 = new float[n * (cols / 16)];
         if (ksum32.length < n * (cols / 32)) ksum32 = new float[n * (cols / 32)];
+        if (kqsum16.length < n * (cols / 16)) kqsum16 = new int[n * (cols / 16)];
     }
 
     @Override

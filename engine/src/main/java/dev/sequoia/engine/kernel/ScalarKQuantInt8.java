@@ -23,10 +23,11 @@ import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
  * the block's four 64-value quarters), and {@code acc[k] = fma(s[k], d * dx, acc[k])}. The terms that do not
  * depend on single quants use the token's dequantized quant sums ({@code dx * sum}, per 32 or 16 values):
  * {@code side[k] = fma(v[k], xs[k], side[k])} with v = {@code dmin * min(k)} against sums per 32 (Q4_K/Q5_K,
- * k < 8, 0 above), {@code dmin * min(k)} per 16 (Q2_K), or {@code d * scale(k)} per 16 (Q3_K, Q6_K: their
- * quants' bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins, 4 for Q3_K and 32 for
- * Q6_K ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28). Q4_K, the type of most weights of
- * a Q4_K_M file, has a kernel of its own with rows in the vector lanes, whose chain {@link #rowDotQ4} defines.
+ * k < 8, 0 above), {@code dmin * min(k)} per 16 (Q2_K), or {@code d * scale(k)} per 16 (Q3_K: its quants'
+ * bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins and 4 for Q3_K
+ * ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28). Q4_K and Q6_K, the types of a Q4_K_M
+ * file, have kernels of their own with rows in the vector lanes, whose chains {@link #rowDotQ4} and
+ * {@link #rowDotQ6} define.
  * A token's result depends only on its own activations: not on n, the row split or the thread count.
  * Slow on purpose: the reference in tests and the fallback where the native kernel cannot run.
  */
@@ -38,9 +39,9 @@ public final class ScalarKQuantInt8 {
     /**
      * Activations quantized per super-block: {@code q} (n, cols) in [-127, 127], {@code scale} (n, cols / 256),
      * {@code sum16} (n, cols / 16) and {@code sum32} (n, cols / 32) the sums of the quants per 16 and 32 values
-     * times their block's scale (one fp32 product each).
+     * times their block's scale (one fp32 product each), {@code qsum16} (n, cols / 16) the integer sums per 16.
      */
-    public record Quantized(byte[] q, float[] scale, float[] sum16, float[] sum32, int n, int cols) {
+    public record Quantized(byte[] q, float[] scale, float[] sum16, float[] sum32, int[] qsum16, int n, int cols) {
         int blocks() { return cols / QK; }
     }
 
@@ -58,6 +59,7 @@ public final class ScalarKQuantInt8 {
         byte[] q = new byte[n * cols];
         float[] scale = new float[n * (cols / QK)];
         float[] sum16 = new float[n * (cols / 16)], sum32 = new float[n * (cols / 32)];
+        int[] qsum16 = new int[n * (cols / 16)];
         for (int t = 0; t < n; t++) {
             for (int b = 0; b < cols / QK; b++) {
                 int base = t * cols + QK * b;
@@ -77,9 +79,11 @@ public final class ScalarKQuantInt8 {
                 sum16[t * (cols / 16) + 2 * g] = d * (float) s0;
                 sum16[t * (cols / 16) + 2 * g + 1] = d * (float) s1;
                 sum32[t * (cols / 32) + g] = d * (float) (s0 + s1);
+                qsum16[t * (cols / 16) + 2 * g] = s0;
+                qsum16[t * (cols / 16) + 2 * g + 1] = s1;
             }
         }
-        return new Quantized(q, scale, sum16, sum32, n, cols);
+        return new Quantized(q, scale, sum16, sum32, qsum16, n, cols);
     }
 
     /** W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */
@@ -94,6 +98,7 @@ public final class ScalarKQuantInt8 {
     /** Row r . token t: the lane accumulation described in the class comment. */
     static float rowDot(WeightMatrix w, int r, Quantized x, int t, int[] s, float[] acc, float[] side) {
         if (w.type() == TensorType.Q4_K) return rowDotQ4(w, r, x, t);
+        if (w.type() == TensorType.Q6_K) return rowDotQ6(w, r, x, t);
         java.util.Arrays.fill(acc, 0f);
         java.util.Arrays.fill(side, 0f);
         MemorySegment seg = w.data();
@@ -111,7 +116,7 @@ public final class ScalarKQuantInt8 {
                 side[k] = Math.fma(v, xs, side[k]);
             }
         }
-        float bias = type == TensorType.Q6_K ? 32f : type == TensorType.Q3_K ? 4f : 1f;
+        float bias = type == TensorType.Q3_K ? 4f : 1f;
         return laneSum(acc) - bias * laneSum(side);
     }
 
@@ -133,6 +138,27 @@ public final class ScalarKQuantInt8 {
                 acc = Math.fma((float) isum, (d * (float) scaleMinK4(seg, blk + 4, j, false)) * dx, acc);
                 acc = Math.fma(dmin * (float) scaleMinK4(seg, blk + 4, j, true), -x.sum32()[t * (x.cols() / 32) + 8 * b + j], acc);
             }
+        }
+        return acc;
+    }
+
+    /**
+     * Q6_K (rows-in-lanes as Q4_K), as llama.cpp: per block the exact integer {@code sumi = sum_j sc_j * isum_j}
+     * over the 16 groups j of 16 values, isum_j the dot of the signed quants (q - 32) with the activations,
+     * then {@code acc = fma(sumi, d * dx, acc)}: one fp32 chain per (row, token).
+     */
+    static float rowDotQ6(WeightMatrix w, int r, Quantized x, int t) {
+        MemorySegment seg = w.data();
+        float acc = 0f;
+        for (int b = 0; b < x.blocks(); b++) {
+            long blk = r * w.rowBytes() + (long) b * TensorType.Q6_K.bytesPerBlock();
+            int xb = t * x.cols() + QK * b, sumi = 0;
+            for (int j = 0; j < 16; j++) {
+                int isum = 0;
+                for (int c = 16 * j; c < 16 * j + 16; c++) isum += (quant(TensorType.Q6_K, seg, blk, c) - 32) * x.q()[xb + c];
+                sumi += weightScale(TensorType.Q6_K, seg, blk, 16 * j) * isum;
+            }
+            acc = Math.fma((float) sumi, half(seg, blk + dOffset(TensorType.Q6_K)) * x.scale()[t * x.blocks() + b], acc);
         }
         return acc;
     }

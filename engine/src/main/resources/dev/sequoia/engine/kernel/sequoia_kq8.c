@@ -3,24 +3,32 @@
  * W (rows, cols) @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1), as llama.cpp's q*_K x q8_K dots.
  *
  * Activations are quantized per 256-value super-block (sq_kq8_quantize): d = max|x| / 127,
- * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values.
+ * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values
+ * and the integer sums per 16 (qs16).
  *
- * The weights stay integers. For each super-block a row's quants are unpacked, in registers, into four
- * zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3, Q3_K 0..7 and
- * Q6_K 0..63 with their biases of 4 and 32 left in, Q4_K 0..15, Q5_K 0..31), its sub-block scales spread
+ * The weights stay integers. Q2_K, Q3_K and Q5_K: for each super-block a row's quants are unpacked, in
+ * registers, into four zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3,
+ * Q3_K 0..7 with its bias of 4 left in, Q5_K 0..31), its sub-block scales spread
  * to 16-bit lanes beside them. Per token, vpmaddubsw (quant x activation, pairs) and vpdpwssd (x scale,
  * pairs into dwords) give 16 exact int32 lanes, lane k holding columns 64v + 4k .. 64v + 4k + 3 of the four
  * quarters v; one cvt and one fma with d * dx add them to the token's 16 fp32 lanes. The terms that do not
- * depend on single quants (Q2_K/Q4_K/Q5_K mins, Q3_K/Q6_K biases) are one more fma per block and token, of
+ * depend on single quants (Q2_K/Q5_K mins, Q3_K bias) are one more fma per block and token, of
  * the row's side vector (dmin * min per sub-block, or d * scale per 16 values) with the token's fs32 or
- * fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins),
- * 32 (Q6_K) or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
+ * fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins)
+ * or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
  * token tiling or the row split. No integer can overflow or saturate: a vpmaddubsw pair is at most
  * 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
  *
- * Q4_K (most of a Q4_K_M file) has its own kernel with rows in the vector lanes (range_q4_panels, below):
- * 16 rows per zmm, 8 vpdpbusd per 32 values, one fp32 chain per (row, token) that ScalarKQuantInt8.rowDotQ4
- * defines; about twice the throughput of the per-row kernel above for every batch size.
+ * Q4_K and Q6_K (the types of a Q4_K_M file) have kernels with rows in the vector lanes (range_q4_panels,
+ * range_q6_panels, below): 16 rows per zmm, one vpdpbusd per 4 values of 16 rows, one fp32 chain per
+ * (row, token) that ScalarKQuantInt8.rowDotQ4 / rowDotQ6 define; two to three times the throughput of the
+ * per-row kernel above at n >= 4 (Q6_K, measured: 3.0 -> 9-10 GB/s of weights at n = 16 on 2 threads).
+ * Q4_K also takes its integer dots from AMX tile multiplies for whole tiles of 16 tokens where the CPU and
+ * the OS allow (about 1.4x at n = 16; for Q6_K, with twice the groups to scale, AMX measured no faster), and
+ * at n = 1 feeds the unpacked quants straight into the token's dots (no scratch). Decode (n = 1) on Q4_K and
+ * Q6_K puts runs of rows, not consecutive rows, in the 16 lanes (range_q4_decode, range_q6_decode): 16
+ * sequential streams the L2 streamer follows, about 1.0 of a sequential read from DRAM where consecutive
+ * rows reached 0.70 (2048 columns) to 0.85 (5632).
  *
  * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
  * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
@@ -44,9 +52,10 @@ int sq_kq8_level(void) { return 1; }
 
 /*
  * x (n, cols) -> xq (n, cols), xd (n, cols / 256), and the dequantized sums of the quants per 16 and per 32
- * values: fs16 (n, cols / 16) = d * sum16, fs32 (n, cols / 32) = d * sum32 (one fp32 product each). cols % 256 == 0.
+ * values: fs16 (n, cols / 16) = d * sum16, fs32 (n, cols / 32) = d * sum32 (one fp32 product each), and the
+ * integer sums per 16, qs16 (n, cols / 16). cols % 256 == 0.
  */
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32, int32_t *qs16) {
     int nb = cols / 256;
     for (int64_t t = 0; t < n; t++) {
         for (int b = 0; b < nb; b++) {
@@ -64,6 +73,7 @@ void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, flo
                 __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(p + 16 * i), v));
                 _mm_storeu_si128((__m128i *) (dst + 16 * i), _mm512_cvtepi32_epi8(q));
                 s16[i] = _mm512_reduce_add_epi32(q);
+                qs16[t * (cols / 16) + 16LL * b + i] = s16[i];
                 f16[i] = xd[t * nb + b] * (float) s16[i];
             }
             for (int i = 0; i < 8; i++) f32[i] = xd[t * nb + b] * (float) (s16[2 * i] + s16[2 * i + 1]);
@@ -86,15 +96,15 @@ static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
-/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q4_K/Q5_K) or scales (Q6_K). */
+/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q2_K/Q5_K) or scales (Q3_K). */
 typedef struct {
     __m512i q[4];
     __m512i s[4];
-    __m512 side; /* Q4_K/Q5_K: dmin * min (lanes 0..7, 8..15 zero); Q2_K: dmin * min (16); Q3_K/Q6_K: d * scale (16) */
+    __m512 side; /* Q5_K: dmin * min (lanes 0..7, 8..15 zero); Q2_K: dmin * min (16); Q3_K: d * scale (16) */
     float d;
 } unpacked;
 
-/* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q4_K/Q5_K) or group (64v + 2w) / 16 (Q6_K). */
+/* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q5_K) or group (64v + 2w) / 16 (Q2_K, Q3_K). */
 static inline __attribute__((always_inline)) __m512i scale_index(int v, int six) {
     return six ? _mm512_set_epi16(4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3,
                                   4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2,
@@ -130,27 +140,6 @@ static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk,
         u->q[v] = q;
         u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 0), _mm512_castsi128_si512(sc));
     }
-}
-
-/* Q6_K: ql[128] @0, qh[64] @128, int8 scales[16] @192, d @208; quants kept as 0..63 (the bias of 32 via fs16). */
-static inline __attribute__((always_inline)) void unpack_q6(const uint8_t *blk, unpacked *u) {
-    const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
-    __m128i sc8 = _mm_loadu_si128((const __m128i *) (blk + 192));
-    __m256i sc = _mm256_cvtepi8_epi16(sc8);
-    u->d = half_at(blk + 208);
-    u->side = _mm512_mul_ps(_mm512_set1_ps(u->d), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(sc8)));
-    for (int h = 0; h < 2; h++) {
-        __m512i ql = _mm512_loadu_si512((const void *) (blk + 64 * h));
-        __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * h)));
-        /* quarter 2h: bits 0-1 (values l) and 2-3 (l + 32) of qh[l]; quarter 2h + 1: bits 4-5 and 6-7 */
-        __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
-        __m512i down = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
-        __m512i h0 = _mm512_and_si512(_mm512_sllv_epi16(qh, up), bits45);
-        __m512i h1 = _mm512_and_si512(_mm512_srlv_epi16(qh, down), bits45);
-        u->q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4), h0);
-        u->q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4), h1);
-    }
-    for (int v = 0; v < 4; v++) u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
 }
 
 /*
@@ -218,7 +207,7 @@ static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked 
 static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
         const float *xd, const float *fs16, const float *fs32, int cols, int t0, int T, float *out,
         int outRows, int r, int prefetch) {
-    const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : type == SQ_Q4_K ? 144 : type == SQ_Q5_K ? 176 : 210;
+    const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : 176;
     const int per32 = type == SQ_Q4_K || type == SQ_Q5_K; /* side terms per 32 values (8 lanes), else per 16 */
     __m512 acc[TILE], side[TILE];
     _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
@@ -234,8 +223,7 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
             if (bytes > 192) _mm_prefetch((const char *) blk + PF_AHEAD + 192, _MM_HINT_T0);
         }
         unpacked u;
-        if (type == SQ_Q6_K) unpack_q6(blk, &u);
-        else if (type == SQ_Q3_K) unpack_q3(blk, &u);
+        if (type == SQ_Q3_K) unpack_q3(blk, &u);
         else if (type == SQ_Q2_K) unpack_q2(blk, &u);
         else unpack_q45(blk, type == SQ_Q5_K, &u);
         _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
@@ -247,8 +235,8 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
             side[j] = _mm512_fmadd_ps(u.side, xs, side[j]);
         }
     }
-    /* mins are subtracted once; Q6_K's and Q3_K's side sums are their quants' bias of 32 or 4 per scale unit */
-    const float bias = type == SQ_Q6_K ? 32.0f : type == SQ_Q3_K ? 4.0f : 1.0f;
+    /* mins are subtracted once; Q3_K's side sums are its quants' bias of 4 per scale unit */
+    const float bias = type == SQ_Q3_K ? 4.0f : 1.0f;
     _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
         out[(int64_t) (t0 + j) * outRows + r] = lane_sum(acc[j]) - bias * lane_sum(side[j]);
     }
@@ -269,12 +257,62 @@ typedef struct {
 } q4panel;
 
 #ifndef PANEL_AHEAD
-#define PANEL_AHEAD 4
+#define PANEL_AHEAD 16
 #endif
+#ifndef PF_HINT
+#define PF_HINT _MM_HINT_T1
+#endif
+
+/*
+ * The panel kernels' prefetch: the step (16 rows x block b) PANEL_AHEAD steps after the current one, in the
+ * order the kernel takes them (the blocks of a panel, then the next panel's rows, up to r1), streams into L2
+ * meanwhile, 4 rows at a time between the unpacking's loads (a burst of 48 requests would stall the core).
+ * Decode (n = 1) is bound by memory: enough lines must be in flight at every step.
+ */
+typedef struct {
+    const uint8_t *at; /* block of the first row to fetch, or NULL */
+    int rows;          /* rows to fetch */
+    int64_t rowBytes;  /* from one row to the next: rowBytes, or P * rowBytes in the decode panels */
+    int blockBytes;
+} prefetch_plan;
+
+static inline __attribute__((always_inline)) prefetch_plan plan_ahead(const uint8_t *w, int64_t rowBytes, int blockBytes,
+                                                                      int nb, int r, int b, int r1) {
+    int ahead = b + PANEL_AHEAD, pr = r + 16 * (ahead / nb);
+    prefetch_plan p = {NULL, 0, rowBytes, blockBytes};
+    if (pr < r1) {
+        p.at = w + (int64_t) pr * rowBytes + (int64_t) blockBytes * (ahead % nb);
+        p.rows = r1 - pr < 16 ? r1 - pr : 16;
+    }
+    return p;
+}
+
+/* Rows [i0, i1) of the plan. */
+static inline __attribute__((always_inline)) void prefetch_rows(const prefetch_plan *p, int i0, int i1) {
+    if (p->at == NULL) return;
+    for (int i = i0; i < i1 && i < p->rows; i++) {
+        for (int l = 0; l < p->blockBytes; l += 64) _mm_prefetch((const char *) p->at + i * p->rowBytes + l, PF_HINT);
+    }
+}
+
+/* Tokens per register tile of the Q4_K panel kernel (8 measured no faster: the tile is vpdpbusd-bound) */
+#define Q4_TILE 4
 
 static __thread q4panel q4scratch __attribute__((aligned(64)));
 
-static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p) {
+static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/*
+ * Unpacks block `at` of the panel into p; with x1 (decode, n = 1) the quants go straight into that token's
+ * dots instead of the scratch: acc1 takes q4_panel_tile's chain for the token (x1, dx1, fs1 at this block).
+ */
+static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p,
+                                                                  const prefetch_plan *pf, const int8_t *x1, float dx1,
+                                                                  const float *fs1, __m512 *acc1) {
     /* each row's first 16 bytes (d, dmin, the 12 scale bytes) -> D[k] = dword k of the 16 rows, in row order */
     __m512i z[4], t[4], D[4];
     for (int r = 0; r < 4; r++) {
@@ -308,6 +346,7 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t 
     }
     const __m512i low4 = _mm512_set1_epi8(0x0F);
     for (int g = 0; g < 4; g++) {
+        prefetch_rows(pf, 4 * g, 4 * g + 4);
         __m512i z[8];
         for (int i = 0; i < 8; i++) {
             __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 16 + 32 * g));
@@ -315,23 +354,30 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t 
             z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
         }
         transpose8x2(z);
-        for (int k = 0; k < 8; k++) {
-            p->w[2 * g][k] = _mm512_and_si512(z[k], low4);
-            p->w[2 * g + 1][k] = _mm512_and_si512(_mm512_srli_epi16(z[k], 4), low4);
+        if (x1 == NULL) {
+            for (int k = 0; k < 8; k++) {
+                p->w[2 * g][k] = _mm512_and_si512(z[k], low4);
+                p->w[2 * g + 1][k] = _mm512_and_si512(_mm512_srli_epi16(z[k], 4), low4);
+            }
+            continue;
+        }
+        for (int h = 0; h < 2; h++) {
+            int j = 2 * g + h;
+            __m512i s = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k++) {
+                __m512i q = _mm512_and_si512(h ? _mm512_srli_epi16(z[k], 4) : z[k], low4);
+                s = _mm512_dpbusd_epi32(s, q, bcast32(x1 + 32 * j + 4 * k));
+            }
+            *acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(dx1)), *acc1);
+            *acc1 = _mm512_fnmadd_ps(p->dmn[j], _mm512_set1_ps(fs1[j]), *acc1);
         }
     }
-}
-
-static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm512_set1_epi32(v);
 }
 
 /* Tokens t0 .. t0 + T - 1 x the unpacked block b of the panel at row r: acc in out (masked to live rows). */
 static inline __attribute__((always_inline)) void q4_panel_tile(const q4panel *p, int b, int nb, const int8_t *xq,
         const float *xd, const float *fs32, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live) {
-    __m512 acc[4];
+    __m512 acc[Q4_TILE];
     _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
         acc[t] = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, out + (int64_t) (t0 + t) * outRows + r);
     }
@@ -345,40 +391,340 @@ static inline __attribute__((always_inline)) void q4_panel_tile(const q4panel *p
             _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
             __m512 scale = _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(xd[tt * nb + b]));
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[t]);
-            acc[t] = _mm512_fmadd_ps(p->dmn[j], _mm512_set1_ps(-fs32[tt * (cols / 32) + 8LL * b + j]), acc[t]);
+            /* fma(dmn, -fs32, acc) exactly, with the broadcast folded into the instruction */
+            acc[t] = _mm512_fnmadd_ps(p->dmn[j], _mm512_set1_ps(fs32[tt * (cols / 32) + 8LL * b + j]), acc[t]);
         }
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t) (t0 + t) * outRows + r, live, acc[t]);
+}
+
+/*
+ * AMX (where the CPU and the kernel allow it): whole tiles of 16 tokens take their exact integer dots from
+ * tile multiplies instead of vpdpbusd. The panels' scratch is already AMX's B layout (one 64-byte row holds
+ * 4 consecutive quants of each of the 16 weight rows), the activations are A (16 tokens x one sub-block or
+ * group, stride cols), and C (16 tokens x 16 rows, int32) is exactly the VNNI kernels' isum for each
+ * (token, row): the fp32 chains that follow are the same operations in the same order, so results do not
+ * change by a bit. Permission to use the tile state is asked once per process (Linux arch_prctl); where it
+ * is refused, or the compiler lacks AMX, the VNNI kernels take every token.
+ */
+#if defined(__AMX_TILE__) && defined(__AMX_INT8__) && defined(__linux__)
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#define SQ_AMX 1
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+typedef struct {
+    uint8_t palette, start;
+    uint8_t reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} __attribute__((packed, aligned(64))) tile_config;
+
+static int amx_state; /* 0 not asked yet, 1 granted, -1 refused */
+
+static int amx_usable(void) {
+    int s = __atomic_load_n(&amx_state, __ATOMIC_ACQUIRE);
+    if (s == 0) {
+        s = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 ? 1 : -1;
+        __atomic_store_n(&amx_state, s, __ATOMIC_RELEASE);
+    }
+    return s > 0;
+}
+
+/* tmm0..3: C (16 tokens x 16 rows int32); tmm4, tmm5: A (16 tokens x k bytes); tmm6, tmm7: B (k / 4 rows of 64 bytes). */
+static inline void amx_configure(int k) {
+    tile_config c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int i = 0; i < 4; i++) { c.rows[i] = 16; c.colsb[i] = 64; }
+    for (int i = 4; i < 6; i++) { c.rows[i] = 16; c.colsb[i] = (uint16_t) k; }
+    for (int i = 6; i < 8; i++) { c.rows[i] = (uint8_t) (k / 4); c.colsb[i] = 64; }
+    /* ldtilecfg by asm with the struct as a memory operand: GCC dropped the stores to c before _tile_loadconfig */
+    __asm__ volatile("ldtilecfg %0" : : "m"(c));
+}
+
+static __thread int32_t amx_c[8][16][16] __attribute__((aligned(64))); /* [sub-block][token][row] */
+
+/* C tile i <- A (16 tokens of xq at x, stride cols) . B (scratch at wt): one Q4_K sub-block. */
+#define AMX_DOT(i, a, bt, x, cols, wt)                                                 \
+    do {                                                                              \
+        _tile_zero(i);                                                                \
+        _tile_loadd(a, (x), (cols));                                                  \
+        _tile_loadd(bt, (wt), 64);                                                    \
+        _tile_dpbsud(i, a, bt);                                                       \
+    } while (0)
+
+/* Q4_K: the 8 sub-blocks of block b for tokens t0 .. t0 + 15 -> amx_c[j][t][row]. */
+static inline void q4_amx_dots(const q4panel *p, const int8_t *xq, int cols, int b, int t0) {
+    const int8_t *x = xq + (int64_t) t0 * cols + 256LL * b;
+    for (int j = 0; j < 8; j += 4) {
+        AMX_DOT(0, 4, 6, x + 32 * j, cols, &p->w[j][0]);
+        AMX_DOT(1, 5, 7, x + 32 * (j + 1), cols, &p->w[j + 1][0]);
+        AMX_DOT(2, 4, 6, x + 32 * (j + 2), cols, &p->w[j + 2][0]);
+        AMX_DOT(3, 5, 7, x + 32 * (j + 3), cols, &p->w[j + 3][0]);
+        _tile_stored(0, amx_c[j], 64);
+        _tile_stored(1, amx_c[j + 1], 64);
+        _tile_stored(2, amx_c[j + 2], 64);
+        _tile_stored(3, amx_c[j + 3], 64);
+    }
+}
+
+/* Tokens t0 .. t0 + 15 x block b of the Q4_K panel at row r, from the tile products: q4_panel_tile's chain. */
+static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq, const float *xd, const float *fs32,
+                               int cols, int t0, float *out, int outRows, int r, __mmask16 live) {
+    q4_amx_dots(p, xq, cols, b, t0);
+    for (int t = 0; t < 16; t++) {
+        int64_t tt = t0 + t;
+        float *o = out + tt * outRows + r;
+        __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
+        for (int j = 0; j < 8; j++) {
+            __m512i s = _mm512_load_si512((const void *) amx_c[j][t]);
+            __m512 scale = _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(xd[tt * nb + b]));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc);
+            acc = _mm512_fnmadd_ps(p->dmn[j], _mm512_set1_ps(fs32[tt * (cols / 32) + 8LL * b + j]), acc);
+        }
+        _mm512_mask_storeu_ps(o, live, acc);
+    }
+}
+#else
+#define SQ_AMX 0
+#endif
+
+/*
+ * Decode (n = 1) over the first 16 * P rows of [r0, r1): panel p takes rows r0 + p + k * P for k = 0..15, so each of its 16 lanes walks one contiguous run of P rows from start to end.
+ * With consecutive rows in a panel, a 4 KiB page holds several rows read at once at different offsets and
+ * the L2 streamer loses them (measured: 0.70 of a sequential read for 2048 columns against 0.85 for 5632);
+ * 16 sequential streams it follows. Each row's chain is q4_panel_tile's, whatever its lane.
+ */
+static void range_q4_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0, int P, const int8_t *xq,
+                            const float *xd, const float *fs32, float *out) {
+    int nb = cols / 256;
+    q4panel *p = &q4scratch;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    /* the range's first PANEL_AHEAD steps, which no earlier step prefetched */
+    for (int st = 0; st < PANEL_AHEAD && st < P * nb; st++) {
+        prefetch_plan pf = {w + (int64_t) (r0 + st / nb) * rowBytes + 144LL * (st % nb), 16, (int64_t) P * rowBytes, 144};
+        prefetch_rows(&pf, 0, 16);
+    }
+    for (int pi = 0; pi < P; pi++) {
+        const uint8_t *rp[16];
+        for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (int b = 0; b < nb; b++) {
+            int ahead = b + PANEL_AHEAD, pp = pi + ahead / nb;
+            prefetch_plan pf = {NULL, 16, (int64_t) P * rowBytes, 144};
+            if (pp < P) pf.at = w + (int64_t) (r0 + pp) * rowBytes + 144LL * (ahead % nb);
+            unpack_q4_panel(rp, 144LL * b, p, &pf, xq + 256LL * b, xd[b], fs32 + 8LL * b, &acc);
+        }
+        __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
+        _mm512_i32scatter_ps(out, rows, acc, 4);
+    }
 }
 
 static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
                             const float *xd, const float *fs32, int n, float *out, int outRows) {
     int nb = cols / 256;
     q4panel *p = &q4scratch;
+    if (n == 1 && r1 - r0 >= 32) {
+        int P = (r1 - r0) / 16;
+        range_q4_decode(w, rowBytes, cols, r0, P, xq, xd, fs32, out);
+        r0 += 16 * P;
+    }
+#if SQ_AMX
+    int amx = n >= 16 && amx_usable();
+    if (amx) amx_configure(32);
+#endif
     for (int r = r0; r < r1; r += 16) {
         int live_rows = r1 - r < 16 ? r1 - r : 16;
         __mmask16 live = (__mmask16) ((1u << live_rows) - 1);
         const uint8_t *rp[16];
         for (int i = 0; i < 16; i++) rp[i] = w + (int64_t) (r + (i < live_rows ? i : live_rows - 1)) * rowBytes;
+        if (n == 1) { /* decode: no scratch, the token's chain in a register across the blocks */
+            __m512 acc = _mm512_setzero_ps();
+            for (int b = 0; b < nb; b++) {
+                prefetch_plan pf = plan_ahead(w, rowBytes, 144, nb, r, b, r1);
+                unpack_q4_panel(rp, 144LL * b, p, &pf, xq + 256LL * b, xd[b], fs32 + 8LL * b, &acc);
+            }
+            _mm512_mask_storeu_ps(out + r, live, acc);
+            continue;
+        }
         for (int b = 0; b < nb; b++) {
             int64_t at = 144LL * b;
-            /* PANEL_AHEAD blocks ahead in the same rows, or at the start of the next panel's rows, streams in meanwhile */
-            int ahead = b + PANEL_AHEAD;
-            if (ahead < nb || r + 16 < r1) {
-                for (int i = 0; i < 16; i++) {
-                    const uint8_t *next = ahead < nb ? rp[i] + 144LL * ahead : rp[i] + 16 * rowBytes + 144LL * (ahead - nb);
-                    _mm_prefetch((const char *) next, _MM_HINT_T0);
-                    _mm_prefetch((const char *) next + 64, _MM_HINT_T0);
-                    _mm_prefetch((const char *) next + 128, _MM_HINT_T0);
-                }
-            }
-            unpack_q4_panel(rp, at, p);
-            for (int t0 = 0; t0 < n; t0 += 4) {
-                switch (n - t0 >= 4 ? 4 : n - t0) {
+            prefetch_plan pf = plan_ahead(w, rowBytes, 144, nb, r, b, r1);
+            unpack_q4_panel(rp, at, p, &pf, NULL, 0.0f, NULL, NULL);
+            int t0 = 0;
+#if SQ_AMX
+            if (amx) for (; t0 + 16 <= n; t0 += 16) q4_amx_tile(p, b, nb, xq, xd, fs32, cols, t0, out, outRows, r, live);
+#endif
+            for (; t0 < n; t0 += Q4_TILE) {
+                switch (n - t0 >= Q4_TILE ? Q4_TILE : n - t0) {
                     case 1: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 1, out, outRows, r, live); break;
                     case 2: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 2, out, outRows, r, live); break;
                     case 3: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 3, out, outRows, r, live); break;
-                    default: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, 4, out, outRows, r, live); break;
+                    default: q4_panel_tile(p, b, nb, xq, xd, fs32, cols, t0, Q4_TILE, out, outRows, r, live); break;
+                }
+            }
+        }
+    }
+#if SQ_AMX
+    if (amx) _tile_release();
+#endif
+}
+
+/*
+ * Q6_K, rows in lanes as Q4_K: a panel of 16 rows is unpacked per super-block into scratch where one zmm
+ * holds 4 consecutive quants (0..63) of each row, so 4 vpdpbusd per 16-value group j. The quants' bias of 32
+ * enters the integer as its start, -32 * (sum of the group's 16 activation quants), so isum_j is the exact
+ * dot of (q - 32) with x; as in llama.cpp the block's sumi = sum_j sc_j * isum_j stays an exact int32
+ * (|sumi| < 2^28), and per row lane acc = fma(sumi, d * dx, acc) (ScalarKQuantInt8.rowDotQ6).
+ */
+typedef struct {
+    __m512i w[16][4]; /* group j, dword k: quants 16j + 4k .. 16j + 4k + 3 of the 16 rows */
+    __m512i sc[16];   /* sc_j per row */
+    __m512 d;         /* d per row */
+} q6panel;
+
+static __thread q6panel q6scratch __attribute__((aligned(64)));
+
+/* Dword at byte offset off of each of the 16 rows (row i at base + idx[i]). */
+static inline __attribute__((always_inline)) __m512i rows_dword(const uint8_t *base, __m512i idx, int off) {
+    return _mm512_i32gather_epi32(idx, (const void *) (base + off), 1);
+}
+
+/* 32 bytes at offset off of the 16 rows, transposed: z[k] = bytes 4k .. 4k + 3 of each row. */
+static inline __attribute__((always_inline)) void rows_bytes32(const uint8_t *const rp[16], int64_t off, __m512i z[8]) {
+    for (int i = 0; i < 8; i++) {
+        __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + off));
+        __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + off));
+        z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    }
+    transpose8x2(z);
+}
+
+static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, q6panel *p,
+                                                                  const prefetch_plan *pf) {
+    /* d: the high half of the dword at 206 (the block's last byte is 209, so nothing past it is read) */
+    p->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(rows_dword(rp[0], idx, (int) at + 206), 16)));
+    for (int i = 0; i < 4; i++) {
+        __m512i sc4 = rows_dword(rp[0], idx, (int) at + 192 + 4 * i);
+        for (int b = 0; b < 4; b++) p->sc[4 * i + b] = _mm512_srai_epi32(_mm512_slli_epi32(sc4, 24 - 8 * b), 24);
+    }
+    const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+    for (int h = 0; h < 2; h++) {
+        __m512i A[8], B[8], H[8];
+        prefetch_rows(pf, 8 * h, 8 * h + 3);
+        rows_bytes32(rp, at + 64 * h, A);
+        prefetch_rows(pf, 8 * h + 3, 8 * h + 6);
+        rows_bytes32(rp, at + 64 * h + 32, B);
+        prefetch_rows(pf, 8 * h + 6, 8 * h + 8);
+        rows_bytes32(rp, at + 128 + 32 * h, H);
+        for (int k = 0; k < 8; k++) {
+            /* value 128h + 32u + l (l = 4k .. 4k + 3): nibble of ql (A low, B low, A high, B high), bits 2u, 2u + 1 of qh */
+            __m512i q[4];
+            q[0] = _mm512_ternarylogic_epi32(A[k], _mm512_and_si512(_mm512_slli_epi16(H[k], 4), bits45), low4, 0xEC);
+            q[1] = _mm512_ternarylogic_epi32(B[k], _mm512_and_si512(_mm512_slli_epi16(H[k], 2), bits45), low4, 0xEC);
+            q[2] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(A[k], 4), _mm512_and_si512(H[k], bits45), low4, 0xEC);
+            q[3] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(B[k], 4), _mm512_and_si512(_mm512_srli_epi16(H[k], 2), bits45), low4, 0xEC);
+            for (int u = 0; u < 4; u++) p->w[8 * h + 2 * u + k / 4][k % 4] = q[u];
+        }
+    }
+}
+
+/* Tokens t0 .. t0 + T - 1 x the unpacked block b of the Q6_K panel at row r. */
+static inline __attribute__((always_inline)) void q6_panel_tile(const q6panel *p, int b, int nb, const int8_t *xq,
+        const float *xd, const int32_t *qs16, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live) {
+    __m512i sumi[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) sumi[t] = _mm512_setzero_si512();
+    for (int j = 0; j < 16; j++) {
+        __m512i w[4];
+        _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) w[k] = p->w[j][k];
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
+            int64_t tt = t0 + t;
+            const int8_t *xp = xq + tt * cols + 256LL * b + 16 * j;
+            __m512i s = _mm512_set1_epi32(-32 * qs16[tt * (cols / 16) + 16LL * b + j]);
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+            sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(s, p->sc[j]));
+        }
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
+        float *o = out + (int64_t) (t0 + t) * outRows + r;
+        __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
+        __m512 ddx = _mm512_mul_ps(p->d, _mm512_set1_ps(xd[(t0 + t) * nb + b]));
+        _mm512_mask_storeu_ps(o, live, _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), ddx, acc));
+    }
+}
+
+/* Decode (n = 1) over the first 16 * P rows of [r0, r1), lanes on P-row runs as range_q4_decode; q6_panel_tile's integers and chain. */
+static void range_q6_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0, int P, const int8_t *xq,
+                            const float *xd, const int32_t *qs16, float *out) {
+    int nb = cols / 256;
+    q6panel *p = &q6scratch;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int32_t) (P * rowBytes)));
+    /* the range's first PANEL_AHEAD steps, which no earlier step prefetched */
+    for (int st = 0; st < PANEL_AHEAD && st < P * nb; st++) {
+        prefetch_plan pf = {w + (int64_t) (r0 + st / nb) * rowBytes + 210LL * (st % nb), 16, (int64_t) P * rowBytes, 210};
+        prefetch_rows(&pf, 0, 16);
+    }
+    for (int pi = 0; pi < P; pi++) {
+        const uint8_t *rp[16];
+        for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (int b = 0; b < nb; b++) {
+            int ahead = b + PANEL_AHEAD, pp = pi + ahead / nb;
+            prefetch_plan pf = {NULL, 16, (int64_t) P * rowBytes, 210};
+            if (pp < P) pf.at = w + (int64_t) (r0 + pp) * rowBytes + 210LL * (ahead % nb);
+            unpack_q6_panel(rp, idx, 210LL * b, p, &pf);
+            __m512i sumi = _mm512_setzero_si512();
+            for (int j = 0; j < 16; j++) {
+                const int8_t *xp = xq + 256LL * b + 16 * j;
+                __m512i s = _mm512_set1_epi32(-32 * qs16[16LL * b + j]);
+                _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, p->w[j][k], bcast32(xp + 4 * k));
+                sumi = _mm512_add_epi32(sumi, _mm512_mullo_epi32(s, p->sc[j]));
+            }
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(p->d, _mm512_set1_ps(xd[b])), acc);
+        }
+        __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
+        _mm512_i32scatter_ps(out, rows, acc, 4);
+    }
+}
+
+static void range_q6_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                            const float *xd, const int32_t *qs16, int n, float *out, int outRows) {
+    int nb = cols / 256;
+    q6panel *p = &q6scratch;
+    /* the gathers' byte offsets across a panel's lanes stay int32 */
+    if (n == 1 && r1 - r0 >= 32 && (int64_t) (r1 - r0) * rowBytes < INT32_MAX) {
+        int P = (r1 - r0) / 16;
+        range_q6_decode(w, rowBytes, cols, r0, P, xq, xd, qs16, out);
+        r0 += 16 * P;
+    }
+    for (int r = r0; r < r1; r += 16) {
+        int live_rows = r1 - r < 16 ? r1 - r : 16;
+        __mmask16 live = (__mmask16) ((1u << live_rows) - 1);
+        const uint8_t *rp[16];
+        int32_t off[16];
+        for (int i = 0; i < 16; i++) {
+            int ri = i < live_rows ? i : live_rows - 1;
+            rp[i] = w + (int64_t) (r + ri) * rowBytes;
+            off[i] = (int32_t) (ri * rowBytes);
+        }
+        __m512i idx = _mm512_loadu_si512((const void *) off);
+        for (int b = 0; b < nb; b++) {
+            prefetch_plan pf = plan_ahead(w, rowBytes, 210, nb, r, b, r1);
+            unpack_q6_panel(rp, idx, 210LL * b, p, &pf);
+            for (int t0 = 0; t0 < n; t0 += 8) {
+                switch (n - t0 >= 8 ? 8 : n - t0) {
+                    case 1: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 1, out, outRows, r, live); break;
+                    case 2: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 2, out, outRows, r, live); break;
+                    case 3: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 3, out, outRows, r, live); break;
+                    case 4: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 4, out, outRows, r, live); break;
+                    case 5: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 5, out, outRows, r, live); break;
+                    case 6: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 6, out, outRows, r, live); break;
+                    case 7: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 7, out, outRows, r, live); break;
+                    default: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 8, out, outRows, r, live); break;
                 }
             }
         }
@@ -408,18 +754,19 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
     }                                                                                                       \
 }
 
-DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
+DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q5_K)
 
 /* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
+                     const float *xd, const float *fs16, const float *fs32, const int32_t *qs16, int n, float *out,
+                     int outRows) {
     if (cols % 256 != 0) return -1;
     switch (type) {
         case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
         case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
         case SQ_Q4_K: range_q4_panels(w, rowBytes, cols, r0, r1, xq, xd, fs32, n, out, outRows); return 0;
         case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
-        case SQ_Q6_K: range_SQ_Q6_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q6_K: range_q6_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
         default: return -1;
     }
 }
@@ -428,13 +775,14 @@ int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int
 
 int sq_kq8_level(void) { return 0; }
 
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32) {
-    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32;
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32, int32_t *qs16) {
+    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32; (void) qs16;
 }
 
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const float *fs16, const float *fs32, int n, float *out, int outRows) {
-    (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) fs16;
+                     const float *xd, const float *fs16, const float *fs32, const int32_t *qs16, int n, float *out,
+                     int outRows) {
+    (void) qs16; (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) fs16;
     (void) fs32; (void) n; (void) out; (void) outRows;
     return -1;
 }

@@ -33,12 +33,14 @@ class KQuantInt8Test {
                 byte[] q = new byte[n * cols];
                 float[] d = new float[n * cols / 256];
                 float[] s16 = new float[n * cols / 16], s32 = new float[n * cols / 32];
-                nat.quantize(x, n, cols, q, d, s16, s32);
+                int[] i16 = new int[n * cols / 16];
+                nat.quantize(x, n, cols, q, d, s16, s32, i16);
                 String at = "n=" + n + " cols=" + cols;
                 assertArrayEquals(want.q(), q, "quants, " + at);
                 assertArrayEquals(want.scale(), d, "scales, " + at);
                 assertArrayEquals(want.sum16(), s16, "sums per 16, " + at);
                 assertArrayEquals(want.sum32(), s32, "sums per 32, " + at);
+                assertArrayEquals(want.qsum16(), i16, "integer sums per 16, " + at);
             }
         }
     }
@@ -102,6 +104,28 @@ class KQuantInt8Test {
                         ScalarKQuantInt8.gemmRows(w, ScalarKQuantInt8.quantize(x, n, s[1]), want, 0, s[0]);
                         assertArrayEquals(want, got, w.name() + " n=" + n);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Decode (n = 1) on long row ranges, where the Q4_K/Q6_K kernels put P-row runs in the vector lanes
+     * (one thread: tasks of 7 panels, plus ragged remainders): the twin, bit for bit.
+     */
+    @Test
+    void decodeOnLongRowRangesEqualsTheTwinBitForBit() {
+        nativeOrSkip();
+        try (VectorMatMul fp32 = new VectorMatMul(1); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, true);
+             Arena arena = Arena.ofShared()) {
+            for (TensorType type : new TensorType[] {TensorType.Q4_K, TensorType.Q6_K}) {
+                for (int rows : new int[] {1000, 263}) {
+                    WeightMatrix w = RandomWeights.create(arena, type + "-" + rows, type, rows, 512, rows);
+                    float[] x = activations(1, 512, rows + 1L);
+                    float[] got = new float[rows], want = new float[rows];
+                    mm.gemm(w, x, got, 1);
+                    ScalarKQuantInt8.gemmRows(w, ScalarKQuantInt8.quantize(x, 1, 512), want, 0, rows);
+                    assertArrayEquals(want, got, w.name());
                 }
             }
         }
