@@ -20,4 +20,10 @@ public interface StepRound {
 
     /** The step's output, once done. */
     StepDecoder.StepOutput output();
+
+    /** Runs this round's forwards one after another, each alone (no shared pass), and returns its output. */
+    default StepDecoder.StepOutput runAlone() {
+        for (SharedForward.Request r = next(); r != null; r = next()) supply(r.model().forward(r));
+        return output();
+    }
 }

@@ -492,6 +492,37 @@ static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq
 #define SQ_AMX 0
 #endif
 
+/* The decode panels' row layout (range_q4_decode, range_q6_decode): panel pi's lane k is row r0 + pi + k * P. */
+static inline __attribute__((always_inline)) void decode_lane_rows(const uint8_t *w, int64_t rowBytes, int r0, int pi, int P,
+                                                                   const uint8_t *rp[16]) {
+    for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+}
+
+/* The range's first PANEL_AHEAD steps (panel, block), which no earlier step prefetched. */
+static inline __attribute__((always_inline)) void decode_prefetch_first(const uint8_t *w, int64_t rowBytes, int nb, int r0, int P,
+                                                                        int blockBytes) {
+    for (int st = 0; st < PANEL_AHEAD && st < P * nb; st++) {
+        prefetch_plan pf = {w + (int64_t) (r0 + st / nb) * rowBytes + (int64_t) blockBytes * (st % nb), 16, (int64_t) P * rowBytes, blockBytes};
+        prefetch_rows(&pf, 0, 16);
+    }
+}
+
+/* What step (pi, b) prefetches: the 16 lanes' block PANEL_AHEAD steps ahead, or nothing past the range's end. */
+static inline __attribute__((always_inline)) prefetch_plan decode_prefetch_step(const uint8_t *w, int64_t rowBytes, int nb, int r0,
+                                                                                int P, int pi, int b, int blockBytes) {
+    int ahead = b + PANEL_AHEAD, pp = pi + ahead / nb;
+    prefetch_plan pf = {NULL, 16, (int64_t) P * rowBytes, blockBytes};
+    if (pp < P) pf.at = w + (int64_t) (r0 + pp) * rowBytes + (int64_t) blockBytes * (ahead % nb);
+    return pf;
+}
+
+/* Panel pi's 16 results to their rows r0 + pi + k * P. */
+static inline __attribute__((always_inline)) void decode_store(float *out, int r0, int pi, int P, __m512 acc) {
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
+    _mm512_i32scatter_ps(out, rows, acc, 4);
+}
+
 /*
  * Decode (n = 1) over the first 16 * P rows of [r0, r1): panel p takes rows r0 + p + k * P for k = 0..15, so each of its 16 lanes walks one contiguous run of P rows from start to end.
  * With consecutive rows in a panel, a 4 KiB page holds several rows read at once at different offsets and
@@ -502,24 +533,16 @@ static void range_q4_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0
                             const float *xd, const float *fs32, float *out) {
     int nb = cols / 256;
     q4panel *p = &q4scratch;
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    /* the range's first PANEL_AHEAD steps, which no earlier step prefetched */
-    for (int st = 0; st < PANEL_AHEAD && st < P * nb; st++) {
-        prefetch_plan pf = {w + (int64_t) (r0 + st / nb) * rowBytes + 144LL * (st % nb), 16, (int64_t) P * rowBytes, 144};
-        prefetch_rows(&pf, 0, 16);
-    }
+    decode_prefetch_first(w, rowBytes, nb, r0, P, 144);
     for (int pi = 0; pi < P; pi++) {
         const uint8_t *rp[16];
-        for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+        decode_lane_rows(w, rowBytes, r0, pi, P, rp);
         __m512 acc = _mm512_setzero_ps();
         for (int b = 0; b < nb; b++) {
-            int ahead = b + PANEL_AHEAD, pp = pi + ahead / nb;
-            prefetch_plan pf = {NULL, 16, (int64_t) P * rowBytes, 144};
-            if (pp < P) pf.at = w + (int64_t) (r0 + pp) * rowBytes + 144LL * (ahead % nb);
+            prefetch_plan pf = decode_prefetch_step(w, rowBytes, nb, r0, P, pi, b, 144);
             unpack_q4_panel(rp, 144LL * b, p, &pf, xq + 256LL * b, xd[b], fs32 + 8LL * b, &acc);
         }
-        __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
-        _mm512_i32scatter_ps(out, rows, acc, 4);
+        decode_store(out, r0, pi, P, acc);
     }
 }
 
@@ -663,19 +686,13 @@ static void range_q6_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0
     q6panel *p = &q6scratch;
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int32_t) (P * rowBytes)));
-    /* the range's first PANEL_AHEAD steps, which no earlier step prefetched */
-    for (int st = 0; st < PANEL_AHEAD && st < P * nb; st++) {
-        prefetch_plan pf = {w + (int64_t) (r0 + st / nb) * rowBytes + 210LL * (st % nb), 16, (int64_t) P * rowBytes, 210};
-        prefetch_rows(&pf, 0, 16);
-    }
+    decode_prefetch_first(w, rowBytes, nb, r0, P, 210);
     for (int pi = 0; pi < P; pi++) {
         const uint8_t *rp[16];
-        for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+        decode_lane_rows(w, rowBytes, r0, pi, P, rp);
         __m512 acc = _mm512_setzero_ps();
         for (int b = 0; b < nb; b++) {
-            int ahead = b + PANEL_AHEAD, pp = pi + ahead / nb;
-            prefetch_plan pf = {NULL, 16, (int64_t) P * rowBytes, 210};
-            if (pp < P) pf.at = w + (int64_t) (r0 + pp) * rowBytes + 210LL * (ahead % nb);
+            prefetch_plan pf = decode_prefetch_step(w, rowBytes, nb, r0, P, pi, b, 210);
             unpack_q6_panel(rp, idx, 210LL * b, p, &pf);
             __m512i sumi = _mm512_setzero_si512();
             for (int j = 0; j < 16; j++) {
@@ -686,8 +703,7 @@ static void range_q6_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0
             }
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(p->d, _mm512_set1_ps(xd[b])), acc);
         }
-        __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
-        _mm512_i32scatter_ps(out, rows, acc, 4);
+        decode_store(out, r0, pi, P, acc);
     }
 }
 

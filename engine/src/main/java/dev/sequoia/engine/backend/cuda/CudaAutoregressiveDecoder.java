@@ -35,10 +35,7 @@ final class CudaAutoregressiveDecoder implements StepDecoder {
 
     @Override
     public StepOutput step(int root, SamplingParams sampling, RandomGenerator random) {
-        StepRound round = beginRound(new int[0], root, sampling, random, null);
-        SharedForward.Request r = round.next();
-        round.supply(r.model().forward(r));
-        return round.output();
+        return beginRound(new int[0], root, sampling, random, null).runAlone();
     }
 
     /** A plain step as a round: one target forward over the root (after the fed chain, if any), then sampling. */
