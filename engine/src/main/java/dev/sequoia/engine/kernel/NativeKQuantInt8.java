@@ -24,14 +24,29 @@ final class NativeKQuantInt8 {
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_kq8_quantize",
                             FunctionDescriptor.ofVoid(A, I, I, A, A, A, A, A)),
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_kq8_gemm_rows", FunctionDescriptor.of(
-                            I, I, A, ValueLayout.JAVA_LONG, I, I, I, A, A, A, A, A, I, A, I))));
+                            I, I, A, ValueLayout.JAVA_LONG, I, I, I, A, A, A, A, A, I, A, I)),
+                    NativeKernelLibrary.criticalDowncall(symbols, "sq_kq8_allow_amx", FunctionDescriptor.of(I, I))));
 
     private final MethodHandle quantize;
     private final MethodHandle gemmRows;
+    private final MethodHandle allowAmx;
 
-    private NativeKQuantInt8(MethodHandle quantize, MethodHandle gemmRows) {
+    private NativeKQuantInt8(MethodHandle quantize, MethodHandle gemmRows, MethodHandle allowAmx) {
         this.quantize = quantize;
         this.gemmRows = gemmRows;
+        this.allowAmx = allowAmx;
+    }
+
+    /**
+     * Allows (the default) or forbids the AMX tile path for later calls, process-wide; forbidden, every token runs
+     * on the VNNI kernels, which is how tests on an AMX machine reach them. Returns whether this build has AMX.
+     */
+    boolean allowAmx(boolean allow) {
+        try {
+            return (int) allowAmx.invokeExact(allow ? 1 : 0) == 1;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native K-quant int8 AMX switch failed: " + t, t);
+        }
     }
 
     /** The native kernels, compiled and loaded once per process; empty where they cannot run here. */

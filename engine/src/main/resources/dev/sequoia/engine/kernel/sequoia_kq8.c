@@ -423,8 +423,16 @@ typedef struct {
 } __attribute__((packed, aligned(64))) tile_config;
 
 static int amx_state; /* 0 not asked yet, 1 granted, -1 refused */
+static int amx_allowed = 1; /* sq_kq8_allow_amx: 0 keeps every token on the VNNI kernels (their tests) */
+
+/* Allows or forbids AMX for later calls (calls in flight keep their choice); 1 if this build has AMX at all. */
+int sq_kq8_allow_amx(int allow) {
+    __atomic_store_n(&amx_allowed, allow != 0, __ATOMIC_RELEASE);
+    return 1;
+}
 
 static int amx_usable(void) {
+    if (!__atomic_load_n(&amx_allowed, __ATOMIC_ACQUIRE)) return 0;
     int s = __atomic_load_n(&amx_state, __ATOMIC_ACQUIRE);
     if (s == 0) {
         s = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 ? 1 : -1;
@@ -490,6 +498,7 @@ static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq
 }
 #else
 #define SQ_AMX 0
+int sq_kq8_allow_amx(int allow) { (void) allow; return 0; }
 #endif
 
 /* The decode panels' row layout (range_q4_decode, range_q6_decode): panel pi's lane k is row r0 + pi + k * P. */
@@ -790,6 +799,8 @@ int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int
 #else
 
 int sq_kq8_level(void) { return 0; }
+
+int sq_kq8_allow_amx(int allow) { (void) allow; return 0; }
 
 void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32, int32_t *qs16) {
     (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32; (void) qs16;

@@ -4,6 +4,8 @@ import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.tensor.WeightMatrix;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.util.Arrays;
@@ -86,10 +88,24 @@ class KQuantInt8Test {
         }
     }
 
-    /** Ragged row ranges, 1 .. 11 super-blocks, every token-tile remainder: the VNNI kernel is the twin, bit for bit. */
-    @Test
-    void nativeGemmEqualsTheTwinBitForBit() {
-        nativeOrSkip();
+    /**
+     * Ragged row ranges, 1 .. 11 super-blocks, every token-tile remainder: the native kernel is the twin, bit for
+     * bit, with whole tiles of 16 tokens on AMX where this machine allows it, and with every token on VNNI (the
+     * path a machine without AMX takes).
+     */
+    @ParameterizedTest(name = "AMX allowed: {0}")
+    @ValueSource(booleans = {true, false})
+    void nativeGemmEqualsTheTwinBitForBit(boolean amx) {
+        NativeKQuantInt8 nat = nativeOrSkip();
+        nat.allowAmx(amx);
+        try {
+            nativeGemmEqualsTheTwin();
+        } finally {
+            nat.allowAmx(true);
+        }
+    }
+
+    private static void nativeGemmEqualsTheTwin() {
         int[][] shapes = {{1, 256}, {3, 512}, {17, 256}, {45, 768}, {16, 2816}};
         try (VectorMatMul fp32 = new VectorMatMul(3); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, true);
              Arena arena = Arena.ofShared()) {
