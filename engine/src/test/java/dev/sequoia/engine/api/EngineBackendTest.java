@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * with the driver's reason; {@code auto} without CUDA runs on the CPU.
  */
 class EngineBackendTest {
-    private static final ModelSpec TARGET = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
-    private static final ModelSpec DRAFT = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
+    private static final ModelSpec TARGET = Fixtures.targetSpec();
+    private static final ModelSpec DRAFT = Fixtures.draftSpec();
 
     @Test
     void theDefaultBackendIsTheCpuAndEveryOtherParameterKeepsTheChoice() {

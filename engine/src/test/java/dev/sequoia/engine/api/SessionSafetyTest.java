@@ -25,7 +25,7 @@ class SessionSafetyTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
+        engine = Engine.open(EngineConfig.builder(Fixtures.targetSpec())
                 .threads(2).prefixCacheBytes(0).build());
     }
 

@@ -21,7 +21,7 @@ class SessionsTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
+        engine = Engine.open(EngineConfig.builder(Fixtures.targetSpec())
                 .threads(2).prefixCacheBytes(16L << 20).build());
     }
 
@@ -149,7 +149,7 @@ class SessionsTest {
 
     @Test
     void aPromptLongerThanTheContextIsAClearError() {
-        try (Engine small = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer()))
+        try (Engine small = Engine.open(EngineConfig.builder(Fixtures.targetSpec())
                 .threads(1).contextLength(8).build()); Session s = small.openSession()) {
             var e = assertThrows(IllegalArgumentException.class,
                     () -> s.generate(GenerateRequest.greedy("Lily and Tom went to the park", 4)));

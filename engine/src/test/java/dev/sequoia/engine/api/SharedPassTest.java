@@ -33,9 +33,7 @@ class SharedPassTest {
 
     @BeforeAll
     static void open() {
-        ModelSpec t = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
-        ModelSpec d = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
-        models = Engine.open(EngineConfig.builder(t).draft(d).tree("4x2").threads(2).build());
+        models = Engine.open(EngineConfig.builder(Fixtures.targetSpec()).draft(Fixtures.draftSpec()).tree("4x2").threads(2).build());
     }
 
     @AfterAll

@@ -43,7 +43,7 @@ class ReliabilityTest {
 
     private static EngineConfig.Builder pair(Path target) {
         return EngineConfig.builder(new ModelSpec(target, Fixtures.tokenizer()))
-                .draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree("4x2")
+                .draft(Fixtures.draftSpec()).tree("4x2")
                 .threads(1).contextLength(64);
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sequoia.engine.api.Engine;
 import dev.sequoia.engine.api.EngineConfig;
-import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.testing.Fixtures;
 
 import java.io.IOException;
@@ -35,12 +34,12 @@ final class TestServers {
     private TestServers() {}
 
     static EngineConfig.Builder plainConfig() {
-        return EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(1);
+        return EngineConfig.builder(Fixtures.targetSpec()).threads(1);
     }
 
     /** Speculative decoding with a fixed 4x3 tree from the bundled draft (no profiling on first use). */
     static EngineConfig.Builder speculativeConfig() {
-        return plainConfig().draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree("4x3");
+        return plainConfig().draft(Fixtures.draftSpec()).tree("4x3");
     }
 
     static Engine plainEngine() { return Engine.open(plainConfig().build()); }

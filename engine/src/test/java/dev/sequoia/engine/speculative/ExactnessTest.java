@@ -116,8 +116,8 @@ class ExactnessTest {
     // ---- sampling through the sessions API
 
     private static EngineConfig speculative(String tree) {
-        ModelSpec t = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
-        ModelSpec d = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
+        ModelSpec t = Fixtures.targetSpec();
+        ModelSpec d = Fixtures.draftSpec();
         return EngineConfig.builder(t).draft(d).tree(tree.startsWith("sequoia:") ? "auto" : tree).threads(2)
                 .prefixCacheBytes(1L << 20).build();
     }

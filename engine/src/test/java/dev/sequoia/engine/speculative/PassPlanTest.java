@@ -80,8 +80,8 @@ class PassPlanTest {
     @Test
     void engineSessionsUnderPassPlansGiveGreedyOutput(@TempDir Path root) {
         AutoTree auto = planted(root, "1=1,2=1.1,4=1.2,8=1.5,16=2,32=3,64=5,128=9", 0);
-        ModelSpec t = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
-        ModelSpec d = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
+        ModelSpec t = Fixtures.targetSpec();
+        ModelSpec d = Fixtures.draftSpec();
         String[] prompts = {"Once upon a time", "The little dog", "Lily and Tom went to the park"};
         List<int[]> plain = new ArrayList<>();
         try (Engine e = Engine.open(EngineConfig.builder(t).threads(2).build())) {

@@ -29,7 +29,7 @@ class SpeculativeGenerationTest {
     @BeforeAll
     static void open() {
         cases = Golden.cases(Fixtures.targetGolden());
-        plain = Engine.open(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(2).build());
+        plain = Engine.open(EngineConfig.builder(Fixtures.targetSpec()).threads(2).build());
     }
 
     @AfterAll
@@ -38,8 +38,8 @@ class SpeculativeGenerationTest {
     }
 
     static EngineConfig speculative(String tree) {
-        ModelSpec target = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
-        ModelSpec draft = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
+        ModelSpec target = Fixtures.targetSpec();
+        ModelSpec draft = Fixtures.draftSpec();
         return EngineConfig.builder(target).draft(draft).tree(tree).threads(2).build();
     }
 

@@ -1,5 +1,7 @@
 package dev.sequoia.engine.testing;
 
+import dev.sequoia.engine.api.ModelSpec;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -40,6 +42,9 @@ public final class Fixtures {
     public static Path targetGguf() { return model("stories260K.gguf"); }
     public static Path draft() { return model("draft-stories260K-d32.bin"); }
     public static Path tokenizer() { return model("tok512.bin"); }
+    /** The real pair as the engine opens them: the stories260K target and its distilled draft, with their tokenizer. */
+    public static ModelSpec targetSpec() { return new ModelSpec(target(), tokenizer()); }
+    public static ModelSpec draftSpec() { return new ModelSpec(draft(), tokenizer()); }
     public static Path targetGolden() { return fixture("golden/stories260K-golden.json"); }
     public static Path draftGolden() { return fixture("golden/draft-stories260K-d32-golden.json"); }
 

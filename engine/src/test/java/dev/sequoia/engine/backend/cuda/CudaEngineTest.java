@@ -47,12 +47,12 @@ class CudaEngineTest {
         if (cpu != null) cpu.close();
     }
 
-    private static ModelSpec target() { return new ModelSpec(Fixtures.target(), Fixtures.tokenizer()); }
+    private static ModelSpec target() { return Fixtures.targetSpec(); }
 
     private static EngineConfig.Builder cuda() { return EngineConfig.builder(target()).threads(2).backend(BackendChoice.CUDA); }
 
     private static EngineConfig.Builder speculative(String tree) {
-        return cuda().draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree(tree);
+        return cuda().draft(Fixtures.draftSpec()).tree(tree);
     }
 
     @Test

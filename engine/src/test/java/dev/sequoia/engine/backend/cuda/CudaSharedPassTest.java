@@ -10,11 +10,7 @@ import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.bench.device.SharedPasses;
 import dev.sequoia.engine.format.ModelLoader;
-import dev.sequoia.engine.format.synthetic.SyntheticModels;
-import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.model.Model;
-import dev.sequoia.engine.model.RopeLayout;
-import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.engine.testing.Fixtures;
 import dev.sequoia.offload.device.StreamPlan;
 import org.junit.jupiter.api.Test;
@@ -70,10 +66,7 @@ class CudaSharedPassTest {
     void fourSequencesInOnePassMatchEachAloneWithEitherAttentionKernel(int dim, int heads, int kvHeads,
                                                                         TreeAttentionKernel kernel) throws IOException {
         CudaTestSupport.requireCudaBackend();
-        LlamaConfig config = new LlamaConfig(dim, 2 * dim, 2, heads, kvHeads, 320, 512, 1e-5f, 10000f, dim / heads,
-                RopeLayout.INTERLEAVED, null);
-        Path file = dir.resolve("synthetic-" + dim + "-" + kvHeads + ".gguf");
-        new SyntheticModels(config, TensorType.F16, 11).writeGguf(file);
+        Path file = CudaTransformerTest.syntheticF16(dir, dim, heads, kvHeads, 512);
         try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
             Model m = ModelLoader.load(file, null, arena);
             StreamPlan plan = StreamPlan.fit(CudaTransformerTest.layerBytes(m), Long.MAX_VALUE, 2);
@@ -122,9 +115,9 @@ class CudaSharedPassTest {
     @ValueSource(strings = {"4x3", "none"})
     void concurrentEngineSessionsShareCudaPassesAndEachGivesItsGreedyOutputAlone(String tree) {
         CudaTestSupport.requireCudaBackend();
-        ModelSpec target = new ModelSpec(Fixtures.target(), Fixtures.tokenizer());
+        ModelSpec target = Fixtures.targetSpec();
         EngineConfig.Builder b = EngineConfig.builder(target).threads(2).backend(BackendChoice.CUDA);
-        if (!tree.equals("none")) b.draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree(tree);
+        if (!tree.equals("none")) b.draft(Fixtures.draftSpec()).tree(tree);
         String[] prompts = {"Once upon a time", "The little dog", "Lily and Tom went to the park with a big red ball", "One day"};
         try (Engine e = Engine.open(b.build())) {
             List<int[]> alone = new ArrayList<>();

@@ -55,10 +55,7 @@ class CudaTransformerTest {
     void syntheticModelsMatchTheCpuBackendWithEitherAttentionKernel(int dim, int heads, int kvHeads,
                                                                     TreeAttentionKernel kernel) throws IOException {
         CudaTestSupport.requireCudaBackend();
-        LlamaConfig config = new LlamaConfig(dim, 2 * dim, 2, heads, kvHeads, 320, 256, 1e-5f, 10000f, dim / heads,
-                RopeLayout.INTERLEAVED, null);
-        Path file = dir.resolve("synthetic-" + dim + "-" + kvHeads + ".gguf");
-        new SyntheticModels(config, TensorType.F16, 11).writeGguf(file);
+        Path file = syntheticF16(dir, dim, heads, kvHeads, 256);
         try (Arena arena = Arena.ofConfined(); CudaContext ctx = CudaContext.open(0)) {
             Model m = ModelLoader.load(file, null, arena);
             assertEquals(TreeAttentionKernel.GQA, TreeAttentionKernel.choose(null, m.config().headDim()));
@@ -188,6 +185,15 @@ class CudaTransformerTest {
             assertEquals(4, plan.streamedLayers().size());
             compare(ctx, m, plan);
         }
+    }
+
+    /** A seeded 2-layer F16 synthetic model (hidden 2 * dim, vocab 320) written into {@code dir}. */
+    static Path syntheticF16(Path dir, int dim, int heads, int kvHeads, int context) throws IOException {
+        LlamaConfig config = new LlamaConfig(dim, 2 * dim, 2, heads, kvHeads, 320, context, 1e-5f, 10000f, dim / heads,
+                RopeLayout.INTERLEAVED, null);
+        Path file = dir.resolve("synthetic-" + dim + "-" + kvHeads + ".gguf");
+        new SyntheticModels(config, TensorType.F16, 11).writeGguf(file);
+        return file;
     }
 
     static long[] layerBytes(Model m) {

@@ -44,7 +44,7 @@ class EngineOffloadTest {
     Path dir;
 
     private static EngineConfig.Builder golden() {
-        return EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(1)
+        return EngineConfig.builder(Fixtures.targetSpec()).threads(1)
                 .contextLength(128);
     }
 
@@ -92,7 +92,7 @@ class EngineOffloadTest {
 
     @Test
     void speculativeDecodingVerifiesThroughTheStreamedTarget() {
-        EngineConfig spec = golden().draft(new ModelSpec(Fixtures.draft(), Fixtures.tokenizer())).tree("chain:4").build();
+        EngineConfig spec = golden().draft(Fixtures.draftSpec()).tree("chain:4").build();
         GenerationResult resident = generate(golden().build());
         GenerationResult streamed = generate(spec.toBuilder().offload(override(Set.of(2), 2)).build());
         assertArrayEquals(resident.tokens(), streamed.tokens());

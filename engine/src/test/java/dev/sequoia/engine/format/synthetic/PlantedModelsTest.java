@@ -163,7 +163,7 @@ class PlantedModelsTest {
             planted = plant(ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena), shape(256, 512, 6, 8, 4),
                     TensorType.Q8_0, "engine");
         }
-        ModelSpec draft = new ModelSpec(Fixtures.draft(), Fixtures.tokenizer());
+        ModelSpec draft = Fixtures.draftSpec();
         List<Double> onPlanted = new ArrayList<>(), onSmall = new ArrayList<>();
         for (String prompt : List.of("Once upon a time", "The little dog", "Lily and Tom went to the park",
                 "One day, a boy", "She said", "It was a sunny day")) {
@@ -173,7 +173,7 @@ class PlantedModelsTest {
                     .draft(draft).tree("4x4"), request);
             assertArrayEquals(plain.tokens(), sequoia.tokens(), "greedy Sequoia output equals plain output: " + prompt);
             onPlanted.add(sequoia.stats().tokensPerStep());
-            onSmall.add(generate(EngineConfig.builder(new ModelSpec(Fixtures.target(), Fixtures.tokenizer())).threads(2)
+            onSmall.add(generate(EngineConfig.builder(Fixtures.targetSpec()).threads(2)
                     .draft(draft).tree("4x4"), request).stats().tokensPerStep());
         }
         double difference = mean(onPlanted) - mean(onSmall);
