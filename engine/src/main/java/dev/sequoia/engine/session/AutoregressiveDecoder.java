@@ -73,35 +73,14 @@ public final class AutoregressiveDecoder implements StepDecoder {
     @Override
     public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random,
                                 dev.sequoia.engine.speculative.TreeSpec tree) {
-        if (feed.length > 0) model.feed.set(feed);
-        PlainStepRound.Target t = new PlainStepRound.Target() {
-            @Override public SharedForward.Request request(int[] tokens, int[] parents) { return model.request(tokens, parents); }
-            @Override public void keepRoot() { cache.keep(model.feed.keepPath(new int[]{0})); }
-        };
-        return new PlainStepRound(t, root, sampling, random, () -> model.lastNanos);
+        model.feedAhead(feed);
+        return new PlainStepRound(model, root, sampling, random, () -> model.lastNanos);
     }
 
     /** Feeds a prompt chunk as a round: one target forward over the chain, without logits, then the keep. */
     @Override
     public StepRound beginFeed(int[] chunk) {
-        if (chunk.length == 0) throw new IllegalArgumentException("a feed round needs at least one token");
-        model.feed.set(chunk);
-        return new StepRound() {
-            private boolean fed;
-
-            @Override
-            public SharedForward.Request next() { return fed ? null : model.request(new int[0], new int[0]); }
-
-            @Override public boolean verifies() { return !fed; }
-
-            @Override
-            public void supply(float[][] logits) {
-                cache.keep(model.feed.keepPath(new int[0]));
-                fed = true;
-            }
-
-            @Override public StepOutput output() { return null; }
-        };
+        return FeedRound.of(chunk, model);
     }
 
     /** The target over this session's cache, as a shared pass sees it; remembers its last forward's time. */
@@ -114,6 +93,14 @@ public final class AutoregressiveDecoder implements StepDecoder {
 
         @Override
         public SharedForward.Request request(int[] tokens, int[] parents) { return feed.request(this, tokens, parents); }
+
+        @Override
+        public void feedAhead(int[] chain) {
+            if (chain.length > 0) feed.set(chain);
+        }
+
+        @Override
+        public void keep(int[] path) { cache.keep(feed.keepPath(path)); }
 
         @Override
         public float[][] forward(SharedForward.Request r) {

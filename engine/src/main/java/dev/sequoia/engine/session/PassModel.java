@@ -57,6 +57,12 @@ public interface PassModel {
      */
     SharedForward.Request request(int[] tokens, int[] parents);
 
+    /** Feeds {@code chain} (tokens after the committed rows) in the next forward, ahead of its rows; empty: nothing. */
+    void feedAhead(int[] chain);
+
+    /** Commits the chain fed ahead (if any), then the pending rows {@code path} (the step's node ids), dropping the rest. */
+    void keep(int[] path);
+
     /** Runs one of this model's requests alone: appends its rows and returns the logits of the step's rows. */
     float[][] forward(SharedForward.Request request);
 

@@ -8,22 +8,12 @@ import java.util.random.RandomGenerator;
 
 /**
  * A plain (autoregressive) step as a round, on any backend: one target forward over the root (after the chain
- * fed ahead of it, if any), then sampling. The backend says how to ask for the forward, how to commit the fed
- * chain and the root, and how long the round's forward took.
+ * fed ahead of it, if any), then sampling. The backend says how long the round's forward took.
  *
  * <p>Confined to the engine thread.
  */
 public final class PlainStepRound implements StepRound {
-    /** What a plain round needs of its backend's target model. */
-    public interface Target {
-        /** The forward of {@code tokens} (with any prompt chain fed ahead of them). */
-        SharedForward.Request request(int[] tokens, int[] parents);
-
-        /** Commits the fed chain, then the root (pending row 0 of the step's rows). */
-        void keepRoot();
-    }
-
-    private final Target target;
+    private final PassModel target;
     private final int root;
     private final SamplingParams sampling;
     private final RandomGenerator random;
@@ -32,7 +22,7 @@ public final class PlainStepRound implements StepRound {
     private int rows; // of the forward: the root, and a prompt chain fed ahead of it
 
     /** {@code forwardNanos}: read once the forward ran, the time it took. */
-    public PlainStepRound(Target target, int root, SamplingParams sampling, RandomGenerator random, LongSupplier forwardNanos) {
+    public PlainStepRound(PassModel target, int root, SamplingParams sampling, RandomGenerator random, LongSupplier forwardNanos) {
         this.target = target;
         this.root = root;
         this.sampling = sampling;
@@ -53,7 +43,7 @@ public final class PlainStepRound implements StepRound {
 
     @Override
     public void supply(float[][] logits) {
-        target.keepRoot();
+        target.keep(new int[]{0}); // commits the fed chain, then the root
         long t1 = System.nanoTime();
         int next = Sampler.sample(logits[0], sampling, random);
         output = new StepDecoder.StepOutput(new int[]{next}, new float[][]{logits[0]}, 0, 0, forwardNanos.getAsLong(),

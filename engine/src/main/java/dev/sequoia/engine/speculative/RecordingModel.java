@@ -40,7 +40,7 @@ public abstract class RecordingModel implements DecodingModel, PassModel {
     /** The backend's keep (see {@link DecodingModel#keep}). */
     protected abstract void keepRows(int[] pendingIndices);
 
-    /** Feeds {@code chain} (tokens after the committed rows) in the next forward, ahead of its rows. */
+    @Override
     public void feedAhead(int[] chain) {
         if (chain.length > 0) feed.set(chain);
     }

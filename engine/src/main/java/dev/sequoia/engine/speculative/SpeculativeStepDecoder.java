@@ -8,6 +8,7 @@ import dev.sequoia.engine.model.LayerSource;
 import dev.sequoia.engine.model.LlamaTransformer;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
+import dev.sequoia.engine.session.FeedRound;
 import dev.sequoia.engine.session.SharedForward;
 import dev.sequoia.engine.session.StepDecoder;
 import dev.sequoia.engine.session.StepRound;
@@ -62,46 +63,7 @@ public final class SpeculativeStepDecoder implements StepDecoder {
 
     @Override
     public StepRound beginFeed(int[] chunk) {
-        return feedRound(chunk, draft, target);
-    }
-
-    /**
-     * A round that feeds and commits {@code chunk} in one forward of each model, in order (the draft's, then the
-     * target's, which is the round's verification forward), on any backend.
-     */
-    public static StepRound feedRound(int[] chunk, RecordingModel... models) {
-        if (chunk.length == 0) throw new IllegalArgumentException("a feed round needs at least one token");
-        for (RecordingModel m : models) m.feedAhead(chunk);
-        return new FeedRound(List.of(models));
-    }
-
-    /**
-     * Feeds and commits a prompt chunk: the draft's forward (with the pass's draft forwards), then the target's
-     * (with the pass's verification forwards), or the target's alone. Each forward is the chain alone, without logits.
-     */
-    private static final class FeedRound implements StepRound {
-        private final List<RecordingModel> models;
-        private int next;
-
-        FeedRound(List<RecordingModel> models) {
-            this.models = models;
-        }
-
-        @Override
-        public SharedForward.Request next() {
-            return next < models.size() ? models.get(next).request(new int[0], new int[0]) : null;
-        }
-
-        @Override
-        public boolean verifies() { return next == models.size() - 1; }
-
-        @Override
-        public void supply(float[][] logits) {
-            models.get(next++).keep(new int[0]); // commits the chain
-        }
-
-        @Override
-        public StepOutput output() { return null; }
+        return FeedRound.of(chunk, draft, target);
     }
 
     /**

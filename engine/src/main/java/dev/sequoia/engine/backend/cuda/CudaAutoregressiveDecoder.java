@@ -3,11 +3,10 @@ package dev.sequoia.engine.backend.cuda;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.sampling.SamplingParams;
 import dev.sequoia.engine.session.AutoregressiveDecoder;
-import dev.sequoia.engine.session.SharedForward;
-import dev.sequoia.engine.session.StepDecoder;
+import dev.sequoia.engine.session.FeedRound;
 import dev.sequoia.engine.session.PlainStepRound;
+import dev.sequoia.engine.session.StepDecoder;
 import dev.sequoia.engine.session.StepRound;
-import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
 import dev.sequoia.engine.speculative.TreeSpec;
 
 import java.util.List;
@@ -43,17 +42,13 @@ final class CudaAutoregressiveDecoder implements StepDecoder {
     public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
         target.feedAhead(feed);
         long forward0 = target.forwardNanos();
-        PlainStepRound.Target t = new PlainStepRound.Target() {
-            @Override public SharedForward.Request request(int[] tokens, int[] parents) { return target.request(tokens, parents); }
-            @Override public void keepRoot() { target.keep(new int[]{0}); } // commits the fed chain, then the root
-        };
-        return new PlainStepRound(t, root, sampling, random, () -> target.forwardNanos() - forward0);
+        return new PlainStepRound(target, root, sampling, random, () -> target.forwardNanos() - forward0);
     }
 
     /** Feeds a prompt chunk as a round: one target forward over the chain, without logits, then the keep. */
     @Override
     public StepRound beginFeed(int[] chunk) {
-        return SpeculativeStepDecoder.feedRound(chunk, target);
+        return FeedRound.of(chunk, target);
     }
 
     @Override public int committed() { return target.committedLength(); }

@@ -3,6 +3,7 @@ package dev.sequoia.engine.backend.cuda;
 import dev.sequoia.decode.SpeculativeDecoder;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.sampling.SamplingParams;
+import dev.sequoia.engine.session.FeedRound;
 import dev.sequoia.engine.session.StepDecoder;
 import dev.sequoia.engine.session.StepRound;
 import dev.sequoia.engine.speculative.SpeculativeStepDecoder;
@@ -55,7 +56,7 @@ final class CudaSpeculativeDecoder implements StepDecoder {
 
     @Override
     public StepRound beginFeed(int[] chunk) {
-        return SpeculativeStepDecoder.feedRound(chunk, draft, target);
+        return FeedRound.of(chunk, draft, target);
     }
 
     @Override
