@@ -88,9 +88,20 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
 
     @Override
     public void gemm(WeightMatrix w, float[] x, float[] out, int n) {
-        if (ScalarInt8MatMul.handles(w)) gemmQ8(w, x, out, n);
-        else if (ScalarKQuantInt8.handles(w)) gemmKQuant(w, x, out, n);
-        else fp32.gemm(w, x, out, n);
+        WeightMatrix[] ws = {w};
+        float[][] outs = {out};
+        if (gemmNative(ws, x, outs, n)) return;
+        if (ScalarInt8MatMul.handles(w)) {
+            VectorMatMul.checkShapes(w, x, out, n);
+            ScalarInt8MatMul.Quantized q = ScalarInt8MatMul.quantize(x, n, w.cols());
+            forEachRowRange(ws, (m, r0, r1) -> ScalarInt8MatMul.gemmRows(w, q, out, r0, r1));
+        } else if (ScalarKQuantInt8.handles(w)) {
+            VectorMatMul.checkShapes(w, x, out, n);
+            ScalarKQuantInt8.Quantized q = ScalarKQuantInt8.quantize(x, n, w.cols());
+            forEachRowRange(ws, (m, r0, r1) -> ScalarKQuantInt8.gemmRows(w, q, out, r0, r1));
+        } else {
+            fp32.gemm(w, x, out, n);
+        }
     }
 
     /**
@@ -100,10 +111,14 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
      */
     @Override
     public void gemmAll(WeightMatrix[] ws, float[] x, float[][] outs, int n) {
-        if (ws.length != outs.length || ws.length == 0) {
-            MatMul.super.gemmAll(ws, x, outs, n);
-            return;
-        }
+        if (ws.length != outs.length || ws.length == 0 || !gemmNative(ws, x, outs, n)) MatMul.super.gemmAll(ws, x, outs, n);
+    }
+
+    /**
+     * The matrices on one native kernel (all Q8_0, or all K-quants, native segments of equal width): one activation
+     * quantization, one loop over every matrix's row ranges. False, having run nothing, when they do not.
+     */
+    private boolean gemmNative(WeightMatrix[] ws, float[] x, float[][] outs, int n) {
         boolean allQ8 = true, allK = true;
         for (int i = 0; i < ws.length; i++) {
             WeightMatrix w = ws[i];
@@ -127,56 +142,18 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
             float[] s16 = ksum16, s32 = ksum32;
             int[] i16 = kqsum16;
             forEachRowRange(ws, (m, r0, r1) -> nativeKQuant.gemmRows(ws[m], q, d, s16, s32, i16, n, outs[m], r0, r1));
-        } else {
-            MatMul.super.gemmAll(ws, x, outs, n);
         }
-    }
-
-    private void gemmQ8(WeightMatrix w, float[] x, float[] out, int n) {
-        VectorMatMul.checkShapes(w, x, out, n);
-        int rows = w.rows(), cols = w.cols();
-        int blocksPerTask = blocksPerTask(rows);
-        if (nativeInt8 != null && w.data().isNative()) {
-            ensureBuffers(n, cols);
-            nativeInt8.quantize(x, n, cols, xq, xs, xc);
-            byte[] q = xq;
-            float[] s = xs;
-            int[] c = xc;
-            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeInt8.gemmRows(w, q, s, c, n, out, r0, r1));
-        } else {
-            ScalarInt8MatMul.Quantized q = ScalarInt8MatMul.quantize(x, n, cols);
-            forEachRowRange(rows, blocksPerTask, (r0, r1) -> ScalarInt8MatMul.gemmRows(w, q, out, r0, r1));
-        }
-    }
-
-    /** K-quants: activations in int8 super-blocks of 256 ({@link ScalarKQuantInt8}). */
-    private void gemmKQuant(WeightMatrix w, float[] x, float[] out, int n) {
-        VectorMatMul.checkShapes(w, x, out, n);
-        int rows = w.rows(), cols = w.cols();
-        int blocksPerTask = blocksPerTask(rows);
-        if (nativeKQuant != null && w.data().isNative()) {
-            ensureKBuffers(n, cols);
-            nativeKQuant.quantize(x, n, cols, kq, kd, ksum16, ksum32, kqsum16);
-            byte[] q = kq;
-            float[] d = kd;
-            float[] s16 = ksum16, s32 = ksum32;
-            int[] i16 = kqsum16;
-            forEachRowRange(rows, blocksPerTask, (r0, r1) -> nativeKQuant.gemmRows(w, q, d, s16, s32, i16, n, out, r0, r1));
-        } else {
-            ScalarKQuantInt8.Quantized q = ScalarKQuantInt8.quantize(x, n, cols);
-            forEachRowRange(rows, blocksPerTask, (r0, r1) -> ScalarKQuantInt8.gemmRows(w, q, out, r0, r1));
-        }
-    }
-
-    private interface RowRange {
-        void run(int r0, int r1);
+        return allQ8 || allK;
     }
 
     private interface MatrixRowRange {
         void run(int matrix, int r0, int r1);
     }
 
-    /** The row ranges of {@link #forEachRowRange(int, int, RowRange)} for every matrix, in one loop on the pool. */
+    /**
+     * Every matrix's row ranges, in one loop on the pool: per matrix, tasks of {@link #blocksPerTask} panels of
+     * {@link #ROWS} rows (a row split the kernels' results do not depend on).
+     */
     private void forEachRowRange(WeightMatrix[] ws, MatrixRowRange body) {
         int[] firstTask = new int[ws.length + 1];
         int[] perTask = new int[ws.length];
@@ -197,16 +174,6 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private int blocksPerTask(int rows) {
         int blocks = (rows + ROWS - 1) / ROWS;
         return Math.max(1, blocks / (threads() * TASKS_PER_THREAD));
-    }
-
-    /** Row ranges of {@code blocksPerTask} panels of {@link #ROWS} rows, run on the pool. */
-    private void forEachRowRange(int rows, int blocksPerTask, RowRange body) {
-        int blocks = (rows + ROWS - 1) / ROWS;
-        int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
-        pool().forEach(tasks, (worker, task) -> {
-            int r0 = task * blocksPerTask * ROWS;
-            body.run(r0, Math.min(rows, r0 + blocksPerTask * ROWS));
-        });
     }
 
     private void ensureBuffers(int n, int cols) {
