@@ -116,8 +116,8 @@ static inline __attribute__((always_inline)) __m512i scale_index(int v, int six)
                                   2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v);
 }
 
-/* Q4_K (five = 0) or Q5_K: d @0, dmin @2, 12 scale bytes @4, [Q5_K: qh[32] @16], nibbles @16 or @48. */
-static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk, int five, unpacked *u) {
+/* Q5_K: d @0, dmin @2, 12 scale bytes @4, qh[32] @16, nibbles @48 (Q4_K has its own panel kernels below). */
+static inline __attribute__((always_inline)) void unpack_q5(const uint8_t *blk, unpacked *u) {
     uint32_t a[4];
     k4_scales_mins(blk, a);
     __m128i sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]));
@@ -125,18 +125,17 @@ static inline __attribute__((always_inline)) void unpack_q45(const uint8_t *blk,
     u->side = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_setzero_pd(),
                                                   _mm256_castps_pd(_mm256_mul_ps(_mm256_set1_ps(half_at(blk + 2)), mins)), 0));
     u->d = half_at(blk);
-    const uint8_t *qs = blk + (five ? 48 : 16);
+    const uint8_t *qs = blk + 48;
     const __m256i low4 = _mm256_set1_epi8(0x0F);
-    __m512i hbits = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 16))) : _mm512_setzero_si512();
+    __m512i hbits = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 16)));
     for (int v = 0; v < 4; v++) {
         __m256i g = _mm256_loadu_si256((const __m256i *) (qs + 32 * v));
         __m256i lo = _mm256_and_si256(g, low4), hi = _mm256_and_si256(_mm256_srli_epi16(g, 4), low4);
         __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-        if (five) { /* value 32 * sub + l has bit sub of qh[l]: quarter v's halves need bits 2v and 2v + 1 */
-            __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * v)), _mm256_set1_epi16((short) (2 * v + 1)), 1);
-            __m512i h = _mm512_and_si512(_mm512_srlv_epi16(hbits, cnt), _mm512_set1_epi8(1));
-            q = _mm512_or_si512(q, _mm512_slli_epi16(h, 4));
-        }
+        /* value 32 * sub + l has bit sub of qh[l]: quarter v's halves need bits 2v and 2v + 1 */
+        __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * v)), _mm256_set1_epi16((short) (2 * v + 1)), 1);
+        __m512i h = _mm512_and_si512(_mm512_srlv_epi16(hbits, cnt), _mm512_set1_epi8(1));
+        q = _mm512_or_si512(q, _mm512_slli_epi16(h, 4));
         u->q[v] = q;
         u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 0), _mm512_castsi128_si512(sc));
     }
@@ -208,7 +207,7 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
         const float *xd, const float *fs16, const float *fs32, int cols, int t0, int T, float *out,
         int outRows, int r, int prefetch) {
     const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : 176;
-    const int per32 = type == SQ_Q4_K || type == SQ_Q5_K; /* side terms per 32 values (8 lanes), else per 16 */
+    const int per32 = type == SQ_Q5_K; /* side terms per 32 values (8 lanes), else per 16 */
     __m512 acc[TILE], side[TILE];
     _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
         acc[j] = _mm512_setzero_ps();
@@ -220,12 +219,11 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
             _mm_prefetch((const char *) blk + PF_AHEAD, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + PF_AHEAD + 64, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + PF_AHEAD + 128, _MM_HINT_T0);
-            if (bytes > 192) _mm_prefetch((const char *) blk + PF_AHEAD + 192, _MM_HINT_T0);
         }
         unpacked u;
         if (type == SQ_Q3_K) unpack_q3(blk, &u);
         else if (type == SQ_Q2_K) unpack_q2(blk, &u);
-        else unpack_q45(blk, type == SQ_Q5_K, &u);
+        else unpack_q5(blk, &u);
         _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
             int64_t t = t0 + j;
             __m512i s = block_lanes(&u, xq + t * cols + 256LL * b);
