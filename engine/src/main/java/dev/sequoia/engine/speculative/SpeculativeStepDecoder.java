@@ -55,6 +55,15 @@ public final class SpeculativeStepDecoder implements StepDecoder {
 
     @Override
     public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
+        return beginRound(target, draft, trees, feed, root, sampling, random, tree);
+    }
+
+    /**
+     * A speculative decoder's {@link StepDecoder#beginRound} on any backend: the round under {@code tree} (or the
+     * decoder's {@code trees}), with {@code feed} fed ahead of its rows in both models.
+     */
+    public static StepRound beginRound(RecordingModel target, RecordingModel draft, TreeProvider trees, int[] feed, int root,
+                                       SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
         StepRound round = round(target, draft, tree != null ? TreeProvider.fixed(tree) : trees, root, sampling, random);
         target.feedAhead(feed); // after round(): a refused sampling setting leaves no chain behind
         draft.feedAhead(feed);

@@ -47,11 +47,7 @@ final class CudaSpeculativeDecoder implements StepDecoder {
 
     @Override
     public StepRound beginRound(int[] feed, int root, SamplingParams sampling, RandomGenerator random, TreeSpec tree) {
-        StepRound round = SpeculativeStepDecoder.round(target, draft, tree != null ? TreeProvider.fixed(tree) : trees,
-                root, sampling, random);
-        target.feedAhead(feed); // after round(): a refused sampling setting leaves no chain behind
-        draft.feedAhead(feed);
-        return round;
+        return SpeculativeStepDecoder.beginRound(target, draft, trees, feed, root, sampling, random, tree);
     }
 
     @Override
