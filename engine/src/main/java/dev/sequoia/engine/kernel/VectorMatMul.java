@@ -80,7 +80,7 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
         int blocksPerTask = Math.max(1, blocks / (pool.threads() * TASKS_PER_THREAD));
         int tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
         NativeGemm nat = nativeGemm != null && NativeGemm.supports(w) ? nativeGemm : null;
-        pool.forEach(tasks, (worker, task) -> {
+        pool.forEach(tasks, w.byteSize(), (worker, task) -> {
             int r0 = task * blocksPerTask * GemmTile.ROWS;
             int r1 = Math.min(rows, r0 + blocksPerTask * GemmTile.ROWS);
             if (nat != null) nat.gemmRows(w, x, out, n, r0, r1);
@@ -107,7 +107,9 @@ public final class VectorMatMul implements MatMul, AutoCloseable {
             firstTask[m + 1] = firstTask[m] + (blocks + perTask[m] - 1) / perTask[m];
             nat[m] = nativeGemm != null && NativeGemm.supports(ws[m]) ? nativeGemm : null;
         }
-        pool.forEach(firstTask[ws.length], (worker, task) -> {
+        long bytes = 0;
+        for (WeightMatrix w : ws) bytes += w.byteSize();
+        pool.forEach(firstTask[ws.length], bytes, (worker, task) -> {
             int m = 0;
             while (task >= firstTask[m + 1]) m++;
             WeightMatrix w = ws[m];

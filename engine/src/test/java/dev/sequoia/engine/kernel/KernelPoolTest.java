@@ -70,6 +70,28 @@ class KernelPoolTest {
         }
     }
 
+    @Test
+    void loopsOverManyBytesStartOnEveryThreadAtOnce() {
+        try (KernelPool pool = new KernelPool(2)) {
+            for (int loop = 0; loop < 20; loop++) {
+                // two indices that each wait for the other to begin: only a loop shared from its first index ends
+                java.util.concurrent.CountDownLatch bothStarted = new java.util.concurrent.CountDownLatch(2);
+                AtomicIntegerArray hits = new AtomicIntegerArray(2);
+                pool.forEach(2, KernelPool.SHARE_AT_ONCE_BYTES, (worker, i) -> {
+                    bothStarted.countDown();
+                    await(bothStarted);
+                    hits.incrementAndGet(i);
+                });
+                assertEquals(1, hits.get(0));
+                assertEquals(1, hits.get(1));
+            }
+            // below the threshold the first index is timed alone: a tiny loop stays on the caller
+            AtomicIntegerArray byWorker = new AtomicIntegerArray(2);
+            pool.forEach(2, KernelPool.SHARE_AT_ONCE_BYTES - 1, (worker, i) -> byWorker.incrementAndGet(worker));
+            assertEquals(2, byWorker.get(0) + byWorker.get(1));
+        }
+    }
+
     private static void await(java.util.concurrent.CountDownLatch latch) {
         try {
             if (!latch.await(10, java.util.concurrent.TimeUnit.SECONDS)) throw new AssertionError("timed out");
@@ -77,6 +99,7 @@ class KernelPoolTest {
             throw new AssertionError(e);
         }
     }
+
     @Test
     void runsEveryIndexExactlyOnceAcrossManyLoops() {
         try (KernelPool pool = new KernelPool(3)) {
