@@ -21,13 +21,12 @@ import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
  * {@code s[k] = sum sc * q * x} are formed (q the unsigned quant: biases kept, mins not subtracted), lane k
  * holding the columns {@code 64v + 4k .. 64v + 4k + 3} for v = 0..3 (the layout of a 512-bit register over
  * the block's four 64-value quarters), and {@code acc[k] = fma(s[k], d * dx, acc[k])}. The terms that do not
- * depend on single quants use the token's dequantized quant sums ({@code dx * sum}, per 32 or 16 values):
- * {@code side[k] = fma(v[k], xs[k], side[k])} with v = {@code dmin * min(k)} against sums per 32 (Q4_K/Q5_K,
- * k < 8, 0 above), {@code dmin * min(k)} per 16 (Q2_K), or {@code d * scale(k)} per 16 (Q3_K: its quants'
- * bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins and 4 for Q3_K
- * ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28). Q4_K and Q6_K, the types of a Q4_K_M
- * file, have kernels of their own with rows in the vector lanes, whose chains {@link #rowDotQ4} and
- * {@link #rowDotQ6} define.
+ * depend on single quants use the token's dequantized quant sums per 16 values ({@code dx * sum}):
+ * {@code side[k] = fma(v[k], xs[k], side[k])} with v = {@code dmin * min(k)} (Q2_K) or {@code d * scale(k)}
+ * (Q3_K: its quants' bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins and 4 for Q3_K
+ * ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28). Q4_K, Q5_K and Q6_K, the types of
+ * Q4_K_M and Q5_K_M files, have kernels of their own with rows in the vector lanes, whose chains
+ * {@link #rowDotQ4}, {@link #rowDotQ5} and {@link #rowDotQ6} define; the lanes above serve Q2_K and Q3_K.
  * A token's result depends only on its own activations: not on n, the row split or the thread count.
  * Slow on purpose: the reference in tests and the fallback where the native kernel cannot run.
  */
@@ -95,25 +94,24 @@ public final class ScalarKQuantInt8 {
         }
     }
 
-    /** Row r . token t: the lane accumulation described in the class comment. */
+    /** Row r . token t: the lane accumulation described in the class comment (Q2_K, Q3_K), or the panel chains. */
     static float rowDot(WeightMatrix w, int r, Quantized x, int t, int[] s, float[] acc, float[] side) {
         if (w.type() == TensorType.Q4_K) return rowDotQ4(w, r, x, t);
+        if (w.type() == TensorType.Q5_K) return rowDotQ5(w, r, x, t);
         if (w.type() == TensorType.Q6_K) return rowDotQ6(w, r, x, t);
         java.util.Arrays.fill(acc, 0f);
         java.util.Arrays.fill(side, 0f);
         MemorySegment seg = w.data();
         TensorType type = w.type();
-        boolean per32 = type == TensorType.Q4_K || type == TensorType.Q5_K;
         for (int b = 0; b < x.blocks(); b++) {
             long blk = r * w.rowBytes() + (long) b * type.bytesPerBlock();
             float d = half(seg, blk + dOffset(type)), dd = d * x.scale()[t * x.blocks() + b];
             blockLanes(type, seg, blk, x, t, b, s);
             for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) s[k], dd, acc[k]);
-            for (int k = 0; k < (per32 ? 8 : 16); k++) {
+            for (int k = 0; k < 16; k++) {
                 float v = hasMins(type) ? half(seg, blk + dOffset(type) + 2) * (float) min(type, seg, blk, k)
                         : d * (float) weightScale(type, seg, blk, 16 * k);
-                float xs = per32 ? x.sum32()[t * (x.cols() / 32) + 8 * b + k] : x.sum16()[t * (x.cols() / 16) + 16 * b + k];
-                side[k] = Math.fma(v, xs, side[k]);
+                side[k] = Math.fma(v, x.sum16()[t * (x.cols() / 16) + 16 * b + k], side[k]);
             }
         }
         float bias = type == TensorType.Q3_K ? 4f : 1f;
@@ -127,19 +125,51 @@ public final class ScalarKQuantInt8 {
      */
     static float rowDotQ4(WeightMatrix w, int r, Quantized x, int t) {
         MemorySegment seg = w.data();
+        TensorType type = TensorType.Q4_K;
         float acc = 0f;
         for (int b = 0; b < x.blocks(); b++) {
-            long blk = r * w.rowBytes() + (long) b * TensorType.Q4_K.bytesPerBlock();
+            long blk = r * w.rowBytes() + (long) b * type.bytesPerBlock();
             float d = half(seg, blk), dmin = half(seg, blk + 2), dx = x.scale()[t * x.blocks() + b];
             int xb = t * x.cols() + QK * b;
             for (int j = 0; j < 8; j++) {
                 int isum = 0;
-                for (int c = 32 * j; c < 32 * j + 32; c++) isum += quant(TensorType.Q4_K, seg, blk, c) * x.q()[xb + c];
+                for (int c = 32 * j; c < 32 * j + 32; c++) isum += quant(type, seg, blk, c) * x.q()[xb + c];
                 acc = Math.fma((float) isum, (d * (float) scaleMinK4(seg, blk + 4, j, false)) * dx, acc);
                 acc = Math.fma(dmin * (float) scaleMinK4(seg, blk + 4, j, true), -x.sum32()[t * (x.cols() / 32) + 8 * b + j], acc);
             }
         }
         return acc;
+    }
+
+    /**
+     * Q5_K (rows in lanes, unpacked as Q4_K with a fifth bit), as llama.cpp's q5_K x q8_K dot: per block the
+     * exact integers {@code sumi = sum_j sc_j * isum_j} (isum_j the dot of sub-block j's quants 0..31 with the
+     * activations) and {@code summ = sum_j m_j * qsum_j} (the activation quants' integer sum over sub-block j),
+     * then {@code acc = fma(sumi, d * dx, acc)} and {@code accm = fma(summ, -dx * dmin, accm)}; the result is
+     * {@code acc + accm}. Q4_K's per-sub-block chain reproduces llama.cpp's Q4_K_M logits but not its Q5_K_M
+     * ones (an activation quantized across a rounding boundary moved them by 0.1); this chain reproduces both
+     * of that fixture's sequences to 4e-6.
+     */
+    static float rowDotQ5(WeightMatrix w, int r, Quantized x, int t) {
+        MemorySegment seg = w.data();
+        TensorType type = TensorType.Q5_K;
+        float acc = 0f, accm = 0f;
+        for (int b = 0; b < x.blocks(); b++) {
+            long blk = r * w.rowBytes() + (long) b * type.bytesPerBlock();
+            float dx = x.scale()[t * x.blocks() + b];
+            float d = half(seg, blk) * dx, dmin = -dx * half(seg, blk + 2);
+            int xb = t * x.cols() + QK * b, sumi = 0, summ = 0;
+            for (int j = 0; j < 8; j++) {
+                int isum = 0;
+                for (int c = 32 * j; c < 32 * j + 32; c++) isum += quant(type, seg, blk, c) * x.q()[xb + c];
+                sumi += scaleMinK4(seg, blk + 4, j, false) * isum;
+                int q16 = t * (x.cols() / 16) + 16 * b + 2 * j;
+                summ += scaleMinK4(seg, blk + 4, j, true) * (x.qsum16()[q16] + x.qsum16()[q16 + 1]);
+            }
+            acc = Math.fma((float) sumi, d, acc);
+            accm = Math.fma((float) summ, dmin, accm);
+        }
+        return acc + accm;
     }
 
     /**

@@ -6,27 +6,26 @@
  * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values
  * and the integer sums per 16 (qs16).
  *
- * The weights stay integers. Q2_K, Q3_K and Q5_K: for each super-block a row's quants are unpacked, in
+ * The weights stay integers. Q2_K and Q3_K: for each super-block a row's quants are unpacked, in
  * registers, into four zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3,
- * Q3_K 0..7 with its bias of 4 left in, Q5_K 0..31), its sub-block scales spread
+ * Q3_K 0..7 with its bias of 4 left in), its group scales spread
  * to 16-bit lanes beside them. Per token, vpmaddubsw (quant x activation, pairs) and vpdpwssd (x scale,
  * pairs into dwords) give 16 exact int32 lanes, lane k holding columns 64v + 4k .. 64v + 4k + 3 of the four
  * quarters v; one cvt and one fma with d * dx add them to the token's 16 fp32 lanes. The terms that do not
- * depend on single quants (Q2_K/Q5_K mins, Q3_K bias) are one more fma per block and token, of
- * the row's side vector (dmin * min per sub-block, or d * scale per 16 values) with the token's fs32 or
- * fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins)
+ * depend on single quants (Q2_K mins, Q3_K bias) are one more fma per block and token, of
+ * the row's side vector (dmin * min, or d * scale, per 16 values) with the token's fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins)
  * or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
  * token tiling or the row split. No integer can overflow or saturate: a vpmaddubsw pair is at most
  * 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
  *
- * Q4_K and Q6_K (the types of a Q4_K_M file) have kernels with rows in the vector lanes (range_q4_panels,
- * range_q6_panels, below): 16 rows per zmm, one vpdpbusd per 4 values of 16 rows, one fp32 chain per
- * (row, token) that ScalarKQuantInt8.rowDotQ4 / rowDotQ6 define; two to three times the throughput of the
- * per-row kernel above at n >= 4 (Q6_K, measured: 3.0 -> 9-10 GB/s of weights at n = 16 on 2 threads).
- * Q4_K also takes its integer dots from AMX tile multiplies for whole tiles of 16 tokens where the CPU and
+ * Q4_K, Q5_K and Q6_K (the types of Q4_K_M and Q5_K_M files) have kernels with rows in the vector lanes
+ * (range_q4_panels, range_q5_panels, range_q6_panels, below): 16 rows per zmm, one vpdpbusd per 4 values of
+ * 16 rows, the fp32 chains per (row, token) that ScalarKQuantInt8.rowDotQ4 / rowDotQ5 / rowDotQ6 define; two
+ * to three times the throughput of the per-row kernel above at n >= 4 (Q6_K, measured: 3.0 -> 9-10 GB/s of
+ * weights at n = 16 on 2 threads). Q5_K is unpacked as Q4_K with a fifth bit per quant. Q4_K also takes its integer dots from AMX tile multiplies for whole tiles of 16 tokens where the CPU and
  * the OS allow (about 1.4x at n = 16; for Q6_K, with twice the groups to scale, AMX measured no faster), and
- * at n = 1 feeds the unpacked quants straight into the token's dots (no scratch). Decode (n = 1) on Q4_K and
- * Q6_K puts runs of rows, not consecutive rows, in the 16 lanes (range_q4_decode, range_q6_decode): 16
+ * at n = 1 feed the unpacked quants straight into the token's dots (no scratch). Decode (n = 1) on these
+ * types puts runs of rows, not consecutive rows, in the 16 lanes (range_q45_decode, range_q6_decode): 16
  * sequential streams the L2 streamer follows, about 1.0 of a sequential read from DRAM where consecutive
  * rows reached 0.70 (2048 columns) to 0.85 (5632).
  *
@@ -96,49 +95,20 @@ static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
-/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q2_K/Q5_K) or scales (Q3_K). */
+/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q2_K) or scales (Q3_K). */
 typedef struct {
     __m512i q[4];
     __m512i s[4];
-    __m512 side; /* Q5_K: dmin * min (lanes 0..7, 8..15 zero); Q2_K: dmin * min (16); Q3_K: d * scale (16) */
+    __m512 side; /* Q2_K: dmin * min (16 lanes); Q3_K: d * scale (16) */
     float d;
 } unpacked;
 
-/* Word w of quarter v's scale vector: sub-block (64v + 2w) / 32 (Q5_K) or group (64v + 2w) / 16 (Q2_K, Q3_K). */
-static inline __attribute__((always_inline)) __m512i scale_index(int v, int six) {
-    return six ? _mm512_set_epi16(4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3,
-                                  4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2,
-                                  4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1,
-                                  4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v)
-               : _mm512_set_epi16(2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1,
-                                  2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1, 2 * v + 1,
-                                  2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v,
-                                  2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v, 2 * v);
-}
-
-/* Q5_K: d @0, dmin @2, 12 scale bytes @4, qh[32] @16, nibbles @48 (Q4_K has its own panel kernels below). */
-static inline __attribute__((always_inline)) void unpack_q5(const uint8_t *blk, unpacked *u) {
-    uint32_t a[4];
-    k4_scales_mins(blk, a);
-    __m128i sc = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) a[1], (int) a[0]));
-    __m256 mins = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int) a[3], (int) a[2])));
-    u->side = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_setzero_pd(),
-                                                  _mm256_castps_pd(_mm256_mul_ps(_mm256_set1_ps(half_at(blk + 2)), mins)), 0));
-    u->d = half_at(blk);
-    const uint8_t *qs = blk + 48;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    __m512i hbits = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (blk + 16)));
-    for (int v = 0; v < 4; v++) {
-        __m256i g = _mm256_loadu_si256((const __m256i *) (qs + 32 * v));
-        __m256i lo = _mm256_and_si256(g, low4), hi = _mm256_and_si256(_mm256_srli_epi16(g, 4), low4);
-        __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-        /* value 32 * sub + l has bit sub of qh[l]: quarter v's halves need bits 2v and 2v + 1 */
-        __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * v)), _mm256_set1_epi16((short) (2 * v + 1)), 1);
-        __m512i h = _mm512_and_si512(_mm512_srlv_epi16(hbits, cnt), _mm512_set1_epi8(1));
-        q = _mm512_or_si512(q, _mm512_slli_epi16(h, 4));
-        u->q[v] = q;
-        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 0), _mm512_castsi128_si512(sc));
-    }
+/* Word w of quarter v's scale vector: group (64v + 2w) / 16. */
+static inline __attribute__((always_inline)) __m512i scale_index(int v) {
+    return _mm512_set_epi16(4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3,
+                            4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2,
+                            4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1,
+                            4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v);
 }
 
 /*
@@ -161,7 +131,7 @@ static inline __attribute__((always_inline)) void unpack_q2(const uint8_t *blk, 
     u->d = half_at(blk + 80);
     for (int v = 0; v < 4; v++) {
         u->q[v] = plane_pairs(blk + 16, v);
-        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v), _mm512_castsi256_si512(sc));
     }
 }
 
@@ -186,7 +156,7 @@ static inline __attribute__((always_inline)) void unpack_q3(const uint8_t *blk, 
         __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) bit), _mm256_set1_epi16((short) (bit + 1)), 1);
         __m512i high = _mm512_and_si512(_mm512_srlv_epi16(hm, cnt), _mm512_set1_epi8(1));
         u->q[v] = _mm512_or_si512(plane_pairs(blk + 32, v), _mm512_slli_epi16(high, 2));
-        u->s[v] = _mm512_permutexvar_epi16(scale_index(v, 1), _mm512_castsi256_si512(sc));
+        u->s[v] = _mm512_permutexvar_epi16(scale_index(v), _mm512_castsi256_si512(sc));
     }
 }
 
@@ -204,10 +174,9 @@ static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked 
  * instantiation; every (row, token) runs the same operations in the same order whatever T is.
  */
 static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
-        const float *xd, const float *fs16, const float *fs32, int cols, int t0, int T, float *out,
+        const float *xd, const float *fs16, int cols, int t0, int T, float *out,
         int outRows, int r, int prefetch) {
-    const int bytes = type == SQ_Q2_K ? 84 : type == SQ_Q3_K ? 110 : 176;
-    const int per32 = type == SQ_Q5_K; /* side terms per 32 values (8 lanes), else per 16 */
+    const int bytes = type == SQ_Q2_K ? 84 : 110;
     __m512 acc[TILE], side[TILE];
     _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
         acc[j] = _mm512_setzero_ps();
@@ -222,14 +191,12 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
         }
         unpacked u;
         if (type == SQ_Q3_K) unpack_q3(blk, &u);
-        else if (type == SQ_Q2_K) unpack_q2(blk, &u);
-        else unpack_q5(blk, &u);
+        else unpack_q2(blk, &u);
         _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
             int64_t t = t0 + j;
             __m512i s = block_lanes(&u, xq + t * cols + 256LL * b);
             acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * xd[t * nb + b]), acc[j]);
-            __m512 xs = per32 ? _mm512_maskz_loadu_ps(0xFF, fs32 + t * (cols / 32) + 8LL * b)
-                              : _mm512_loadu_ps(fs16 + t * (cols / 16) + 16LL * b);
+            __m512 xs = _mm512_loadu_ps(fs16 + t * (cols / 16) + 16LL * b);
             side[j] = _mm512_fmadd_ps(u.side, xs, side[j]);
         }
     }
@@ -241,17 +208,20 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
 }
 
 /*
- * Q4_K, rows in lanes (as sequoia_q8q8.c): a panel of 16 rows is unpacked per super-block into an
+ * Q4_K and Q5_K, rows in lanes (as sequoia_q8q8.c): a panel of 16 rows is unpacked per super-block into an
  * L1-resident scratch where one zmm holds 4 consecutive quants (one dword) of each of the 16 rows, so one
  * vpdpbusd with a token's 4 activation bytes broadcast gives 16 rows x 4 products: 8 per 32-value sub-block.
  * Then, per row lane and sub-block j in order: acc = fma(isum_j, (d * sc_j) * dx, acc) and
- * acc = fma(dmin * m_j, -fs32_j, acc) (ScalarKQuantInt8 defines the same chain for Q4_K). Several times
+ * acc = fma(dmin * m_j, -fs32_j, acc) (ScalarKQuantInt8.rowDotQ4; Q5_K's chain is q5_panel_tile's). Several times
  * fewer instructions per weight than the per-row kernel for every n.
  */
 typedef struct {
     __m512i w[8][8];  /* sub-block j, dword k: quants 4k..4k+3 of the 16 rows */
-    __m512 dsc[8];    /* d * sc_j per row */
-    __m512 dmn[8];    /* dmin * m_j per row */
+    __m512 dsc[8];    /* Q4_K: d * sc_j per row */
+    __m512 dmn[8];    /* Q4_K: dmin * m_j per row */
+    __m512i sc[8];    /* Q5_K: sc_j per row */
+    __m512i mn[8];    /* Q5_K: m_j per row */
+    __m512 d, dmin;   /* Q5_K: d and dmin per row */
 } q4panel;
 
 #ifndef PANEL_AHEAD
@@ -304,13 +274,23 @@ static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
+/* Bit j of every byte of h at bit 4 (the 16-bit shifts move no bit 4 across a byte for j = 0..7). */
+static inline __attribute__((always_inline)) __m512i high_bit4(__m512i h, int j) {
+    __m512i s = j < 4 ? _mm512_slli_epi16(h, 4 - j) : j > 4 ? _mm512_srli_epi16(h, j - 4) : h;
+    return _mm512_and_si512(s, _mm512_set1_epi8(0x10));
+}
+
 /*
  * Unpacks block `at` of the panel into p; with x1 (decode, n = 1) the quants go straight into that token's
  * dots instead of the scratch: acc1 takes q4_panel_tile's chain for the token (x1, dx1, fs1 at this block).
+ * five: a Q5_K block (the same d, dmin and scales, then qh[32] @16 whose bit j of byte l is the fifth bit of
+ * value 32j + l, then the nibbles @48): quants 0..31 in the same dots, and q5_panel_tile's chain (decode:
+ * the token's integer sums per 16 qs1 at this block, the mins' chain in accm1).
  */
-static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t *const rp[16], int64_t at, q4panel *p,
+static inline __attribute__((always_inline)) void unpack_q4_panel(int five, const uint8_t *const rp[16], int64_t at, q4panel *p,
                                                                   const prefetch_plan *pf, const int8_t *x1, float dx1,
-                                                                  const float *fs1, __m512 *acc1) {
+                                                                  const float *fs1, const int32_t *qs1, __m512 *acc1,
+                                                                  __m512 *accm1) {
     /* each row's first 16 bytes (d, dmin, the 12 scale bytes) -> D[k] = dword k of the 16 rows, in row order */
     __m512i z[4], t[4], D[4];
     for (int r = 0; r < 4; r++) {
@@ -339,16 +319,34 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t 
     for (int j = 0; j < 8; j++) {
         __m512i sc = _mm512_and_si512(_mm512_srli_epi32(U[j / 4], 8 * (j % 4)), byte);
         __m512i mn = _mm512_and_si512(_mm512_srli_epi32(U[2 + j / 4], 8 * (j % 4)), byte);
-        p->dsc[j] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
-        p->dmn[j] = _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mn));
+        if (five) {
+            p->sc[j] = sc;
+            p->mn[j] = mn;
+        } else {
+            p->dsc[j] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc));
+            p->dmn[j] = _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mn));
+        }
     }
+    p->d = d;
+    p->dmin = dmin;
+    __m512i sumi = _mm512_setzero_si512(); /* Q5_K decode: the block's exact integer sum over sub-blocks */
     const __m512i low4 = _mm512_set1_epi8(0x0F);
+    const int64_t qs = five ? 48 : 16;
+    __m512i H[8]; /* Q5_K: H[k] = qh bytes 4k .. 4k + 3 of the 16 rows, as z[k] below holds their nibbles */
+    if (five) {
+        for (int i = 0; i < 8; i++) {
+            __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 16));
+            __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 16));
+            H[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        }
+        transpose8x2(H);
+    }
     for (int g = 0; g < 4; g++) {
         prefetch_rows(pf, 4 * g, 4 * g + 4);
         __m512i z[8];
         for (int i = 0; i < 8; i++) {
-            __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 16 + 32 * g));
-            __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 16 + 32 * g));
+            __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + qs + 32 * g));
+            __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + qs + 32 * g));
             z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
         }
         transpose8x2(z);
@@ -356,6 +354,10 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t 
             for (int k = 0; k < 8; k++) {
                 p->w[2 * g][k] = _mm512_and_si512(z[k], low4);
                 p->w[2 * g + 1][k] = _mm512_and_si512(_mm512_srli_epi16(z[k], 4), low4);
+                if (five) {
+                    p->w[2 * g][k] = _mm512_or_si512(p->w[2 * g][k], high_bit4(H[k], 2 * g));
+                    p->w[2 * g + 1][k] = _mm512_or_si512(p->w[2 * g + 1][k], high_bit4(H[k], 2 * g + 1));
+                }
             }
             continue;
         }
@@ -364,11 +366,61 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(const uint8_t 
             __m512i s = _mm512_setzero_si512();
             for (int k = 0; k < 8; k++) {
                 __m512i q = _mm512_and_si512(h ? _mm512_srli_epi16(z[k], 4) : z[k], low4);
+                if (five) q = _mm512_or_si512(q, high_bit4(H[k], j));
                 s = _mm512_dpbusd_epi32(s, q, bcast32(x1 + 32 * j + 4 * k));
+            }
+            if (five) {
+                sumi = _mm512_add_epi32(sumi, _mm512_mullo_epi32(p->sc[j], s));
+                continue;
             }
             *acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(dx1)), *acc1);
             *acc1 = _mm512_fnmadd_ps(p->dmn[j], _mm512_set1_ps(fs1[j]), *acc1);
         }
+    }
+    if (five && x1 != NULL) {
+        __m512i summ = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j++) summ = _mm512_add_epi32(summ, _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(qs1[2 * j] + qs1[2 * j + 1])));
+        *acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(p->d, _mm512_set1_ps(dx1)), *acc1);
+        *accm1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(summ), _mm512_mul_ps(p->dmin, _mm512_set1_ps(-dx1)), *accm1);
+    }
+}
+
+/*
+ * Q5_K's chain, as llama.cpp's q5_K x q8_K dot (ScalarKQuantInt8.rowDotQ5): per row lane and token, the block's
+ * exact integers sumi = sum_j sc_j * isum_j and summ = sum_j m_j * (the token's quant sum over sub-block j),
+ * then acc = fma(sumi, d * dx, acc) in out and accm = fma(summ, dmin * -dx, accm) in side (16 floats per
+ * token); the row's result is acc + accm once every block is in. (Q4_K's per-sub-block fp32 chain reproduced
+ * llama.cpp's Q4_K_M logits but not its Q5_K_M ones: an activation quantized on the other side of a rounding
+ * boundary moved them by 0.1.) Sums stay exact: |sumi| <= 8 * 63 * 32 * 31 * 127 < 2^31.
+ */
+static inline __attribute__((always_inline)) void q5_panel_tile(const q4panel *p, int b, int nb, const int8_t *xq,
+        const float *xd, const int32_t *qs16, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live,
+        float *side) {
+    __m512i sumi[Q4_TILE], summ[Q4_TILE];
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) sumi[t] = summ[t] = _mm512_setzero_si512();
+    for (int j = 0; j < 8; j++) {
+        __m512i w[8];
+        _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) w[k] = p->w[j][k];
+        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+            int64_t tt = t0 + t;
+            const int8_t *xp = xq + tt * cols + 256LL * b + 32 * j;
+            __m512i s = _mm512_setzero_si512();
+            _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+            sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(p->sc[j], s));
+            const int32_t *q = qs16 + tt * (cols / 16) + 16LL * b + 2 * j;
+            summ[t] = _mm512_add_epi32(summ[t], _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(q[0] + q[1])));
+        }
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
+        int64_t tt = t0 + t;
+        float *o = out + tt * outRows + r, *sd = side + 16 * t;
+        __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
+        __m512 accm = b == 0 ? _mm512_setzero_ps() : _mm512_load_ps(sd);
+        float dx = xd[tt * nb + b];
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), _mm512_mul_ps(p->d, _mm512_set1_ps(dx)), acc);
+        accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(summ[t]), _mm512_mul_ps(p->dmin, _mm512_set1_ps(-dx)), accm);
+        _mm512_mask_storeu_ps(o, live, b == nb - 1 ? _mm512_add_ps(acc, accm) : acc);
+        _mm512_store_ps(sd, accm);
     }
 }
 
@@ -499,7 +551,7 @@ static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq
 int sq_kq8_allow_amx(int allow) { (void) allow; return 0; }
 #endif
 
-/* The decode panels' row layout (range_q4_decode, range_q6_decode): panel pi's lane k is row r0 + pi + k * P. */
+/* The decode panels' row layout (range_q45_decode, range_q6_decode): panel pi's lane k is row r0 + pi + k * P. */
 static inline __attribute__((always_inline)) void decode_lane_rows(const uint8_t *w, int64_t rowBytes, int r0, int pi, int P,
                                                                    const uint8_t *rp[16]) {
     for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
@@ -530,40 +582,76 @@ static inline __attribute__((always_inline)) void decode_store(float *out, int r
     _mm512_i32scatter_ps(out, rows, acc, 4);
 }
 
+/* Tokens per pass over a Q5_K panel's blocks: the mins' chains of that many tokens wait on the stack. */
+#define Q5_CHUNK 64
+
+/*
+ * The Q5_K panel at row r against n >= 2 tokens: per chunk of Q5_CHUNK tokens, every block unpacked once
+ * (from L2 after the first chunk, which prefetches) and q5_panel_tile over the chunk's tiles.
+ */
+static inline __attribute__((always_inline)) void q5_panel_rows(q4panel *p, const uint8_t *const rp[16], const uint8_t *w,
+        int64_t rowBytes, int nb, int r, int r1, const int8_t *xq, const float *xd, const int32_t *qs16, int cols, int n,
+        float *out, int outRows, __mmask16 live) {
+    float side[Q5_CHUNK * 16] __attribute__((aligned(64)));
+    for (int c0 = 0; c0 < n; c0 += Q5_CHUNK) {
+        int c1 = n - c0 > Q5_CHUNK ? c0 + Q5_CHUNK : n;
+        for (int b = 0; b < nb; b++) {
+            prefetch_plan pf = c0 == 0 ? plan_ahead(w, rowBytes, 176, nb, r, b, r1) : (prefetch_plan) {NULL, 0, rowBytes, 176};
+            unpack_q4_panel(1, rp, 176LL * b, p, &pf, NULL, 0.0f, NULL, NULL, NULL, NULL);
+            for (int t0 = c0; t0 < c1; t0 += Q4_TILE) {
+                float *sd = side + 16 * (t0 - c0);
+                switch (c1 - t0 >= Q4_TILE ? Q4_TILE : c1 - t0) {
+                    case 1: q5_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 1, out, outRows, r, live, sd); break;
+                    case 2: q5_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 2, out, outRows, r, live, sd); break;
+                    case 3: q5_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 3, out, outRows, r, live, sd); break;
+                    default: q5_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, Q4_TILE, out, outRows, r, live, sd); break;
+                }
+            }
+        }
+    }
+}
+
 /*
  * Decode (n = 1) over the first 16 * P rows of [r0, r1): panel p takes rows r0 + p + k * P for k = 0..15, so each of its 16 lanes walks one contiguous run of P rows from start to end.
  * With consecutive rows in a panel, a 4 KiB page holds several rows read at once at different offsets and
  * the L2 streamer loses them (measured: 0.70 of a sequential read for 2048 columns against 0.85 for 5632);
  * 16 sequential streams it follows. Each row's chain is q4_panel_tile's, whatever its lane.
  */
-static void range_q4_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0, int P, const int8_t *xq,
-                            const float *xd, const float *fs32, float *out) {
+static inline __attribute__((always_inline)) void range_q45_decode(int five, const uint8_t *w, int64_t rowBytes, int cols,
+                                                                   int r0, int P, const int8_t *xq, const float *xd,
+                                                                   const float *fs32, const int32_t *qs16, float *out) {
     int nb = cols / 256;
+    const int bb = five ? 176 : 144;
     q4panel *p = &q4scratch;
-    decode_prefetch_first(w, rowBytes, nb, r0, P, 144);
+    decode_prefetch_first(w, rowBytes, nb, r0, P, bb);
     for (int pi = 0; pi < P; pi++) {
         const uint8_t *rp[16];
         decode_lane_rows(w, rowBytes, r0, pi, P, rp);
-        __m512 acc = _mm512_setzero_ps();
+        __m512 acc = _mm512_setzero_ps(), accm = _mm512_setzero_ps();
         for (int b = 0; b < nb; b++) {
-            prefetch_plan pf = decode_prefetch_step(w, rowBytes, nb, r0, P, pi, b, 144);
-            unpack_q4_panel(rp, 144LL * b, p, &pf, xq + 256LL * b, xd[b], fs32 + 8LL * b, &acc);
+            prefetch_plan pf = decode_prefetch_step(w, rowBytes, nb, r0, P, pi, b, bb);
+            unpack_q4_panel(five, rp, (int64_t) bb * b, p, &pf, xq + 256LL * b, xd[b], five ? NULL : fs32 + 8LL * b,
+                            five ? qs16 + 16LL * b : NULL,
+                            &acc, &accm);
         }
-        decode_store(out, r0, pi, P, acc);
+        decode_store(out, r0, pi, P, five ? _mm512_add_ps(acc, accm) : acc);
     }
 }
 
-static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                            const float *xd, const float *fs32, int n, float *out, int outRows) {
+static inline __attribute__((always_inline)) void range_q45_panels(int five, const uint8_t *w, int64_t rowBytes, int cols,
+                                                                   int r0, int r1, const int8_t *xq, const float *xd,
+                                                                   const float *fs32, const int32_t *qs16, int n,
+                                                                   float *out, int outRows) {
     int nb = cols / 256;
+    const int bb = five ? 176 : 144;
     q4panel *p = &q4scratch;
     if (n == 1 && r1 - r0 >= 32) {
         int P = (r1 - r0) / 16;
-        range_q4_decode(w, rowBytes, cols, r0, P, xq, xd, fs32, out);
+        range_q45_decode(five, w, rowBytes, cols, r0, P, xq, xd, fs32, qs16, out);
         r0 += 16 * P;
     }
 #if SQ_AMX
-    int amx = n >= 16 && amx_usable();
+    int amx = !five && n >= 16 && amx_usable();
     if (amx) amx_configure(32);
 #endif
     for (int r = r0; r < r1; r += 16) {
@@ -572,18 +660,24 @@ static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
         const uint8_t *rp[16];
         for (int i = 0; i < 16; i++) rp[i] = w + (int64_t) (r + (i < live_rows ? i : live_rows - 1)) * rowBytes;
         if (n == 1) { /* decode: no scratch, the token's chain in a register across the blocks */
-            __m512 acc = _mm512_setzero_ps();
+            __m512 acc = _mm512_setzero_ps(), accm = _mm512_setzero_ps();
             for (int b = 0; b < nb; b++) {
-                prefetch_plan pf = plan_ahead(w, rowBytes, 144, nb, r, b, r1);
-                unpack_q4_panel(rp, 144LL * b, p, &pf, xq + 256LL * b, xd[b], fs32 + 8LL * b, &acc);
+                prefetch_plan pf = plan_ahead(w, rowBytes, bb, nb, r, b, r1);
+                unpack_q4_panel(five, rp, (int64_t) bb * b, p, &pf, xq + 256LL * b, xd[b], five ? NULL : fs32 + 8LL * b,
+                            five ? qs16 + 16LL * b : NULL,
+                                &acc, &accm);
             }
-            _mm512_mask_storeu_ps(out + r, live, acc);
+            _mm512_mask_storeu_ps(out + r, live, five ? _mm512_add_ps(acc, accm) : acc);
+            continue;
+        }
+        if (five) {
+            q5_panel_rows(p, rp, w, rowBytes, nb, r, r1, xq, xd, qs16, cols, n, out, outRows, live);
             continue;
         }
         for (int b = 0; b < nb; b++) {
-            int64_t at = 144LL * b;
-            prefetch_plan pf = plan_ahead(w, rowBytes, 144, nb, r, b, r1);
-            unpack_q4_panel(rp, at, p, &pf, NULL, 0.0f, NULL, NULL);
+            int64_t at = (int64_t) bb * b;
+            prefetch_plan pf = plan_ahead(w, rowBytes, bb, nb, r, b, r1);
+            unpack_q4_panel(0, rp, at, p, &pf, NULL, 0.0f, NULL, NULL, NULL, NULL);
             int t0 = 0;
 #if SQ_AMX
             if (amx) for (; t0 + 16 <= n; t0 += 16) q4_amx_tile(p, b, nb, xq, xd, fs32, cols, t0, out, outRows, r, live);
@@ -601,6 +695,16 @@ static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
 #if SQ_AMX
     if (amx) _tile_release();
 #endif
+}
+
+static void range_q4_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                            const float *xd, const float *fs32, int n, float *out, int outRows) {
+    range_q45_panels(0, w, rowBytes, cols, r0, r1, xq, xd, fs32, NULL, n, out, outRows);
+}
+
+static void range_q5_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                            const float *xd, const int32_t *qs16, int n, float *out, int outRows) {
+    range_q45_panels(1, w, rowBytes, cols, r0, r1, xq, xd, NULL, qs16, n, out, outRows);
 }
 
 /*
@@ -686,7 +790,7 @@ static inline __attribute__((always_inline)) void q6_panel_tile(const q6panel *p
     }
 }
 
-/* Decode (n = 1) over the first 16 * P rows of [r0, r1), lanes on P-row runs as range_q4_decode; q6_panel_tile's integers and chain. */
+/* Decode (n = 1) over the first 16 * P rows of [r0, r1), lanes on P-row runs as range_q45_decode; q6_panel_tile's integers and chain. */
 static void range_q6_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0, int P, const int8_t *xq,
                             const float *xd, const int32_t *qs16, float *out) {
     int nb = cols / 256;
@@ -754,30 +858,30 @@ static void range_q6_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
     }
 }
 
-#define DEFINE_RANGE(TYPE)                                                                                  \
-static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,   \
-                         const float *xd, const float *fs16, const float *fs32, int n, float *out,     \
-                         int outRows) {                                                                    \
-    int nb = cols / 256;                                                                                    \
-    for (int r = r0; r < r1; r++) {                                                                         \
-        const uint8_t *row = w + (int64_t) r * rowBytes;                                                    \
-        for (int t0 = 0; t0 < n; t0 += TILE) {                                                              \
-            int pf = t0 == 0;                                                                               \
-            switch (n - t0 >= TILE ? TILE : n - t0) {                                                       \
-                case 1: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 1, out, outRows, r, pf); break;   \
-                case 2: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 2, out, outRows, r, pf); break;   \
-                case 3: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 3, out, outRows, r, pf); break;   \
-                case 4: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 4, out, outRows, r, pf); break;   \
-                case 5: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 5, out, outRows, r, pf); break;   \
-                case 6: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 6, out, outRows, r, pf); break;   \
-                case 7: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 7, out, outRows, r, pf); break;   \
-                default: tile(TYPE, row, nb, xq, xd, fs16, fs32, cols, t0, 8, out, outRows, r, pf); break;  \
-            }                                                                                               \
-        }                                                                                                   \
-    }                                                                                                       \
+#define DEFINE_RANGE(TYPE)                                                                               \
+static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq, \
+                         const float *xd, const float *fs16, int n, float *out,                          \
+                         int outRows) {                                                                  \
+    int nb = cols / 256;                                                                                 \
+    for (int r = r0; r < r1; r++) {                                                                      \
+        const uint8_t *row = w + (int64_t) r * rowBytes;                                                 \
+        for (int t0 = 0; t0 < n; t0 += TILE) {                                                           \
+            int pf = t0 == 0;                                                                            \
+            switch (n - t0 >= TILE ? TILE : n - t0) {                                                    \
+                case 1: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 1, out, outRows, r, pf); break;      \
+                case 2: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 2, out, outRows, r, pf); break;      \
+                case 3: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 3, out, outRows, r, pf); break;      \
+                case 4: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 4, out, outRows, r, pf); break;      \
+                case 5: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 5, out, outRows, r, pf); break;      \
+                case 6: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 6, out, outRows, r, pf); break;      \
+                case 7: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 7, out, outRows, r, pf); break;      \
+                default: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 8, out, outRows, r, pf); break;     \
+            }                                                                                            \
+        }                                                                                                \
+    }                                                                                                    \
 }
 
-DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q5_K)
+DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K)
 
 /* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
@@ -785,10 +889,10 @@ int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int
                      int outRows) {
     if (cols % 256 != 0) return -1;
     switch (type) {
-        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
-        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, n, out, outRows); return 0;
+        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, n, out, outRows); return 0;
         case SQ_Q4_K: range_q4_panels(w, rowBytes, cols, r0, r1, xq, xd, fs32, n, out, outRows); return 0;
-        case SQ_Q5_K: range_SQ_Q5_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, fs32, n, out, outRows); return 0;
+        case SQ_Q5_K: range_q5_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
         case SQ_Q6_K: range_q6_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
         default: return -1;
     }

@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KQuantInt8Test {
     private static final TensorType[] TYPES = {TensorType.Q2_K, TensorType.Q3_K, TensorType.Q4_K, TensorType.Q5_K, TensorType.Q6_K};
     private static final int[] BATCHES = {1, 2, 3, 7, 8, 9, 16, 33, 64};
+    /** BATCHES and one past the Q5_K kernel's chunk of 64 tokens (two chunks and a ragged third). */
+    private static final int[] NATIVE_BATCHES = {1, 2, 3, 7, 8, 9, 16, 33, 64, 130};
 
     @Test
     void nativeQuantizationEqualsTheTwinBitForBit() {
@@ -113,7 +115,7 @@ class KQuantInt8Test {
                 for (int[] s : shapes) {
                     WeightMatrix w = RandomWeights.create(arena, type + "-" + s[0] + "x" + s[1], type, s[0], s[1], s[0] * 7L + s[1]);
                     assertEquals("int8-vnni", mm.kernelFor(w));
-                    for (int n : BATCHES) {
+                    for (int n : NATIVE_BATCHES) {
                         float[] x = activations(n, s[1], 1000L + n);
                         float[] got = new float[n * s[0]], want = new float[n * s[0]];
                         mm.gemm(w, x, got, n);
@@ -126,7 +128,7 @@ class KQuantInt8Test {
     }
 
     /**
-     * Decode (n = 1) on long row ranges, where the Q4_K/Q6_K kernels put P-row runs in the vector lanes
+     * Decode (n = 1) on long row ranges, where the Q4_K/Q5_K/Q6_K kernels put P-row runs in the vector lanes
      * (one thread: tasks of 7 panels, plus ragged remainders): the twin, bit for bit.
      */
     @Test
@@ -134,7 +136,7 @@ class KQuantInt8Test {
         nativeOrSkip();
         try (VectorMatMul fp32 = new VectorMatMul(1); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, true);
              Arena arena = Arena.ofShared()) {
-            for (TensorType type : new TensorType[] {TensorType.Q4_K, TensorType.Q6_K}) {
+            for (TensorType type : new TensorType[] {TensorType.Q4_K, TensorType.Q5_K, TensorType.Q6_K}) {
                 for (int rows : new int[] {1000, 263}) {
                     WeightMatrix w = RandomWeights.create(arena, type + "-" + rows, type, rows, 512, rows);
                     float[] x = activations(1, 512, rows + 1L);
