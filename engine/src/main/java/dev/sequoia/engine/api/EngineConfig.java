@@ -27,7 +27,7 @@ import java.util.List;
  *       resident); the draft always stays resident</li>
  *   <li>backend: {@code backend}, which backend runs the models: CPU (default), CUDA, or AUTO (CUDA when
  *       usable; see {@link Engine} for what the CUDA backend does not support); {@code int8Activations}, opt-in:
- *       Q8_0 and K-quant projections multiply int8-quantized activations (VNNI, as llama.cpp does): faster tree
+ *       Q8_0, Q4_0 and K-quant projections multiply int8-quantized activations (VNNI, as llama.cpp does): faster tree
  *       verification, logits within quantization error of the fp32 path</li>
  * </ul>
  */

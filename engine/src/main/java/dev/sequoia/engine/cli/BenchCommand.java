@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
  * norms excluded, reported as {@code "scope": "gemm"}), which needs no model file. Decode pairs each timed
  * step with a bandwidth probe pass just before it (in-process, same threads, 480 MB) and reports the median
  * of the per-step ratios as {@code roofline_fraction}: on a shared machine the bandwidth drifts too much for
- * two separate medians to make a fair ratio. {@code --int8} (opt-in) runs Q8_0 and K-quant matrices with int8-quantized
+ * two separate medians to make a fair ratio. {@code --int8} (opt-in) runs Q8_0, Q4_0 and K-quant matrices with int8-quantized
  * activations ({@link Int8ActivationMatMul}) and reports {@code "activations"}; the default is unchanged.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,

@@ -3,13 +3,13 @@ package dev.sequoia.engine.kernel;
 import dev.sequoia.engine.tensor.WeightMatrix;
 
 /**
- * Opt-in GEMM with int8 activations for Q8_0 and K-quant weights, as llama.cpp does: each token's activations are
- * quantized in blocks of 32 (one fp16 scale per block, as llama.cpp's q8_0) and multiplied with the Q8_0 quants as exact integer
+ * Opt-in GEMM with int8 activations for Q8_0, Q4_0 and K-quant weights, as llama.cpp does: each token's activations are
+ * quantized in blocks of 32 (one fp16 scale per block, as llama.cpp's q8_0) and multiplied with the Q8_0 (or Q4_0) quants as exact integer
  * dots (AVX-512 VNNI in {@link NativeInt8Gemm}; {@link ScalarInt8MatMul} where VNNI is missing), summed over
  * blocks in fp32 with both scales. Results differ from the fp32 kernels by the activation rounding
  * (about 0.4% of a block's max per element). K-quant weights (Q2_K .. Q6_K) take activations quantized per
  * 256-value super-block (llama.cpp's q8_K) and stay integers through the dot ({@link NativeKQuantInt8} on
- * VNNI, {@link ScalarKQuantInt8} elsewhere, bit for bit the same). Every other matrix (F32, F16, BF16, Q4_0)
+ * VNNI, {@link ScalarKQuantInt8} elsewhere, bit for bit the same). Every other matrix (F32, F16, BF16)
  * goes to the wrapped
  * {@link VectorMatMul} unchanged; the engine's default remains {@link VectorMatMul} alone.
  *

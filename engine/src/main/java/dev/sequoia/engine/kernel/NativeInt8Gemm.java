@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The native int8-activation kernels ({@code sequoia_q8q8.c}, a resource beside this class) called through
- * FFM: activation quantization and the Q8_0 x int8 GEMM on AVX-512 VNNI. Compiled on first use like
+ * FFM: activation quantization and the Q8_0 / Q4_0 x int8 GEMM on AVX-512 VNNI. Compiled on first use like
  * {@link NativeGemm} (same cache, same compiler flags); where there is no compiler or the CPU lacks VNNI,
  * {@link #load} answers empty and {@link ScalarInt8MatMul} runs instead.
  *
@@ -25,7 +25,7 @@ final class NativeInt8Gemm {
                             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                             ValueLayout.ADDRESS, ValueLayout.ADDRESS)),
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_q8q8_gemm_rows", FunctionDescriptor.of(
-                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT))));
 
@@ -62,13 +62,13 @@ final class NativeInt8Gemm {
     }
 
     /**
-     * Q8_0 W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns.
+     * Q8_0 or Q4_0 W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns.
      * Bit-identical to {@link ScalarInt8MatMul#gemmRows} for every n and row range.
      */
     void gemmRows(WeightMatrix w, byte[] xq, float[] xs, int[] xc, int n, float[] out, int r0, int r1) {
         int rc;
         try {
-            rc = (int) gemmRows.invokeExact(w.data(), w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(xq),
+            rc = (int) gemmRows.invokeExact(w.type().ggmlId(), w.data(), w.rowBytes(), w.cols(), r0, r1, MemorySegment.ofArray(xq),
                     MemorySegment.ofArray(xs), MemorySegment.ofArray(xc), n, MemorySegment.ofArray(out), w.rows());
         } catch (Throwable t) {
             throw new IllegalStateException("native int8 gemm failed on " + w.name() + ": " + t, t);

@@ -8,10 +8,11 @@ import java.lang.foreign.ValueLayout;
 /**
  * The plain scalar twin of the int8-activation path ({@link Int8ActivationMatMul}, {@code sequoia_q8q8.c}):
  * activations quantized like Q8_0 (per token, per block of 32: {@code d = max|x| / 127} stored as fp16, as
- * llama.cpp's block_q8_0 stores it, {@code q = rint(x * (127 / max|x|))}), then for Q8_0 weights each output is the sum over blocks, in
- * block order, of {@code (d_w * d_x) * dot(q_w, q_x)} with an exact integer dot, each term added by one
- * fused multiply-add ({@code acc = fma(dot, d_w * d_x, acc)}): the native kernel's exact rounding, so the
- * two agree bit for bit. Other types go to
+ * llama.cpp's block_q8_0 stores it, {@code q = rint(x * (127 / max|x|))}), then for Q8_0 and Q4_0 weights each output is the
+ * sum over blocks, in block order, of {@code (d_w * d_x) * dot(q_w, q_x)} with an exact integer dot (Q4_0's
+ * quants are its nibbles less 8), each term added by one fused multiply-add
+ * ({@code acc = fma(dot, d_w * d_x, acc)}): the native kernel's exact rounding, so the two agree bit for bit.
+ * Other types go to
  * {@link ScalarMatMul} unchanged. Slow on purpose: it is the reference in tests and the fallback where the
  * native kernel cannot run.
  */
@@ -42,24 +43,29 @@ public final class ScalarInt8MatMul implements MatMul {
         return new Quantized(q, scale, n, cols);
     }
 
-    /** The exact integer dot of Q8_0 row {@code row}'s block {@code b} with token t's block b. */
+    /** The exact integer dot of Q8_0 or Q4_0 row {@code row}'s block {@code b} with token t's block b. */
     static int blockDot(WeightMatrix w, int row, int b, Quantized x, int t) {
-        long blk = row * w.rowBytes() + 34L * b;
+        long blk = row * w.rowBytes() + (long) w.type().bytesPerBlock() * b;
         int sum = 0;
-        for (int i = 0; i < 32; i++) {
-            sum += w.data().get(ValueLayout.JAVA_BYTE, blk + 2 + i) * x.q()[t * x.cols() + 32 * b + i];
-        }
+        for (int i = 0; i < 32; i++) sum += quant(w, blk, i) * x.q()[t * x.cols() + 32 * b + i];
         return sum;
     }
 
-    /** The fp16 scale of Q8_0 row {@code row}'s block {@code b}, as a float. */
-    static float blockScale(WeightMatrix w, int row, int b) {
-        return Float.float16ToFloat(w.data().get(ScalarMatMul.I16, row * w.rowBytes() + 34L * b));
+    /** Value i (0..31) of the block at byte blk: Q8_0's int8, or Q4_0's nibble (low: 0..15, high: 16..31) less 8. */
+    private static int quant(WeightMatrix w, long blk, int i) {
+        if (w.type() == TensorType.Q8_0) return w.data().get(ValueLayout.JAVA_BYTE, blk + 2 + i);
+        int pair = w.data().get(ValueLayout.JAVA_BYTE, blk + 2 + i % 16) & 0xFF;
+        return (i < 16 ? pair & 0xF : pair >>> 4) - 8;
     }
 
-    /** Whether the int8 path handles {@code w} (Q8_0 with whole blocks); other matrices use fp32 kernels. */
+    /** The fp16 scale of row {@code row}'s block {@code b}, as a float. */
+    static float blockScale(WeightMatrix w, int row, int b) {
+        return Float.float16ToFloat(w.data().get(ScalarMatMul.I16, row * w.rowBytes() + (long) w.type().bytesPerBlock() * b));
+    }
+
+    /** Whether the int8 path handles {@code w} (Q8_0 or Q4_0 with whole blocks); other matrices use fp32 kernels. */
     static boolean handles(WeightMatrix w) {
-        return w.type() == TensorType.Q8_0 && w.cols() % 32 == 0;
+        return (w.type() == TensorType.Q8_0 || w.type() == TensorType.Q4_0) && w.cols() % 32 == 0;
     }
 
     @Override

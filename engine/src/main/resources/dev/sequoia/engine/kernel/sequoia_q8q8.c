@@ -1,6 +1,6 @@
 /*
- * Sequoia int8-activation GEMM for Q8_0 weights (opt-in, see Int8ActivationMatMul):
- * W (rows, cols) Q8_0 @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1).
+ * Sequoia int8-activation GEMM for Q8_0 and Q4_0 weights (opt-in, see Int8ActivationMatMul):
+ * W (rows, cols) Q8_0 or Q4_0 @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1).
  *
  * Activations are first quantized like Q8_0 (sq_q8q8_quantize): per token, per block of 32 columns,
  * d = max|x| / 127 rounded to fp16 (llama.cpp's block_q8_0 keeps it so) and q = rint(x * (127 / max|x|)) (round to nearest even), stored as signed bytes, with
@@ -12,6 +12,9 @@
  * activation bytes are then broadcast to all lanes, so 8 vpdpbusd give the 16 rows' integer dots with one
  * Q8_0 block of the token, started from the token's c to cancel the +128 (exact: sum((w + 128) q) + c =
  * sum(w q)). One cvt and one fma with (d_w * d_x) per lane add the block to the 16 rows' fp32 sums.
+ * Q4_0 blocks (fp16 d, then 16 bytes: value l in the low nibble of byte l, value l + 16 in its high nibble,
+ * weight = nibble - 8) go through the same scratch as their nibbles, already unsigned, and their dots start
+ * from c / 16 = -8 * sum(q) instead, as llama.cpp's q4_0 x q8_0 dot subtracts its 8.
  *
  * Every output is therefore, for any n, any tiling and any thread split:
  *     acc = 0; for b in block order: acc = fma((float) dot_b, d_w[b] * d_x[b], acc)
@@ -61,18 +64,31 @@ void sq_q8q8_quantize(const float *x, int n, int cols, int8_t *xq, float *xs, in
     }
 }
 
-/* The block at byte offset at of the panel's 16 rows -> w[m]: dword m of the 16 rows as w + 128; d: their scales. */
-static inline __attribute__((always_inline)) void load_block(const uint8_t *const rp[PANEL], int64_t at, __m512i w[8],
-                                                             __m512 *d) {
+/* Bytes per block: Q8_0 (d + 32 int8) or Q4_0 (d + 16 bytes of nibble pairs). */
+#define BLOCK_BYTES(four) ((four) ? 18 : 34)
+
+/* A Q4_0 block's 32 quants in column order, unsigned 0..15: low nibbles (values 0..15), then high nibbles. */
+static inline __attribute__((always_inline)) __m256i q4_0_quants(const uint8_t *qs) {
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    __m128i q = _mm_loadu_si128((const __m128i *) qs);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low4), _mm_and_si128(q, low4));
+}
+
+/*
+ * The block at byte offset at of the panel's 16 rows -> w[m]: dword m of the 16 rows as w + 128 (Q8_0) or as
+ * the unsigned nibbles (four: Q4_0); d: their scales.
+ */
+static inline __attribute__((always_inline)) void load_block(int four, const uint8_t *const rp[PANEL], int64_t at,
+                                                             __m512i w[8], __m512 *d) {
     const __m512i bias = _mm512_set1_epi8((char) 0x80);
     __m512i z[8];
     for (int i = 0; i < 8; i++) {
-        __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 2));
-        __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 2));
+        __m256i lo = four ? q4_0_quants(rp[i] + at + 2) : _mm256_loadu_si256((const __m256i *) (rp[i] + at + 2));
+        __m256i hi = four ? q4_0_quants(rp[i + 8] + at + 2) : _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 2));
         z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
     }
     transpose8x2(z);
-    for (int m = 0; m < 8; m++) w[m] = _mm512_xor_si512(z[m], bias);
+    for (int m = 0; m < 8; m++) w[m] = four ? z[m] : _mm512_xor_si512(z[m], bias);
     uint16_t hs[16];
     for (int i = 0; i < 16; i++) memcpy(&hs[i], rp[i] + at, 2);
     *d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) hs));
@@ -83,14 +99,21 @@ static inline __attribute__((always_inline)) void load_block(const uint8_t *cons
  * -> wt[b * 8 + m]: dword m of block b for the 16 rows, as w + 128;
  * ws[b]: the 16 rows' block scales. np (or NULL): rows whose bytes from nextAt are prefetched meanwhile.
  */
-static void pack_chunk(const uint8_t *const rp[PANEL], int b0, int nbc, __m512i *wt, __m512 *ws,
-                       const uint8_t *const np[PANEL], int64_t nextAt) {
+static inline __attribute__((always_inline)) void pack_chunk(int four, const uint8_t *const rp[PANEL], int b0, int nbc,
+                                                             __m512i *wt, __m512 *ws, const uint8_t *const np[PANEL],
+                                                             int64_t nextAt) {
+    const int bb = BLOCK_BYTES(four);
     for (int b = 0; b < nbc; b++) {
         if (np) {
-            for (int i = 0; i < 16; i++) _mm_prefetch((const char *) np[i] + nextAt + 34LL * b, PF_HINT);
+            for (int i = 0; i < 16; i++) _mm_prefetch((const char *) np[i] + nextAt + (int64_t) bb * b, PF_HINT);
         }
-        load_block(rp, (int64_t) (b0 + b) * 34, &wt[b * 8], &ws[b]);
+        load_block(four, rp, (int64_t) (b0 + b) * bb, &wt[b * 8], &ws[b]);
     }
+}
+
+/* A block dot's starting value: the token's xc cancels Q8_0's +128; xc / 16 = -8 * sum(q) is Q4_0's - 8 (exact). */
+static inline __attribute__((always_inline)) __m512i dot_start(int four, int32_t xc) {
+    return _mm512_set1_epi32(four ? xc / 16 : xc);
 }
 
 static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
@@ -101,7 +124,7 @@ static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
 
 /* Block b of the packed chunk for tile token j: its integer dot with the 16 rows, from the token's offset correction. */
 #define BLOCK_DOT(d, j, b) do {                                                                                   \
-        d = _mm512_set1_epi32(cp[j][b]);                                                                          \
+        d = dot_start(four, cp[j][b]);                                                                            \
         _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++)                                                       \
             d = _mm512_dpbusd_epi32(d, wt[(b) * 8 + k], bcast32(xp[j] + 32 * (b) + 4 * k));                        \
     } while (0)
@@ -111,7 +134,7 @@ static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
  * chunks in out (masked to the panel's live rows); first: the sums start from 0. Two blocks at a time, so
  * that 2T independent dot chains hide vpdpbusd's latency; the fp32 sums still add block b before b + 1.
  */
-static inline __attribute__((always_inline)) void tile(const __m512i *wt, const __m512 *ws, int b0, int nbc,
+static inline __attribute__((always_inline)) void tile(int four, const __m512i *wt, const __m512 *ws, int b0, int nbc,
         const int8_t *xq, const float *xs, const int32_t *xc, int cols, int t0, int T, float *out,
         int outRows, int r, __mmask16 live, int first) {
     int nb = cols / 32;
@@ -153,40 +176,70 @@ static inline __attribute__((always_inline)) void tile(const __m512i *wt, const 
 /*
  * Small batches (n <= DIRECT tokens, decode among them): each block is transposed into registers and used at once, the
  * n accumulators stay in registers over the whole row; the same fma chain as the tiles, bit for bit.
- * rows 16 ahead (the next panel) are prefetched over the last CHUNK blocks.
+ * The next panel's rows are prefetched over the last CHUNK blocks. P > 0 (decode, T = 1): lane k is row
+ * r + k * P (panel_runs) and its result is scattered there; else lane k is row r + k.
  */
-static inline __attribute__((always_inline)) void panel_direct(const uint8_t *const rp[PANEL],
+static inline __attribute__((always_inline)) void panel_direct(int four, const uint8_t *const rp[PANEL],
         const uint8_t *const nextRows[PANEL], int hasNext, int nb, const int8_t *xq, const float *xs,
-        const int32_t *xc, int cols, int T, float *out, int outRows, int r, __mmask16 live) {
+        const int32_t *xc, int cols, int T, float *out, int outRows, int r, __mmask16 live, int P) {
     __m512 acc[DIRECT];
     _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) acc[j] = _mm512_setzero_ps();
+    const int bb = BLOCK_BYTES(four);
     for (int b = 0; b < nb; b++) {
-        int64_t ahead = (int64_t) (b + CHUNK) * 34;
+        int64_t ahead = (int64_t) (b + CHUNK) * bb;
         if (b + CHUNK < nb) {
             for (int i = 0; i < 16; i++) _mm_prefetch((const char *) rp[i] + ahead, PF_HINT);
         } else if (hasNext) {
-            for (int i = 0; i < 16; i++) _mm_prefetch((const char *) nextRows[i] + ahead - 34LL * nb, PF_HINT);
+            for (int i = 0; i < 16; i++) _mm_prefetch((const char *) nextRows[i] + ahead - (int64_t) bb * nb, PF_HINT);
         }
         __m512i w[8];
         __m512 dw;
-        load_block(rp, (int64_t) b * 34, w, &dw);
+        load_block(four, rp, (int64_t) b * bb, w, &dw);
         _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) {
             const int8_t *xp = xq + (int64_t) j * cols + 32LL * b;
-            __m512i d = _mm512_set1_epi32(xc[(int64_t) j * nb + b]);
+            __m512i d = dot_start(four, xc[(int64_t) j * nb + b]);
             _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) d = _mm512_dpbusd_epi32(d, w[k], bcast32(xp + 4 * k));
             acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(dw, _mm512_set1_ps(xs[(int64_t) j * nb + b])), acc[j]);
         }
     }
+    if (P > 0) {
+        const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        _mm512_i32scatter_ps(out, _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r)), acc[0], 4);
+        return;
+    }
     _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) _mm512_mask_storeu_ps(out + (int64_t) j * outRows + r, live, acc[j]);
 }
 
-#define TILE_CASE(T) case T: tile(wt, ws, b0, nbc, xq, xs, xc, cols, t0, T, out, outRows, r, live, first); break;
+/*
+ * Decode (n = 1) over rows [r0, r0 + 16 P): panel pi's lane k is row r0 + pi + k * P, so each lane walks one
+ * run of P consecutive rows and the next panel's rows follow the current ones in memory: 16 sequential
+ * streams the L2 streamer follows. With 16 consecutive rows per panel, rows of a few KiB share pages read at
+ * different offsets and the streamer loses them (as in sequoia_kq8.c). Each row's chain is unchanged.
+ */
+static inline __attribute__((always_inline)) void panel_runs(int four, const uint8_t *w, int64_t rowBytes, int r0, int P,
+        int nb, const int8_t *xq, const float *xs, const int32_t *xc, int cols, float *out) {
+    for (int pi = 0; pi < P; pi++) {
+        const uint8_t *rp[PANEL], *nextRows[PANEL];
+        for (int k = 0; k < PANEL; k++) {
+            rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;
+            nextRows[k] = rp[k] + rowBytes;
+        }
+        panel_direct(four, rp, nextRows, pi + 1 < P, nb, xq, xs, xc, cols, 1, out, 0, r0 + pi, 0xFFFF, P);
+    }
+}
 
-/* Rows [r0, r1) of Q8_0 W @ quantized x (n tokens) -> out (n, outRows). Returns 0, or -1 if cols % 32 != 0. */
-int sq_q8q8_gemm_rows(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                      const float *xs, const int32_t *xc, int n, float *out, int outRows) {
-    if (cols % 32 != 0) return -1;
+#define TILE_CASE(T) case T: tile(four, wt, ws, b0, nbc, xq, xs, xc, cols, t0, T, out, outRows, r, live, first); break;
+
+static inline __attribute__((always_inline)) void gemm_rows(int four, const uint8_t *w, int64_t rowBytes, int cols, int r0,
+                                                            int r1, const int8_t *xq, const float *xs, const int32_t *xc,
+                                                            int n, float *out, int outRows) {
     int nb = cols / 32;
+    const int bb = BLOCK_BYTES(four);
+    if (n == 1 && r1 - r0 >= 32) {
+        int P = (r1 - r0) / PANEL;
+        panel_runs(four, w, rowBytes, r0, P, nb, xq, xs, xc, cols, out);
+        r0 += PANEL * P;
+    }
     __m512i wt[CHUNK * 8];
     __m512 ws[CHUNK];
     for (int r = r0; r < r1; r += PANEL) {
@@ -205,10 +258,10 @@ int sq_q8q8_gemm_rows(const uint8_t *w, int64_t rowBytes, int cols, int r0, int 
         if (n <= DIRECT) {
             int hasNext = r + PANEL < r1;
             switch (n) {
-                case 1: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 1, out, outRows, r, live); break;
-                case 2: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 2, out, outRows, r, live); break;
-                case 3: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 3, out, outRows, r, live); break;
-                default: panel_direct(rp, nextRows, hasNext, nb, xq, xs, xc, cols, 4, out, outRows, r, live); break;
+                case 1: panel_direct(four, rp, nextRows, hasNext, nb, xq, xs, xc, cols, 1, out, outRows, r, live, 0); break;
+                case 2: panel_direct(four, rp, nextRows, hasNext, nb, xq, xs, xc, cols, 2, out, outRows, r, live, 0); break;
+                case 3: panel_direct(four, rp, nextRows, hasNext, nb, xq, xs, xc, cols, 3, out, outRows, r, live, 0); break;
+                default: panel_direct(four, rp, nextRows, hasNext, nb, xq, xs, xc, cols, 4, out, outRows, r, live, 0); break;
             }
             continue;
         }
@@ -217,12 +270,12 @@ int sq_q8q8_gemm_rows(const uint8_t *w, int64_t rowBytes, int cols, int r0, int 
             int first = b0 == 0;
             /* the chunk after this one (or the next panel's first) streams in while this one computes */
             const uint8_t *const *np = rp;
-            int64_t nextAt = 34LL * (b0 + CHUNK);
+            int64_t nextAt = (int64_t) bb * (b0 + CHUNK);
             if (b0 + CHUNK >= nb) {
                 np = r + PANEL < r1 ? nextRows : NULL;
                 nextAt = 0;
             }
-            pack_chunk(rp, b0, nbc, wt, ws, np, nextAt);
+            pack_chunk(four, rp, b0, nbc, wt, ws, np, nextAt);
             for (int t0 = 0; t0 < n; t0 += TILE) {
                 switch (n - t0 >= TILE ? TILE : n - t0) {
                     TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4)
@@ -231,7 +284,20 @@ int sq_q8q8_gemm_rows(const uint8_t *w, int64_t rowBytes, int cols, int r0, int 
             }
         }
     }
-    return 0;
+}
+
+/*
+ * Rows [r0, r1) of W (ggml type id: 8 Q8_0, 2 Q4_0) @ quantized x (n tokens) -> out (n, outRows).
+ * Returns 0, or -1 if cols % 32 != 0 or the type is neither.
+ */
+int sq_q8q8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+                      const float *xs, const int32_t *xc, int n, float *out, int outRows) {
+    if (cols % 32 != 0) return -1;
+    switch (type) {
+        case 8: gemm_rows(0, w, rowBytes, cols, r0, r1, xq, xs, xc, n, out, outRows); return 0;
+        case 2: gemm_rows(1, w, rowBytes, cols, r0, r1, xq, xs, xc, n, out, outRows); return 0;
+        default: return -1;
+    }
 }
 
 #else
@@ -242,9 +308,9 @@ void sq_q8q8_quantize(const float *x, int n, int cols, int8_t *xq, float *xs, in
     (void) x; (void) n; (void) cols; (void) xq; (void) xs; (void) xc;
 }
 
-int sq_q8q8_gemm_rows(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
+int sq_q8q8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
                       const float *xs, const int32_t *xc, int n, float *out, int outRows) {
-    (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xs; (void) xc; (void) n;
+    (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xs; (void) xc; (void) n;
     (void) out; (void) outRows;
     return -1;
 }
