@@ -253,7 +253,9 @@ public final class Engine implements AutoCloseable {
         if (cuda != null) return cuda.profileConfiguration();
         String name = streamed == null ? "cpu-resident-threads" + config.threads()
                 : TargetOffload.configurationName(config.threads(), streamed.plan());
-        return config.int8Activations() ? name + "-int8" : name; // int8 t(n) differs: its own cache entry
+        // int8 t(n) differs: its own cache entry; v2 since the int8 kernels took Q4_0, Q5_K, Q3_K and Q2_K
+        // (their t(n) fell 1.5-3x), so that profiles measured on the older kernels are not reused
+        return config.int8Activations() ? name + "-int8v2" : name;
     }
 
     /** Opens a new, empty session. */

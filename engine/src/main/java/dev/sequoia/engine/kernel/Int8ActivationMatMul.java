@@ -44,7 +44,6 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private final NativeKQuantInt8 nativeKQuant;
     private byte[] kq = new byte[0];
     private float[] kd = new float[0];
-    private float[] ksum16 = new float[0];
     private float[] ksum32 = new float[0];
     private int[] kqsum16 = new int[0];
 
@@ -112,7 +111,7 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
 
     /**
      * One activation quantization and one parallel loop over every matrix's row ranges when all of them take
-     * the same native kernel (all Q8_0, or all K-quants); otherwise one {@link #gemm} each. The row ranges and
+     * the same native kernel (all Q8_0 or Q4_0, or all K-quants); otherwise one {@link #gemm} each. The row ranges and
      * the kernel calls are those of {@link #gemm}, so each output has the same bits.
      */
     @Override
@@ -121,19 +120,19 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     }
 
     /**
-     * The matrices on one native kernel (all Q8_0, or all K-quants, native segments of equal width): one activation
+     * The matrices on one native kernel (all Q8_0 or Q4_0, or all K-quants, native segments of equal width): one activation
      * quantization, one loop over every matrix's row ranges. False, having run nothing, when they do not.
      */
     private boolean gemmNative(WeightMatrix[] ws, float[] x, float[][] outs, int n) {
-        boolean allQ8 = true, allK = true;
+        boolean allBlocks32 = true, allK = true;
         for (int i = 0; i < ws.length; i++) {
             WeightMatrix w = ws[i];
             VectorMatMul.checkShapes(w, x, outs[i], n);
             boolean nat = w.data().isNative() && w.cols() == ws[0].cols();
-            allQ8 &= nat && nativeInt8 != null && ScalarInt8MatMul.handles(w);
+            allBlocks32 &= nat && nativeInt8 != null && ScalarInt8MatMul.handles(w);
             allK &= nat && nativeKQuant != null && ScalarKQuantInt8.handles(w);
         }
-        if (allQ8) {
+        if (allBlocks32) {
             ensureBuffers(n, ws[0].cols());
             nativeInt8.quantize(x, n, ws[0].cols(), xq, xs, xc);
             byte[] q = xq;
@@ -142,14 +141,14 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
             forEachRowRange(ws, (m, r0, r1) -> nativeInt8.gemmRows(ws[m], q, s, c, n, outs[m], r0, r1));
         } else if (allK) {
             ensureKBuffers(n, ws[0].cols());
-            nativeKQuant.quantize(x, n, ws[0].cols(), kq, kd, ksum16, ksum32, kqsum16);
+            nativeKQuant.quantize(x, n, ws[0].cols(), kq, kd, ksum32, kqsum16);
             byte[] q = kq;
             float[] d = kd;
-            float[] s16 = ksum16, s32 = ksum32;
+            float[] s32 = ksum32;
             int[] i16 = kqsum16;
-            forEachRowRange(ws, (m, r0, r1) -> nativeKQuant.gemmRows(ws[m], q, d, s16, s32, i16, n, outs[m], r0, r1));
+            forEachRowRange(ws, (m, r0, r1) -> nativeKQuant.gemmRows(ws[m], q, d, s32, i16, n, outs[m], r0, r1));
         }
-        return allQ8 || allK;
+        return allBlocks32 || allK;
     }
 
     private interface MatrixRowRange {
@@ -193,7 +192,6 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
     private void ensureKBuffers(int n, int cols) {
         if (kq.length < n * cols) kq = new byte[n * cols];
         if (kd.length < n * (cols / 256)) kd = new float[n * (cols / 256)];
-        if (ksum16.length < n * (cols / 16)) ksum16 = new float[n * (cols / 16)];
         if (ksum32.length < n * (cols / 32)) ksum32 = new float[n * (cols / 32)];
         if (kqsum16.length < n * (cols / 16)) kqsum16 = new int[n * (cols / 16)];
     }

@@ -9,10 +9,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Concurrency: one caller thread at a time calls {@link #forEach} (the engine thread). It runs the first
  * index itself and times it: when the rest of the loop would take less than a hand-off costs (waking
- * workers, moving cache lines, joining), it finishes the loop alone. A loop the caller says reads many bytes
- * (a weight matrix) skips that timing and is shared from its first index. Otherwise it publishes the loop through
+ * workers, moving cache lines, joining), it finishes the loop alone. Otherwise it publishes the loop through
  * the volatile {@code generation} and works on it as worker 0. Loop indices are handed out through an atomic
- * counter, so a worker that lost its core to another process does not hold the others back.
+ * counter, so a worker that lost its core to another process does not hold the others back. A loop the
+ * caller says reads many bytes (a weight matrix) skips the timing and is shared from its first index.
  *
  * <p>Joining: a worker takes part in a loop only by entering {@code joined} while the loop is open; when the
  * caller has run out of indices it closes the loop and waits only for the workers inside, spinning briefly

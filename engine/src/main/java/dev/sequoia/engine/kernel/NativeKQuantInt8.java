@@ -22,9 +22,9 @@ final class NativeKQuantInt8 {
     private static final NativeKernelLibrary<NativeKQuantInt8> LIBRARY = new NativeKernelLibrary<>(
             "sequoia_kq8.c", "sq_kq8_level", "AVX-512 VNNI", symbols -> new NativeKQuantInt8(
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_kq8_quantize",
-                            FunctionDescriptor.ofVoid(A, I, I, A, A, A, A, A)),
+                            FunctionDescriptor.ofVoid(A, I, I, A, A, A, A)),
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_kq8_gemm_rows", FunctionDescriptor.of(
-                            I, I, A, ValueLayout.JAVA_LONG, I, I, I, A, A, A, A, A, I, A, I)),
+                            I, I, A, ValueLayout.JAVA_LONG, I, I, I, A, A, A, A, I, A, I)),
                     NativeKernelLibrary.criticalDowncall(symbols, "sq_kq8_allow_amx", FunctionDescriptor.of(I, I))));
 
     private final MethodHandle quantize;
@@ -60,23 +60,21 @@ final class NativeKQuantInt8 {
     }
 
     /** x (n, cols) -> the arrays of {@link ScalarKQuantInt8.Quantized}, the same values as its {@code quantize}. */
-    void quantize(float[] x, int n, int cols, byte[] xq, float[] xd, float[] sum16, float[] sum32, int[] qsum16) {
+    void quantize(float[] x, int n, int cols, byte[] xq, float[] xd, float[] sum32, int[] qsum16) {
         try {
             quantize.invokeExact(MemorySegment.ofArray(x), n, cols, MemorySegment.ofArray(xq), MemorySegment.ofArray(xd),
-                    MemorySegment.ofArray(sum16), MemorySegment.ofArray(sum32), MemorySegment.ofArray(qsum16));
+                    MemorySegment.ofArray(sum32), MemorySegment.ofArray(qsum16));
         } catch (Throwable t) {
             throw new IllegalStateException("native K-quant int8 quantize failed on " + n + " x " + cols + ": " + t, t);
         }
     }
 
     /** W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); bit-identical to {@link ScalarKQuantInt8#gemmRows}. */
-    void gemmRows(WeightMatrix w, byte[] xq, float[] xd, float[] sum16, float[] sum32, int[] qsum16, int n, float[] out,
-                  int r0, int r1) {
+    void gemmRows(WeightMatrix w, byte[] xq, float[] xd, float[] sum32, int[] qsum16, int n, float[] out, int r0, int r1) {
         int rc;
         try {
             rc = (int) gemmRows.invokeExact(w.type().ggmlId(), w.data(), w.rowBytes(), w.cols(), r0, r1,
-                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(sum16),
-                    MemorySegment.ofArray(sum32), MemorySegment.ofArray(qsum16), n, MemorySegment.ofArray(out), w.rows());
+                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(sum32), MemorySegment.ofArray(qsum16), n, MemorySegment.ofArray(out), w.rows());
         } catch (Throwable t) {
             throw new IllegalStateException("native K-quant int8 gemm failed on " + w.name() + ": " + t, t);
         }

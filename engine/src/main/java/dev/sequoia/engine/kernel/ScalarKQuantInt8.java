@@ -14,19 +14,14 @@ import static dev.sequoia.engine.kernel.KQuantBlocks.u8;
  * The scalar twin of the int8-activation kernels for K-quant weights (Q2_K .. Q6_K; {@code sequoia_kq8.c}),
  * as llama.cpp's {@code ggml_vec_dot_q*_K_q8_K} compute them: activations quantized per 256-value super-block
  * ({@code d = max|x| / 127}, {@code q = rint(x * (127 / max|x|))}, the Q8_0 activation rule on longer blocks)
- * with the sums of their quants per 16 and per 32 values beside them; weights never leave their integer form.
+ * with the sums of their quants per 16 (integers) and per 32 (times the scale) beside them; weights never leave
+ * their integer form.
  *
- * <p>The exact result, which the native kernel reproduces bit for bit. Per (row, token), 16 fp32 lanes
- * {@code acc[k]} and 16 {@code side[k]} start at 0. For each super-block b in order, 16 exact integers
- * {@code s[k] = sum sc * q * x} are formed (q the unsigned quant: biases kept, mins not subtracted), lane k
- * holding the columns {@code 64v + 4k .. 64v + 4k + 3} for v = 0..3 (the layout of a 512-bit register over
- * the block's four 64-value quarters), and {@code acc[k] = fma(s[k], d * dx, acc[k])}. The terms that do not
- * depend on single quants use the token's dequantized quant sums per 16 values ({@code dx * sum}):
- * {@code side[k] = fma(v[k], xs[k], side[k])} with v = {@code dmin * min(k)} (Q2_K) or {@code d * scale(k)}
- * (Q3_K: its quants' bias). The output is {@code laneSum(acc) - c * laneSum(side)}, c = 1 for mins and 4 for Q3_K
- * ({@link #laneSum}: pairwise). Integers cannot overflow (|s| < 2^28). Q4_K, Q5_K and Q6_K, the types of
- * Q4_K_M and Q5_K_M files, have kernels of their own with rows in the vector lanes, whose chains
- * {@link #rowDotQ4}, {@link #rowDotQ5} and {@link #rowDotQ6} define; the lanes above serve Q2_K and Q3_K.
+ * <p>The exact result, which the native kernel reproduces bit for bit: one fp32 chain per (row, token) over the
+ * super-blocks in order, from exact integer dots of the quants with the activations. {@link #rowDotQ4} (Q4_K,
+ * per 32-value sub-block), {@link #rowDotQ5} (Q5_K) and {@link #rowDotG16} (Q6_K, Q3_K, Q2_K, per block) define
+ * them; the per-block chains apply scales and mins to exact int32 sums as llama.cpp does, which is what lets
+ * the int8 path reproduce llama.cpp's logits to fp32 summation order. Integers cannot overflow (|sumi| < 2^28).
  * A token's result depends only on its own activations: not on n, the row split or the thread count.
  * Slow on purpose: the reference in tests and the fallback where the native kernel cannot run.
  */
@@ -37,10 +32,10 @@ public final class ScalarKQuantInt8 {
 
     /**
      * Activations quantized per super-block: {@code q} (n, cols) in [-127, 127], {@code scale} (n, cols / 256),
-     * {@code sum16} (n, cols / 16) and {@code sum32} (n, cols / 32) the sums of the quants per 16 and 32 values
-     * times their block's scale (one fp32 product each), {@code qsum16} (n, cols / 16) the integer sums per 16.
+     * {@code sum32} (n, cols / 32) the sums of the quants per 32 values times their block's scale (one fp32
+     * product each), {@code qsum16} (n, cols / 16) the integer sums per 16.
      */
-    public record Quantized(byte[] q, float[] scale, float[] sum16, float[] sum32, int[] qsum16, int n, int cols) {
+    public record Quantized(byte[] q, float[] scale, float[] sum32, int[] qsum16, int n, int cols) {
         int blocks() { return cols / QK; }
     }
 
@@ -57,7 +52,7 @@ public final class ScalarKQuantInt8 {
         if (cols % QK != 0) throw new IllegalArgumentException("K-quant int8 activations need cols % 256 == 0, got " + cols);
         byte[] q = new byte[n * cols];
         float[] scale = new float[n * (cols / QK)];
-        float[] sum16 = new float[n * (cols / 16)], sum32 = new float[n * (cols / 32)];
+        float[] sum32 = new float[n * (cols / 32)];
         int[] qsum16 = new int[n * (cols / 16)];
         for (int t = 0; t < n; t++) {
             for (int b = 0; b < cols / QK; b++) {
@@ -74,48 +69,28 @@ public final class ScalarKQuantInt8 {
                     s0 += q[t * cols + 32 * g + i];
                     s1 += q[t * cols + 32 * g + 16 + i];
                 }
-                float d = scale[t * (cols / QK) + g / 8];
-                sum16[t * (cols / 16) + 2 * g] = d * (float) s0;
-                sum16[t * (cols / 16) + 2 * g + 1] = d * (float) s1;
-                sum32[t * (cols / 32) + g] = d * (float) (s0 + s1);
+                sum32[t * (cols / 32) + g] = scale[t * (cols / QK) + g / 8] * (float) (s0 + s1);
                 qsum16[t * (cols / 16) + 2 * g] = s0;
                 qsum16[t * (cols / 16) + 2 * g + 1] = s1;
             }
         }
-        return new Quantized(q, scale, sum16, sum32, qsum16, n, cols);
+        return new Quantized(q, scale, sum32, qsum16, n, cols);
     }
 
     /** W rows [r0, r1) @ quantized x (n, cols)^T -> out[0..n, r0..r1); out has {@code w.rows()} columns. */
     static void gemmRows(WeightMatrix w, Quantized x, float[] out, int r0, int r1) {
-        int[] s = new int[16];
-        float[] acc = new float[16], side = new float[16];
         for (int r = r0; r < r1; r++) {
-            for (int t = 0; t < x.n(); t++) out[t * w.rows() + r] = rowDot(w, r, x, t, s, acc, side);
+            for (int t = 0; t < x.n(); t++) out[t * w.rows() + r] = rowDot(w, r, x, t);
         }
     }
 
-    /** Row r . token t: the lane accumulation described in the class comment (Q2_K, Q3_K), or the panel chains. */
-    static float rowDot(WeightMatrix w, int r, Quantized x, int t, int[] s, float[] acc, float[] side) {
-        if (w.type() == TensorType.Q4_K) return rowDotQ4(w, r, x, t);
-        if (w.type() == TensorType.Q5_K) return rowDotQ5(w, r, x, t);
-        if (w.type() == TensorType.Q6_K) return rowDotQ6(w, r, x, t);
-        java.util.Arrays.fill(acc, 0f);
-        java.util.Arrays.fill(side, 0f);
-        MemorySegment seg = w.data();
-        TensorType type = w.type();
-        for (int b = 0; b < x.blocks(); b++) {
-            long blk = r * w.rowBytes() + (long) b * type.bytesPerBlock();
-            float d = half(seg, blk + dOffset(type)), dd = d * x.scale()[t * x.blocks() + b];
-            blockLanes(type, seg, blk, x, t, b, s);
-            for (int k = 0; k < 16; k++) acc[k] = Math.fma((float) s[k], dd, acc[k]);
-            for (int k = 0; k < 16; k++) {
-                float v = hasMins(type) ? half(seg, blk + dOffset(type) + 2) * (float) min(type, seg, blk, k)
-                        : d * (float) weightScale(type, seg, blk, 16 * k);
-                side[k] = Math.fma(v, x.sum16()[t * (x.cols() / 16) + 16 * b + k], side[k]);
-            }
-        }
-        float bias = type == TensorType.Q3_K ? 4f : 1f;
-        return laneSum(acc) - bias * laneSum(side);
+    /** Row r . token t: its type's chain. */
+    static float rowDot(WeightMatrix w, int r, Quantized x, int t) {
+        return switch (w.type()) {
+            case Q4_K -> rowDotQ4(w, r, x, t);
+            case Q5_K -> rowDotQ5(w, r, x, t);
+            default -> rowDotG16(w, r, x, t);
+        };
     }
 
     /**
@@ -173,22 +148,28 @@ public final class ScalarKQuantInt8 {
     }
 
     /**
-     * Q6_K (rows-in-lanes as Q4_K), as llama.cpp: per block the exact integer {@code sumi = sum_j sc_j * isum_j}
-     * over the 16 groups j of 16 values, isum_j the dot of the signed quants (q - 32) with the activations,
-     * then {@code acc = fma(sumi, d * dx, acc)}: one fp32 chain per (row, token).
+     * Q6_K, Q3_K and Q2_K (rows in lanes, groups of 16 values), as llama.cpp: per block the exact integers
+     * {@code sumi = sum_j sc_j * isum_j} over the 16 groups j, isum_j the dot of the quants less their bias
+     * (Q6_K 32, Q3_K 4, Q2_K none) with the activations, and for Q2_K {@code summ = sum_j m_j * qsum_j}; then
+     * {@code acc = fma(summ, -dx * dmin, acc)} (Q2_K) and {@code acc = fma(sumi, d * dx, acc)}.
      */
-    static float rowDotQ6(WeightMatrix w, int r, Quantized x, int t) {
+    static float rowDotG16(WeightMatrix w, int r, Quantized x, int t) {
         MemorySegment seg = w.data();
+        TensorType type = w.type();
+        int bias = type == TensorType.Q6_K ? 32 : type == TensorType.Q3_K ? 4 : 0;
         float acc = 0f;
         for (int b = 0; b < x.blocks(); b++) {
-            long blk = r * w.rowBytes() + (long) b * TensorType.Q6_K.bytesPerBlock();
-            int xb = t * x.cols() + QK * b, sumi = 0;
+            long blk = r * w.rowBytes() + (long) b * type.bytesPerBlock();
+            int xb = t * x.cols() + QK * b, sumi = 0, summ = 0;
             for (int j = 0; j < 16; j++) {
                 int isum = 0;
-                for (int c = 16 * j; c < 16 * j + 16; c++) isum += (quant(TensorType.Q6_K, seg, blk, c) - 32) * x.q()[xb + c];
-                sumi += weightScale(TensorType.Q6_K, seg, blk, 16 * j) * isum;
+                for (int c = 16 * j; c < 16 * j + 16; c++) isum += (quant(type, seg, blk, c) - bias) * x.q()[xb + c];
+                sumi += weightScale(type, seg, blk, 16 * j) * isum;
+                if (type == TensorType.Q2_K) summ += min(type, seg, blk, j) * x.qsum16()[t * (x.cols() / 16) + 16 * b + j];
             }
-            acc = Math.fma((float) sumi, half(seg, blk + dOffset(TensorType.Q6_K)) * x.scale()[t * x.blocks() + b], acc);
+            float dx = x.scale()[t * x.blocks() + b];
+            if (type == TensorType.Q2_K) acc = Math.fma((float) summ, -dx * half(seg, blk + dOffset(type) + 2), acc);
+            acc = Math.fma((float) sumi, half(seg, blk + dOffset(type)) * dx, acc);
         }
         return acc;
     }
@@ -206,29 +187,6 @@ public final class ScalarKQuantInt8 {
             case Q6_K -> 208;
             default -> 0;
         };
-    }
-
-    /** Whether the type subtracts per-sub-block mins (dmin * m), rather than centring its quants by a bias. */
-    static boolean hasMins(TensorType type) {
-        return type == TensorType.Q2_K || type == TensorType.Q4_K || type == TensorType.Q5_K;
-    }
-
-    /** The 16 lanes summed pairwise: halves of 8, then 4, then 2, then the last two (the native reduction). */
-    static float laneSum(float[] a) {
-        float[] v = a.clone();
-        for (int w = 8; w >= 1; w /= 2) {
-            for (int i = 0; i < w; i++) v[i] = v[i] + v[i + w];
-        }
-        return v[0];
-    }
-
-    /** The 16 exact scaled dot lanes of super-block b of a row (at byte blk) against token t's block b. */
-    static void blockLanes(TensorType type, MemorySegment seg, long blk, Quantized x, int t, int b, int[] s) {
-        java.util.Arrays.fill(s, 0);
-        int xb = t * x.cols() + QK * b;
-        for (int c = 0; c < QK; c++) {
-            s[(c % 64) / 4] += weightScale(type, seg, blk, c) * quant(type, seg, blk, c) * x.q()[xb + c];
-        }
     }
 
     /** The integer scale of column c (0..255): per 32 (Q4_K/Q5_K) or per 16 (Q2_K 4-bit, Q3_K 6-bit less 32, Q6_K int8). */

@@ -3,35 +3,27 @@
  * W (rows, cols) @ x (n, cols)^T -> out (n, rows), for row ranges [r0, r1), as llama.cpp's q*_K x q8_K dots.
  *
  * Activations are quantized per 256-value super-block (sq_kq8_quantize): d = max|x| / 127,
- * q = rint(x * (127 / max|x|)), with the dequantized sums of the quants per 16 (fs16) and 32 (fs32) values
- * and the integer sums per 16 (qs16).
+ * q = rint(x * (127 / max|x|)), with the integer sums of the quants per 16 values (qs16) and the dequantized
+ * sums per 32 (fs32).
  *
- * The weights stay integers. Q2_K and Q3_K: for each super-block a row's quants are unpacked, in
- * registers, into four zmm of 64 unsigned bytes (the block's four 64-value quarters in column order: Q2_K 0..3,
- * Q3_K 0..7 with its bias of 4 left in), its group scales spread
- * to 16-bit lanes beside them. Per token, vpmaddubsw (quant x activation, pairs) and vpdpwssd (x scale,
- * pairs into dwords) give 16 exact int32 lanes, lane k holding columns 64v + 4k .. 64v + 4k + 3 of the four
- * quarters v; one cvt and one fma with d * dx add them to the token's 16 fp32 lanes. The terms that do not
- * depend on single quants (Q2_K mins, Q3_K bias) are one more fma per block and token, of
- * the row's side vector (dmin * min, or d * scale, per 16 values) with the token's fs16, into 16 more fp32 lanes. The row's output is lane_sum(acc) - c * lane_sum(side), c = 1 (mins)
- * or 4 (Q3_K). ScalarKQuantInt8 computes exactly this, bit for bit; no value depends on n, the
- * token tiling or the row split. No integer can overflow or saturate: a vpmaddubsw pair is at most
- * 2 * 63 * 127, a lane at most 256 * 63 * 127 * 128.
- *
- * Q4_K, Q5_K and Q6_K (the types of Q4_K_M and Q5_K_M files) have kernels with rows in the vector lanes
- * (range_q4_panels, range_q5_panels, range_q6_panels, below): 16 rows per zmm, one vpdpbusd per 4 values of
- * 16 rows, the fp32 chains per (row, token) that ScalarKQuantInt8.rowDotQ4 / rowDotQ5 / rowDotQ6 define; two
- * to three times the throughput of the per-row kernel above at n >= 4 (Q6_K, measured: 3.0 -> 9-10 GB/s of
- * weights at n = 16 on 2 threads). Q5_K is unpacked as Q4_K with a fifth bit per quant. Q4_K also takes its integer dots from AMX tile multiplies for whole tiles of 16 tokens where the CPU and
+ * The weights stay integers, with rows in the vector lanes: a panel of 16 rows is unpacked per super-block
+ * into an L1-resident scratch where one zmm holds 4 consecutive quants (one dword) of each of the 16 rows, so
+ * one vpdpbusd with a token's 4 activation bytes broadcast gives 16 rows x 4 exact products. Each (row, token)
+ * is one fp32 chain over the blocks that ScalarKQuantInt8 defines bit for bit: rowDotQ4 (Q4_K, per 32-value
+ * sub-block), rowDotQ5 (Q5_K, unpacked as Q4_K with a fifth bit; per block, llama.cpp's exact integer sums of
+ * scales and mins) and rowDotG16 (Q6_K, Q3_K, Q2_K in groups of 16: per block the exact integer
+ * sum_j sc_j * isum_j, and Q2_K's mins likewise). No value depends on n, the token tiling or the row split.
+ * Q4_K also takes its integer dots from AMX tile multiplies for whole tiles of 16 tokens where the CPU and
  * the OS allow (about 1.4x at n = 16; for Q6_K, with twice the groups to scale, AMX measured no faster), and
- * at n = 1 feed the unpacked quants straight into the token's dots (no scratch). Decode (n = 1) on these
- * types puts runs of rows, not consecutive rows, in the 16 lanes (range_q45_decode, range_q6_decode): 16
- * sequential streams the L2 streamer follows, about 1.0 of a sequential read from DRAM where consecutive
- * rows reached 0.70 (2048 columns) to 0.85 (5632).
+ * at n = 1 the unpacked quants go straight into the token's dots (no scratch). Decode (n = 1) puts runs of
+ * rows, not consecutive rows, in the 16 lanes (range_q45_decode, range_g16_decode): 16 sequential streams the
+ * L2 streamer follows, about 1.0 of a sequential read from DRAM where consecutive rows reached 0.70 (2048
+ * columns) to 0.85 (5632).
  *
- * Each row is read from memory once per batch: its blocks are unpacked once per tile of up to TILE tokens
- * (from L1 after the first tile) while the first tile prefetches PF_AHEAD bytes ahead in the row stream.
- * Compiled at run time (cc -O3 -march=native) and called through FFM by NativeKQuantInt8.
+ * Each row is read from memory once per batch: a panel's block is unpacked once for every token of the batch
+ * while the next steps' rows are prefetched (PANEL_AHEAD); Q5_K unpacks it once per 64 tokens, from L2 after
+ * the first. Compiled at run time
+ * (cc -O3 -march=native) and called through FFM by NativeKQuantInt8.
  */
 #include <stdint.h>
 #include <string.h>
@@ -42,19 +34,14 @@ enum { SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14 };
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__) && defined(__F16C__)
 
-#define TILE 8
-#ifndef PF_AHEAD
-#define PF_AHEAD 2048
-#endif
-
 int sq_kq8_level(void) { return 1; }
 
 /*
- * x (n, cols) -> xq (n, cols), xd (n, cols / 256), and the dequantized sums of the quants per 16 and per 32
- * values: fs16 (n, cols / 16) = d * sum16, fs32 (n, cols / 32) = d * sum32 (one fp32 product each), and the
- * integer sums per 16, qs16 (n, cols / 16). cols % 256 == 0.
+ * x (n, cols) -> xq (n, cols), xd (n, cols / 256), the dequantized sums of the quants per 32 values
+ * fs32 (n, cols / 32) = d * sum32 (one fp32 product each), and the integer sums per 16, qs16 (n, cols / 16).
+ * cols % 256 == 0.
  */
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32, int32_t *qs16) {
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs32, int32_t *qs16) {
     int nb = cols / 256;
     for (int64_t t = 0; t < n; t++) {
         for (int b = 0; b < nb; b++) {
@@ -66,144 +53,16 @@ void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, flo
             xd[t * nb + b] = amax / 127.0f;
             __m512 v = _mm512_set1_ps(id);
             int8_t *dst = xq + t * cols + 256LL * b;
-            float *f16 = fs16 + t * (cols / 16) + 16LL * b, *f32 = fs32 + t * (cols / 32) + 8LL * b;
+            float *f32 = fs32 + t * (cols / 32) + 8LL * b;
             int s16[16];
             for (int i = 0; i < 16; i++) {
                 __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(p + 16 * i), v));
                 _mm_storeu_si128((__m128i *) (dst + 16 * i), _mm512_cvtepi32_epi8(q));
                 s16[i] = _mm512_reduce_add_epi32(q);
                 qs16[t * (cols / 16) + 16LL * b + i] = s16[i];
-                f16[i] = xd[t * nb + b] * (float) s16[i];
             }
             for (int i = 0; i < 8; i++) f32[i] = xd[t * nb + b] * (float) (s16[2 * i] + s16[2 * i + 1]);
         }
-    }
-}
-
-static inline __attribute__((always_inline)) float half_at(const uint8_t *p) {
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-/* The 16 lanes summed pairwise: a[i] + a[i + 8], then + 4, + 2, + 1 (ScalarKQuantInt8.laneSum). */
-static inline __attribute__((always_inline)) float lane_sum(__m512 a) {
-    __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(a),
-                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
-    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
-}
-
-/* A row's super-block unpacked: quants per 64-value quarter, scales per 16-bit lane, mins (Q2_K) or scales (Q3_K). */
-typedef struct {
-    __m512i q[4];
-    __m512i s[4];
-    __m512 side; /* Q2_K: dmin * min (16 lanes); Q3_K: d * scale (16) */
-    float d;
-} unpacked;
-
-/* Word w of quarter v's scale vector: group (64v + 2w) / 16. */
-static inline __attribute__((always_inline)) __m512i scale_index(int v) {
-    return _mm512_set_epi16(4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3, 4 * v + 3,
-                            4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2, 4 * v + 2,
-                            4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1, 4 * v + 1,
-                            4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v, 4 * v);
-}
-
-/*
- * The 2-bit planes of Q2_K/Q3_K as quarters: value 128n + 32p + l is bits 2p, 2p + 1 of qs[32n + l], so
- * quarter v (half n = v / 2) takes planes p = 2 (v % 2) (its first 32 bytes) and p + 1 (its last 32).
- */
-static inline __attribute__((always_inline)) __m512i plane_pairs(const uint8_t *qs, int v) {
-    __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) (qs + 32 * (v / 2))));
-    int p = 2 * (v % 2);
-    __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) (2 * p)), _mm256_set1_epi16((short) (2 * p + 2)), 1);
-    return _mm512_and_si512(_mm512_srlv_epi16(q, cnt), _mm512_set1_epi8(3));
-}
-
-/* Q2_K: scales[16] @0 (low nibble scale, high nibble min, per 16 values), qs[64] @16, d @80, dmin @82. */
-static inline __attribute__((always_inline)) void unpack_q2(const uint8_t *blk, unpacked *u) {
-    __m128i b = _mm_loadu_si128((const __m128i *) blk);
-    __m256i sc = _mm256_cvtepu8_epi16(_mm_and_si128(b, _mm_set1_epi8(0x0F)));
-    __m128i mins = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(0x0F));
-    u->side = _mm512_mul_ps(_mm512_set1_ps(half_at(blk + 82)), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(mins)));
-    u->d = half_at(blk + 80);
-    for (int v = 0; v < 4; v++) {
-        u->q[v] = plane_pairs(blk + 16, v);
-        u->s[v] = _mm512_permutexvar_epi16(scale_index(v), _mm512_castsi256_si512(sc));
-    }
-}
-
-/*
- * Q3_K: hmask[32] @0 (bit 4n + p of byte l: the high bit of value 128n + 32p + l), qs[64] @32, 16 six-bit
- * scales biased by 32 in 12 bytes @96, d @108. Quants kept as low + 4 * high (0..7); the bias of 4 via fs16.
- */
-static inline __attribute__((always_inline)) void unpack_q3(const uint8_t *blk, unpacked *u) {
-    uint32_t a[3], s[4];
-    memcpy(a, blk + 96, 12);
-    /* ggml's regrouping: byte i of s = low 4 bits of scale i from a[0..1], high 2 bits from a[2] */
-    s[0] = (a[0] & 0x0f0f0f0f) | (((a[2] >> 0) & 0x03030303) << 4);
-    s[1] = (a[1] & 0x0f0f0f0f) | (((a[2] >> 2) & 0x03030303) << 4);
-    s[2] = ((a[0] >> 4) & 0x0f0f0f0f) | (((a[2] >> 4) & 0x03030303) << 4);
-    s[3] = ((a[1] >> 4) & 0x0f0f0f0f) | (((a[2] >> 6) & 0x03030303) << 4);
-    __m256i sc = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) s)), _mm256_set1_epi16(32));
-    u->d = half_at(blk + 108);
-    u->side = _mm512_mul_ps(_mm512_set1_ps(u->d), _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(sc)));
-    __m512i hm = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *) blk));
-    for (int v = 0; v < 4; v++) {
-        int bit = 4 * (v / 2) + 2 * (v % 2);
-        __m512i cnt = _mm512_inserti64x4(_mm512_set1_epi16((short) bit), _mm256_set1_epi16((short) (bit + 1)), 1);
-        __m512i high = _mm512_and_si512(_mm512_srlv_epi16(hm, cnt), _mm512_set1_epi8(1));
-        u->q[v] = _mm512_or_si512(plane_pairs(blk + 32, v), _mm512_slli_epi16(high, 2));
-        u->s[v] = _mm512_permutexvar_epi16(scale_index(v), _mm512_castsi256_si512(sc));
-    }
-}
-
-/* The 16 exact int32 lanes of one unpacked block against a token's 256 quants xp. */
-static inline __attribute__((always_inline)) __m512i block_lanes(const unpacked *u, const int8_t *xp) {
-    __m512i acc = _mm512_madd_epi16(_mm512_maddubs_epi16(u->q[0], _mm512_loadu_si512((const void *) xp)), u->s[0]);
-    _Pragma("GCC unroll 4") for (int v = 1; v < 4; v++) {
-        acc = _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u->q[v], _mm512_loadu_si512((const void *) (xp + 64 * v))), u->s[v]);
-    }
-    return acc;
-}
-
-/*
- * Rows [r0, r1) x tokens t0 .. t0 + T - 1, all blocks. TYPE and T are compile-time constants in each
- * instantiation; every (row, token) runs the same operations in the same order whatever T is.
- */
-static inline __attribute__((always_inline)) void tile(int type, const uint8_t *row, int nb, const int8_t *xq,
-        const float *xd, const float *fs16, int cols, int t0, int T, float *out,
-        int outRows, int r, int prefetch) {
-    const int bytes = type == SQ_Q2_K ? 84 : 110;
-    __m512 acc[TILE], side[TILE];
-    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
-        acc[j] = _mm512_setzero_ps();
-        side[j] = _mm512_setzero_ps();
-    }
-    for (int b = 0; b < nb; b++) {
-        const uint8_t *blk = row + (int64_t) b * bytes;
-        if (prefetch) {
-            _mm_prefetch((const char *) blk + PF_AHEAD, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + PF_AHEAD + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + PF_AHEAD + 128, _MM_HINT_T0);
-        }
-        unpacked u;
-        if (type == SQ_Q3_K) unpack_q3(blk, &u);
-        else unpack_q2(blk, &u);
-        _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
-            int64_t t = t0 + j;
-            __m512i s = block_lanes(&u, xq + t * cols + 256LL * b);
-            acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(u.d * xd[t * nb + b]), acc[j]);
-            __m512 xs = _mm512_loadu_ps(fs16 + t * (cols / 16) + 16LL * b);
-            side[j] = _mm512_fmadd_ps(u.side, xs, side[j]);
-        }
-    }
-    /* mins are subtracted once; Q3_K's side sums are its quants' bias of 4 per scale unit */
-    const float bias = type == SQ_Q3_K ? 4.0f : 1.0f;
-    _Pragma("GCC unroll 8") for (int j = 0; j < T; j++) {
-        out[(int64_t) (t0 + j) * outRows + r] = lane_sum(acc[j]) - bias * lane_sum(side[j]);
     }
 }
 
@@ -212,8 +71,8 @@ static inline __attribute__((always_inline)) void tile(int type, const uint8_t *
  * L1-resident scratch where one zmm holds 4 consecutive quants (one dword) of each of the 16 rows, so one
  * vpdpbusd with a token's 4 activation bytes broadcast gives 16 rows x 4 products: 8 per 32-value sub-block.
  * Then, per row lane and sub-block j in order: acc = fma(isum_j, (d * sc_j) * dx, acc) and
- * acc = fma(dmin * m_j, -fs32_j, acc) (ScalarKQuantInt8.rowDotQ4; Q5_K's chain is q5_panel_tile's). Several times
- * fewer instructions per weight than the per-row kernel for every n.
+ * acc = fma(dmin * m_j, -fs32_j, acc) (ScalarKQuantInt8.rowDotQ4; Q5_K's chain is q5_panel_tile's). Several
+ * times fewer instructions per weight than a kernel with the columns of one row in the lanes.
  */
 typedef struct {
     __m512i w[8][8];  /* sub-block j, dword k: quants 4k..4k+3 of the 16 rows */
@@ -615,7 +474,7 @@ static inline __attribute__((always_inline)) void q5_panel_rows(q4panel *p, cons
  * Decode (n = 1) over the first 16 * P rows of [r0, r1): panel p takes rows r0 + p + k * P for k = 0..15, so each of its 16 lanes walks one contiguous run of P rows from start to end.
  * With consecutive rows in a panel, a 4 KiB page holds several rows read at once at different offsets and
  * the L2 streamer loses them (measured: 0.70 of a sequential read for 2048 columns against 0.85 for 5632);
- * 16 sequential streams it follows. Each row's chain is q4_panel_tile's, whatever its lane.
+ * 16 sequential streams it follows. Each row's chain is q4_panel_tile's (Q5_K: q5_panel_tile's), whatever its lane.
  */
 static inline __attribute__((always_inline)) void range_q45_decode(int five, const uint8_t *w, int64_t rowBytes, int cols,
                                                                    int r0, int P, const int8_t *xq, const float *xd,
@@ -708,19 +567,26 @@ static void range_q5_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
 }
 
 /*
- * Q6_K, rows in lanes as Q4_K: a panel of 16 rows is unpacked per super-block into scratch where one zmm
- * holds 4 consecutive quants (0..63) of each row, so 4 vpdpbusd per 16-value group j. The quants' bias of 32
- * enters the integer as its start, -32 * (sum of the group's 16 activation quants), so isum_j is the exact
- * dot of (q - 32) with x; as in llama.cpp the block's sumi = sum_j sc_j * isum_j stays an exact int32
- * (|sumi| < 2^28), and per row lane acc = fma(sumi, d * dx, acc) (ScalarKQuantInt8.rowDotQ6).
+ * Q6_K, Q3_K and Q2_K, rows in lanes as Q4_K, in groups of 16 values: a panel of 16 rows is unpacked per
+ * super-block into scratch where one zmm holds 4 consecutive quants of each row (Q6_K 0..63, Q3_K 0..7 with its
+ * high bit, Q2_K 0..3), so 4 vpdpbusd per 16-value group j. A bias (Q6_K 32, Q3_K 4) enters the integer as its
+ * start, -bias * (sum of the group's 16 activation quants), so isum_j is the exact dot of (q - bias) with x; as
+ * in llama.cpp the block's sumi = sum_j sc_j * isum_j stays an exact int32 (|sumi| < 2^28), and so do Q2_K's
+ * mins, summ = sum_j m_j * (the group's activation quant sum). Per row lane:
+ * acc = fma(summ, dmin * -dx, acc) (Q2_K), then acc = fma(sumi, d * dx, acc) (ScalarKQuantInt8.rowDotG16).
  */
 typedef struct {
     __m512i w[16][4]; /* group j, dword k: quants 16j + 4k .. 16j + 4k + 3 of the 16 rows */
-    __m512i sc[16];   /* sc_j per row */
-    __m512 d;         /* d per row */
-} q6panel;
+    __m512i sc[16];   /* sc_j per row (signed) */
+    __m512i mn[16];   /* Q2_K: m_j per row */
+    __m512 d, dmin;   /* d per row; Q2_K: dmin */
+} g16panel;
 
-static __thread q6panel q6scratch __attribute__((aligned(64)));
+static __thread g16panel g16scratch __attribute__((aligned(64)));
+
+/* Block bytes and the bias of the quants: Q6_K 210 / 32, Q3_K 110 / 4, Q2_K 84 / 0. */
+#define G16_BYTES(type) ((type) == SQ_Q6_K ? 210 : (type) == SQ_Q3_K ? 110 : 84)
+#define G16_BIAS(type) ((type) == SQ_Q6_K ? 32 : (type) == SQ_Q3_K ? 4 : 0)
 
 /* Dword at byte offset off of each of the 16 rows (row i at base + idx[i]). */
 static inline __attribute__((always_inline)) __m512i rows_dword(const uint8_t *base, __m512i idx, int off) {
@@ -737,7 +603,12 @@ static inline __attribute__((always_inline)) void rows_bytes32(const uint8_t *co
     transpose8x2(z);
 }
 
-static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, q6panel *p,
+/* Byte b (0..3) of every dword lane of v. */
+static inline __attribute__((always_inline)) __m512i lane_byte(__m512i v, int b) {
+    return _mm512_and_si512(_mm512_srli_epi32(v, 8 * b), _mm512_set1_epi32(0xFF));
+}
+
+static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, g16panel *p,
                                                                   const prefetch_plan *pf) {
     /* d: the high half of the dword at 206 (the block's last byte is 209, so nothing past it is read) */
     p->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(rows_dword(rp[0], idx, (int) at + 206), 16)));
@@ -766,66 +637,153 @@ static inline __attribute__((always_inline)) void unpack_q6_panel(const uint8_t 
     }
 }
 
-/* Tokens t0 .. t0 + T - 1 x the unpacked block b of the Q6_K panel at row r. */
-static inline __attribute__((always_inline)) void q6_panel_tile(const q6panel *p, int b, int nb, const int8_t *xq,
+/*
+ * The 2-bit planes of Q3_K and Q2_K: value 128n + 32j + l is bits 2j, 2j + 1 of qs[32n + l], in group
+ * 8n + 2j + l / 16; Q3_K adds 4 * bit (4n + j) of hmask[l]. The 16-bit shifts below move no kept bit across a
+ * byte (plane bits 0..1 come from bits 2j..2j + 1 of their own byte, the high bit 2 from bit 4n + j <= 7).
+ */
+static inline __attribute__((always_inline)) void unpack_planes(int type, const uint8_t *const rp[16], int64_t qs, int64_t hm,
+                                                                g16panel *p, const prefetch_plan *pf) {
+    const __m512i m03 = _mm512_set1_epi8(0x03), m04 = _mm512_set1_epi8(0x04);
+    __m512i HM[8];
+    if (type == SQ_Q3_K) rows_bytes32(rp, hm, HM);
+    for (int n = 0; n < 2; n++) {
+        __m512i Z[8];
+        prefetch_rows(pf, 8 * n, 8 * n + 8);
+        rows_bytes32(rp, qs + 32 * n, Z);
+        for (int j = 0; j < 4; j++) {
+            int bit = 4 * n + j;
+            for (int kk = 0; kk < 8; kk++) {
+                __m512i q = _mm512_and_si512(_mm512_srli_epi16(Z[kk], 2 * j), m03);
+                if (type == SQ_Q3_K) {
+                    __m512i h = bit >= 2 ? _mm512_srli_epi16(HM[kk], bit - 2) : _mm512_slli_epi16(HM[kk], 2 - bit);
+                    q = _mm512_or_si512(q, _mm512_and_si512(h, m04));
+                }
+                p->w[8 * n + 2 * j + kk / 4][kk % 4] = q;
+            }
+        }
+    }
+}
+
+/* Q3_K: hmask[32] @0, qs[64] @32, 16 six-bit scales biased by 32 in 12 bytes @96, d @108. */
+static inline __attribute__((always_inline)) void unpack_q3_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, g16panel *p,
+                                                                  const prefetch_plan *pf) {
+    /* d: the high half of the dword at 106 (bytes 108..109, the block's last) */
+    p->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(rows_dword(rp[0], idx, (int) at + 106), 16)));
+    __m512i a0 = rows_dword(rp[0], idx, (int) at + 96), a1 = rows_dword(rp[0], idx, (int) at + 100);
+    __m512i a2 = rows_dword(rp[0], idx, (int) at + 104);
+    const __m512i m0f = _mm512_set1_epi32(0x0f0f0f0f), m03 = _mm512_set1_epi32(0x03030303);
+    /* ggml's regrouping: byte i of S = scale i, its low 4 bits from a0/a1, its high 2 bits from a2 */
+    __m512i S[4];
+    S[0] = _mm512_or_si512(_mm512_and_si512(a0, m0f), _mm512_slli_epi32(_mm512_and_si512(a2, m03), 4));
+    S[1] = _mm512_or_si512(_mm512_and_si512(a1, m0f), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a2, 2), m03), 4));
+    S[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(a0, 4), m0f), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a2, 4), m03), 4));
+    S[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(a1, 4), m0f), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a2, 6), m03), 4));
+    for (int g = 0; g < 16; g++) p->sc[g] = _mm512_sub_epi32(lane_byte(S[g / 4], g % 4), _mm512_set1_epi32(32));
+    unpack_planes(SQ_Q3_K, rp, at + 32, at, p, pf);
+}
+
+/* Q2_K: scales[16] @0 (low nibble scale, high nibble min), qs[64] @16, d @80, dmin @82. */
+static inline __attribute__((always_inline)) void unpack_q2_panel(const uint8_t *const rp[16], __m512i idx, int64_t at, g16panel *p,
+                                                                  const prefetch_plan *pf) {
+    __m512i dd = rows_dword(rp[0], idx, (int) at + 80);
+    p->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dd));
+    p->dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16)));
+    const __m512i m0f = _mm512_set1_epi32(0x0F);
+    for (int i = 0; i < 4; i++) {
+        __m512i s4 = rows_dword(rp[0], idx, (int) at + 4 * i);
+        for (int b = 0; b < 4; b++) {
+            __m512i byte = lane_byte(s4, b);
+            p->sc[4 * i + b] = _mm512_and_si512(byte, m0f);
+            p->mn[4 * i + b] = _mm512_srli_epi32(byte, 4);
+        }
+    }
+    unpack_planes(SQ_Q2_K, rp, at + 16, 0, p, pf);
+}
+
+static inline __attribute__((always_inline)) void unpack_g16_panel(int type, const uint8_t *const rp[16], __m512i idx, int64_t at,
+                                                                   g16panel *p, const prefetch_plan *pf) {
+    if (type == SQ_Q6_K) unpack_q6_panel(rp, idx, at, p, pf);
+    else if (type == SQ_Q3_K) unpack_q3_panel(rp, idx, at, p, pf);
+    else unpack_q2_panel(rp, idx, at, p, pf);
+}
+
+/* Group j's exact dot with a token's 16 activation quants xp, from the bias's start (qsum: their sum). */
+static inline __attribute__((always_inline)) __m512i group_dot(int type, const __m512i w[4], const int8_t *xp, int32_t qsum) {
+    __m512i s = G16_BIAS(type) ? _mm512_set1_epi32(-G16_BIAS(type) * qsum) : _mm512_setzero_si512();
+    _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+    return s;
+}
+
+/* The block's fp32 steps for one token: Q2_K's mins, then the scaled sum (ScalarKQuantInt8.rowDotG16). */
+static inline __attribute__((always_inline)) __m512 g16_block_acc(int type, const g16panel *p, __m512i sumi, __m512i summ,
+                                                                  float dx, __m512 acc) {
+    if (type == SQ_Q2_K) acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(summ), _mm512_mul_ps(p->dmin, _mm512_set1_ps(-dx)), acc);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(p->d, _mm512_set1_ps(dx)), acc);
+}
+
+/* Tokens t0 .. t0 + T - 1 x the unpacked block b of the panel at row r. */
+static inline __attribute__((always_inline)) void g16_panel_tile(int type, const g16panel *p, int b, int nb, const int8_t *xq,
         const float *xd, const int32_t *qs16, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live) {
-    __m512i sumi[8];
-    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) sumi[t] = _mm512_setzero_si512();
+    __m512i sumi[8], summ[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) sumi[t] = summ[t] = _mm512_setzero_si512();
     for (int j = 0; j < 16; j++) {
         __m512i w[4];
         _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) w[k] = p->w[j][k];
         _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
             int64_t tt = t0 + t;
-            const int8_t *xp = xq + tt * cols + 256LL * b + 16 * j;
-            __m512i s = _mm512_set1_epi32(-32 * qs16[tt * (cols / 16) + 16LL * b + j]);
-            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+            int32_t qsum = qs16[tt * (cols / 16) + 16LL * b + j];
+            __m512i s = group_dot(type, w, xq + tt * cols + 256LL * b + 16 * j, qsum);
             sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(s, p->sc[j]));
+            if (type == SQ_Q2_K) summ[t] = _mm512_add_epi32(summ[t], _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(qsum)));
         }
     }
     _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
         float *o = out + (int64_t) (t0 + t) * outRows + r;
         __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
-        __m512 ddx = _mm512_mul_ps(p->d, _mm512_set1_ps(xd[(t0 + t) * nb + b]));
-        _mm512_mask_storeu_ps(o, live, _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), ddx, acc));
+        _mm512_mask_storeu_ps(o, live, g16_block_acc(type, p, sumi[t], summ[t], xd[(t0 + t) * nb + b], acc));
     }
 }
 
-/* Decode (n = 1) over the first 16 * P rows of [r0, r1), lanes on P-row runs as range_q45_decode; q6_panel_tile's integers and chain. */
-static void range_q6_decode(const uint8_t *w, int64_t rowBytes, int cols, int r0, int P, const int8_t *xq,
-                            const float *xd, const int32_t *qs16, float *out) {
+/* Decode (n = 1) over the first 16 * P rows of [r0, r1), lanes on P-row runs as range_q45_decode; g16_panel_tile's integers and chain. */
+static inline __attribute__((always_inline)) void range_g16_decode(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
+                                                                   int P, const int8_t *xq, const float *xd,
+                                                                   const int32_t *qs16, float *out) {
     int nb = cols / 256;
-    q6panel *p = &q6scratch;
+    const int bb = G16_BYTES(type);
+    g16panel *p = &g16scratch;
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int32_t) (P * rowBytes)));
-    decode_prefetch_first(w, rowBytes, nb, r0, P, 210);
+    decode_prefetch_first(w, rowBytes, nb, r0, P, bb);
     for (int pi = 0; pi < P; pi++) {
         const uint8_t *rp[16];
         decode_lane_rows(w, rowBytes, r0, pi, P, rp);
         __m512 acc = _mm512_setzero_ps();
         for (int b = 0; b < nb; b++) {
-            prefetch_plan pf = decode_prefetch_step(w, rowBytes, nb, r0, P, pi, b, 210);
-            unpack_q6_panel(rp, idx, 210LL * b, p, &pf);
-            __m512i sumi = _mm512_setzero_si512();
+            prefetch_plan pf = decode_prefetch_step(w, rowBytes, nb, r0, P, pi, b, bb);
+            unpack_g16_panel(type, rp, idx, (int64_t) bb * b, p, &pf);
+            __m512i sumi = _mm512_setzero_si512(), summ = _mm512_setzero_si512();
             for (int j = 0; j < 16; j++) {
-                const int8_t *xp = xq + 256LL * b + 16 * j;
-                __m512i s = _mm512_set1_epi32(-32 * qs16[16LL * b + j]);
-                _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, p->w[j][k], bcast32(xp + 4 * k));
+                __m512i s = group_dot(type, p->w[j], xq + 256LL * b + 16 * j, qs16[16LL * b + j]);
                 sumi = _mm512_add_epi32(sumi, _mm512_mullo_epi32(s, p->sc[j]));
+                if (type == SQ_Q2_K) summ = _mm512_add_epi32(summ, _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(qs16[16LL * b + j])));
             }
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(p->d, _mm512_set1_ps(xd[b])), acc);
+            acc = g16_block_acc(type, p, sumi, summ, xd[b], acc);
         }
         decode_store(out, r0, pi, P, acc);
     }
 }
 
-static void range_q6_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                            const float *xd, const int32_t *qs16, int n, float *out, int outRows) {
+static inline __attribute__((always_inline)) void range_g16_panels(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
+                                                                   int r1, const int8_t *xq, const float *xd,
+                                                                   const int32_t *qs16, int n, float *out, int outRows) {
     int nb = cols / 256;
-    q6panel *p = &q6scratch;
+    const int bb = G16_BYTES(type);
+    g16panel *p = &g16scratch;
     /* the gathers' byte offsets across a panel's lanes stay int32 */
     if (n == 1 && r1 - r0 >= 32 && (int64_t) (r1 - r0) * rowBytes < INT32_MAX) {
         int P = (r1 - r0) / 16;
-        range_q6_decode(w, rowBytes, cols, r0, P, xq, xd, qs16, out);
+        range_g16_decode(type, w, rowBytes, cols, r0, P, xq, xd, qs16, out);
         r0 += 16 * P;
     }
     for (int r = r0; r < r1; r += 16) {
@@ -840,57 +798,40 @@ static void range_q6_panels(const uint8_t *w, int64_t rowBytes, int cols, int r0
         }
         __m512i idx = _mm512_loadu_si512((const void *) off);
         for (int b = 0; b < nb; b++) {
-            prefetch_plan pf = plan_ahead(w, rowBytes, 210, nb, r, b, r1);
-            unpack_q6_panel(rp, idx, 210LL * b, p, &pf);
+            prefetch_plan pf = plan_ahead(w, rowBytes, bb, nb, r, b, r1);
+            unpack_g16_panel(type, rp, idx, (int64_t) bb * b, p, &pf);
             for (int t0 = 0; t0 < n; t0 += 8) {
                 switch (n - t0 >= 8 ? 8 : n - t0) {
-                    case 1: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 1, out, outRows, r, live); break;
-                    case 2: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 2, out, outRows, r, live); break;
-                    case 3: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 3, out, outRows, r, live); break;
-                    case 4: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 4, out, outRows, r, live); break;
-                    case 5: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 5, out, outRows, r, live); break;
-                    case 6: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 6, out, outRows, r, live); break;
-                    case 7: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 7, out, outRows, r, live); break;
-                    default: q6_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 8, out, outRows, r, live); break;
+                    case 1: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 1, out, outRows, r, live); break;
+                    case 2: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 2, out, outRows, r, live); break;
+                    case 3: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 3, out, outRows, r, live); break;
+                    case 4: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 4, out, outRows, r, live); break;
+                    case 5: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 5, out, outRows, r, live); break;
+                    case 6: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 6, out, outRows, r, live); break;
+                    case 7: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 7, out, outRows, r, live); break;
+                    default: g16_panel_tile(type, p, b, nb, xq, xd, qs16, cols, t0, 8, out, outRows, r, live); break;
                 }
             }
         }
     }
 }
 
-#define DEFINE_RANGE(TYPE)                                                                               \
-static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq, \
-                         const float *xd, const float *fs16, int n, float *out,                          \
-                         int outRows) {                                                                  \
-    int nb = cols / 256;                                                                                 \
-    for (int r = r0; r < r1; r++) {                                                                      \
-        const uint8_t *row = w + (int64_t) r * rowBytes;                                                 \
-        for (int t0 = 0; t0 < n; t0 += TILE) {                                                           \
-            int pf = t0 == 0;                                                                            \
-            switch (n - t0 >= TILE ? TILE : n - t0) {                                                    \
-                case 1: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 1, out, outRows, r, pf); break;      \
-                case 2: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 2, out, outRows, r, pf); break;      \
-                case 3: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 3, out, outRows, r, pf); break;      \
-                case 4: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 4, out, outRows, r, pf); break;      \
-                case 5: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 5, out, outRows, r, pf); break;      \
-                case 6: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 6, out, outRows, r, pf); break;      \
-                case 7: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 7, out, outRows, r, pf); break;      \
-                default: tile(TYPE, row, nb, xq, xd, fs16, cols, t0, 8, out, outRows, r, pf); break;     \
-            }                                                                                            \
-        }                                                                                                \
-    }                                                                                                    \
+#define DEFINE_G16(NAME, TYPE)                                                                                \
+static void NAME(const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq, const float *xd, \
+                 const int32_t *qs16, int n, float *out, int outRows) {                                       \
+    range_g16_panels(TYPE, w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows);                         \
 }
 
-DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K)
+DEFINE_G16(range_q2_panels, SQ_Q2_K) DEFINE_G16(range_q3_panels, SQ_Q3_K) DEFINE_G16(range_q6_panels, SQ_Q6_K)
+
 
 /* Rows [r0, r1) of W (ggml type id) @ quantized x (n tokens) -> out (n, outRows). 0, or -1 if not handled. */
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const float *fs16, const float *fs32, const int32_t *qs16, int n, float *out,
-                     int outRows) {
+                     const float *xd, const float *fs32, const int32_t *qs16, int n, float *out, int outRows) {
     if (cols % 256 != 0) return -1;
     switch (type) {
-        case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, n, out, outRows); return 0;
-        case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, xq, xd, fs16, n, out, outRows); return 0;
+        case SQ_Q2_K: range_q2_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
+        case SQ_Q3_K: range_q3_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
         case SQ_Q4_K: range_q4_panels(w, rowBytes, cols, r0, r1, xq, xd, fs32, n, out, outRows); return 0;
         case SQ_Q5_K: range_q5_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
         case SQ_Q6_K: range_q6_panels(w, rowBytes, cols, r0, r1, xq, xd, qs16, n, out, outRows); return 0;
@@ -904,14 +845,13 @@ int sq_kq8_level(void) { return 0; }
 
 int sq_kq8_allow_amx(int allow) { (void) allow; return 0; }
 
-void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs16, float *fs32, int32_t *qs16) {
-    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs16; (void) fs32; (void) qs16;
+void sq_kq8_quantize(const float *x, int n, int cols, int8_t *xq, float *xd, float *fs32, int32_t *qs16) {
+    (void) x; (void) n; (void) cols; (void) xq; (void) xd; (void) fs32; (void) qs16;
 }
 
 int sq_kq8_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0, int r1, const int8_t *xq,
-                     const float *xd, const float *fs16, const float *fs32, const int32_t *qs16, int n, float *out,
-                     int outRows) {
-    (void) qs16; (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd; (void) fs16;
+                     const float *xd, const float *fs32, const int32_t *qs16, int n, float *out, int outRows) {
+    (void) qs16; (void) type; (void) w; (void) rowBytes; (void) cols; (void) r0; (void) r1; (void) xq; (void) xd;
     (void) fs32; (void) n; (void) out; (void) outRows;
     return -1;
 }

@@ -96,7 +96,7 @@ static inline __attribute__((always_inline)) void load_block(int four, const uin
 
 /*
  * Blocks [b0, b0 + nbc) of the panel's rows (rp[i]: row i, or the panel's last row where i is past it)
- * -> wt[b * 8 + m]: dword m of block b for the 16 rows, as w + 128;
+ * -> wt[b * 8 + m]: dword m of block b for the 16 rows, as w + 128 (Q4_0: its unsigned nibbles);
  * ws[b]: the 16 rows' block scales. np (or NULL): rows whose bytes from nextAt are prefetched meanwhile.
  */
 static inline __attribute__((always_inline)) void pack_chunk(int four, const uint8_t *const rp[PANEL], int b0, int nbc,

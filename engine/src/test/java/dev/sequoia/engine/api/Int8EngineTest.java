@@ -29,7 +29,7 @@ class Int8EngineTest {
         EngineConfig speculative = plain.toBuilder().draft(spec).tree("4x3").build();
         GenerationResult want, got;
         try (Engine e = Engine.open(plain); Session s = e.openSession()) {
-            assertTrue(e.profileConfiguration().endsWith("-int8"), e.profileConfiguration());
+            assertTrue(e.profileConfiguration().endsWith("-int8v2"), e.profileConfiguration());
             want = s.generate(GenerateRequest.greedy("Once upon a time", 40));
         }
         try (Engine e = Engine.open(speculative); Session s = e.openSession()) {

@@ -70,6 +70,27 @@ class Int8ActivationMatMulTest {
     }
 
     /**
+     * Decode (n = 1) on long row ranges, where the kernel puts runs of rows in the vector lanes and scatters the
+     * results (one thread: tasks of 21 and 5 panels, ragged remainders; 1056 columns: more than one chunk of
+     * prefetch): the twin, bit for bit.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q8_0", "Q4_0"})
+    void decodeOnLongRowRangesEqualsTheTwinBitForBit(TensorType type) {
+        nativeOrSkip();
+        try (VectorMatMul fp32 = new VectorMatMul(1); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, true); Arena arena = Arena.ofShared()) {
+            for (int rows : new int[] {1000, 263}) {
+                WeightMatrix w = RandomWeights.create(arena, type + "-" + rows, type, rows, 1056, rows);
+                float[] x = activations(1, 1056, rows + 1L);
+                float[] got = new float[rows], want = new float[rows];
+                mm.gemm(w, x, got, 1);
+                new ScalarInt8MatMul().gemm(w, x, want, 1);
+                assertArrayEquals(want, got, w.name());
+            }
+        }
+    }
+
+    /**
      * Tree verification and autoregressive decoding must agree: a token's outputs are the same bits whether it
      * runs alone, first or last in batches of any size, beside any other tokens, on 1 or 2 threads.
      */

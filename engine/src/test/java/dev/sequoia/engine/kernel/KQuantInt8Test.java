@@ -36,13 +36,12 @@ class KQuantInt8Test {
                 ScalarKQuantInt8.Quantized want = ScalarKQuantInt8.quantize(x, n, cols);
                 byte[] q = new byte[n * cols];
                 float[] d = new float[n * cols / 256];
-                float[] s16 = new float[n * cols / 16], s32 = new float[n * cols / 32];
+                float[] s32 = new float[n * cols / 32];
                 int[] i16 = new int[n * cols / 16];
-                nat.quantize(x, n, cols, q, d, s16, s32, i16);
+                nat.quantize(x, n, cols, q, d, s32, i16);
                 String at = "n=" + n + " cols=" + cols;
                 assertArrayEquals(want.q(), q, "quants, " + at);
                 assertArrayEquals(want.scale(), d, "scales, " + at);
-                assertArrayEquals(want.sum16(), s16, "sums per 16, " + at);
                 assertArrayEquals(want.sum32(), s32, "sums per 32, " + at);
                 assertArrayEquals(want.qsum16(), i16, "integer sums per 16, " + at);
             }
@@ -50,10 +49,11 @@ class KQuantInt8Test {
     }
 
     /**
-     * The twin's integers and lane sums against a plain double dot of ggml's dequantized weights with the
+     * The twin's integers and chains against a plain double dot of ggml's dequantized weights with the
      * dequantized activations (q * d). The only differences are fp32 roundings: the decoded weights (one
-     * product and one difference each, 2 ulps), the activation sums and side products (2 ulps) and the twin's
-     * chains (2 fma per block, 4 levels of lane sums, 1 final difference), so |twin - exact| <=
+     * product and one difference each, 2 ulps), the activation sums and scale products (2 ulps) and the twin's
+     * chains (fma steps over exact integer sums per block or sub-block, one final sum; each rounds relative to a
+     * partial sum, while the bound sums magnitudes), so |twin - exact| <=
      * (4 + 2 * blocks + 5) * 2^-24 * sum (|d sc q| + |side|) |x|, the weights' two parts (quant term, and min or
      * bias term) taken apart as the twin sums them; any wrong quant, scale or min
      * moves the result by a whole product, orders of magnitude above that.
@@ -128,15 +128,15 @@ class KQuantInt8Test {
     }
 
     /**
-     * Decode (n = 1) on long row ranges, where the Q4_K/Q5_K/Q6_K kernels put P-row runs in the vector lanes
-     * (one thread: tasks of 7 panels, plus ragged remainders): the twin, bit for bit.
+     * Decode (n = 1) on long row ranges, where the kernels put P-row runs in the vector lanes
+     * (one thread: tasks of 21 and 5 panels, plus ragged remainders): the twin, bit for bit.
      */
     @Test
     void decodeOnLongRowRangesEqualsTheTwinBitForBit() {
         nativeOrSkip();
         try (VectorMatMul fp32 = new VectorMatMul(1); Int8ActivationMatMul mm = new Int8ActivationMatMul(fp32, true);
              Arena arena = Arena.ofShared()) {
-            for (TensorType type : new TensorType[] {TensorType.Q4_K, TensorType.Q5_K, TensorType.Q6_K}) {
+            for (TensorType type : TYPES) {
                 for (int rows : new int[] {1000, 263}) {
                     WeightMatrix w = RandomWeights.create(arena, type + "-" + rows, type, rows, 512, rows);
                     float[] x = activations(1, 512, rows + 1L);
