@@ -244,6 +244,13 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(int five, cons
     }
 }
 
+/* A 32-value sub-block's exact dot of the 16 rows' unpacked quants w with a token's 32 activation quants xp. */
+static inline __attribute__((always_inline)) __m512i subblock_dot(const __m512i w[8], const int8_t *xp) {
+    __m512i s = _mm512_setzero_si512();
+    _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+    return s;
+}
+
 /*
  * Q5_K's chain, as llama.cpp's q5_K x q8_K dot (ScalarKQuantInt8.rowDotQ5): per row lane and token, the block's
  * exact integers sumi = sum_j sc_j * isum_j and summ = sum_j m_j * (the token's quant sum over sub-block j),
@@ -262,9 +269,7 @@ static inline __attribute__((always_inline)) void q5_panel_tile(const q4panel *p
         _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) w[k] = p->w[j][k];
         _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
             int64_t tt = t0 + t;
-            const int8_t *xp = xq + tt * cols + 256LL * b + 32 * j;
-            __m512i s = _mm512_setzero_si512();
-            _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+            __m512i s = subblock_dot(w, xq + tt * cols + 256LL * b + 32 * j);
             sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(p->sc[j], s));
             const int32_t *q = qs16 + tt * (cols / 16) + 16LL * b + 2 * j;
             summ[t] = _mm512_add_epi32(summ[t], _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(q[0] + q[1])));
@@ -295,9 +300,7 @@ static inline __attribute__((always_inline)) void q4_panel_tile(const q4panel *p
         _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) w[k] = p->w[j][k];
         _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
             int64_t tt = t0 + t;
-            const int8_t *xp = xq + tt * cols + 256LL * b + 32 * j;
-            __m512i s = _mm512_setzero_si512();
-            _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
+            __m512i s = subblock_dot(w, xq + tt * cols + 256LL * b + 32 * j);
             __m512 scale = _mm512_mul_ps(p->dsc[j], _mm512_set1_ps(xd[tt * nb + b]));
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[t]);
             /* fma(dmn, -fs32, acc) exactly, with the broadcast folded into the instruction */
