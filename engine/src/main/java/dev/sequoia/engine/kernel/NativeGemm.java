@@ -47,7 +47,7 @@ final class NativeGemm {
     /** Whether {@link #gemmRows} handles this matrix. */
     static boolean supports(WeightMatrix w) {
         boolean typeOk = switch (w.type()) {
-            case F32, F16, BF16, Q8_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0 -> true;
             case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> w.cols() % 256 == 0;
             default -> false;
         };

@@ -5,7 +5,7 @@
  *
  * Each weight element is decoded once per tile of up to 4 tokens, straight from the (prefetched) weight
  * stream into registers, and multiplied with fp32 FMAs: results match the scalar twin up to fp32
- * reassociation. Types: F32, F16, BF16, Q8_0, Q2_K .. Q6_K (GGML layouts); cols must be a multiple of 32 (of 256
+ * reassociation. Types: F32, F16, BF16, Q8_0, Q4_0, Q2_K .. Q6_K (GGML layouts); cols must be a multiple of 32 (of 256
  * for the K-quants, whose 32-column steps are one sub-block of a 256-value super-block).
  */
 #include <stdint.h>
@@ -13,7 +13,7 @@
 #include <immintrin.h>
 #include "sequoia_avx512.h"
 
-enum { SQ_F32 = 0, SQ_F16 = 1, SQ_Q8_0 = 8, SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14, SQ_BF16 = 30 };
+enum { SQ_F32 = 0, SQ_F16 = 1, SQ_Q4_0 = 2, SQ_Q8_0 = 8, SQ_Q2_K = 10, SQ_Q3_K = 11, SQ_Q4_K = 12, SQ_Q5_K = 13, SQ_Q6_K = 14, SQ_BF16 = 30 };
 
 #if defined(__AVX512F__) && defined(__F16C__)
 
@@ -29,6 +29,7 @@ static inline __attribute__((always_inline)) int64_t col_bytes(int type, int c) 
     switch (type) {
         case SQ_F32: return 4LL * c;
         case SQ_Q8_0: return (int64_t) (c / 32) * 34;
+        case SQ_Q4_0: return (int64_t) (c / 32) * 18;
         case SQ_Q2_K: return (int64_t) (c / 256) * 84;
         case SQ_Q3_K: return (int64_t) (c / 256) * 110;
         case SQ_Q4_K: return (int64_t) (c / 256) * 144;
@@ -172,6 +173,15 @@ static inline __attribute__((always_inline)) void load32(int type, const uint8_t
         case SQ_Q6_K:
             load32_q6_K(row + (int64_t) (c / 256) * 210, (c % 256) / 128, (c % 128) / 32, lo, hi);
             break;
+        case SQ_Q4_0: { /* f16 scale, 16 bytes: value l in the low nibble of byte l, l + 16 in its high; x = d * (q - 8) */
+            const uint8_t *blk = row + (int64_t) (c / 32) * 18;
+            __m512 d = _mm512_set1_ps(half_at(blk));
+            __m128i q = _mm_loadu_si128((const __m128i *) (blk + 2)), low4 = _mm_set1_epi8(0x0F);
+            __m512 eight = _mm512_set1_ps(8.0f);
+            *lo = _mm512_mul_ps(_mm512_sub_ps(u8_ps(_mm_and_si128(q, low4)), eight), d);
+            *hi = _mm512_mul_ps(_mm512_sub_ps(u8_ps(_mm_and_si128(_mm_srli_epi16(q, 4), low4)), eight), d);
+            break;
+        }
         default: { /* Q8_0: f16 scale, 32 signed bytes */
             const uint8_t *blk = row + (int64_t) (c / 32) * 34;
             uint16_t hs;
@@ -329,7 +339,7 @@ static void batch_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
     }                                                                                                   \
 }
 
-DEFINE_BATCH(SQ_F32) DEFINE_BATCH(SQ_F16) DEFINE_BATCH(SQ_BF16) DEFINE_BATCH(SQ_Q8_0)
+DEFINE_BATCH(SQ_F32) DEFINE_BATCH(SQ_F16) DEFINE_BATCH(SQ_BF16) DEFINE_BATCH(SQ_Q8_0) DEFINE_BATCH(SQ_Q4_0)
 DEFINE_BATCH(SQ_Q2_K) DEFINE_BATCH(SQ_Q3_K) DEFINE_BATCH(SQ_Q4_K) DEFINE_BATCH(SQ_Q5_K) DEFINE_BATCH(SQ_Q6_K)
 
 /* One type's whole row range; type is a compile-time constant inside each instantiation. */
@@ -360,7 +370,7 @@ static void range_##TYPE(const uint8_t *w, int64_t rowBytes, int cols, int r0, i
     }                                                                                                   \
 }
 
-DEFINE_RANGE(SQ_F32) DEFINE_RANGE(SQ_F16) DEFINE_RANGE(SQ_BF16) DEFINE_RANGE(SQ_Q8_0)
+DEFINE_RANGE(SQ_F32) DEFINE_RANGE(SQ_F16) DEFINE_RANGE(SQ_BF16) DEFINE_RANGE(SQ_Q8_0) DEFINE_RANGE(SQ_Q4_0)
 DEFINE_RANGE(SQ_Q2_K) DEFINE_RANGE(SQ_Q3_K) DEFINE_RANGE(SQ_Q4_K) DEFINE_RANGE(SQ_Q5_K) DEFINE_RANGE(SQ_Q6_K)
 
 /*
@@ -525,6 +535,7 @@ int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
             case SQ_F16: batch_SQ_F16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_BF16: batch_SQ_BF16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q8_0: batch_SQ_Q8_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+            case SQ_Q4_0: batch_SQ_Q4_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q2_K: batch_SQ_Q2_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q3_K: batch_SQ_Q3_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
             case SQ_Q4_K: batch_SQ_Q4_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
@@ -547,6 +558,7 @@ int sq_gemm_rows(int type, const uint8_t *w, int64_t rowBytes, int cols, int r0,
         case SQ_F16: range_SQ_F16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_BF16: range_SQ_BF16(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q8_0: range_SQ_Q8_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
+        case SQ_Q4_0: range_SQ_Q4_0(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q2_K: range_SQ_Q2_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q3_K: range_SQ_Q3_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
         case SQ_Q4_K: range_SQ_Q4_K(w, rowBytes, cols, r0, r1, x, n, out, outRows); return 0;
