@@ -95,6 +95,7 @@ public final class Engine implements AutoCloseable {
         this.kernels = new VectorMatMul(config.threads());
         // the int8 path borrows the kernels' pool; closing the kernels closes everything
         MatMul gemm = config.int8Activations() ? new Int8ActivationMatMul(kernels, true) : kernels;
+        if (gemm instanceof Int8ActivationMatMul int8 && int8.fallbackWarning() != null) offloadNotes.add(int8.fallbackWarning());
         this.targetModel = LlamaTransformer.cpu(target, kernels, gemm);
         this.draftModel = draft == null ? null : LlamaTransformer.cpu(draft, kernels, gemm);
         try {
@@ -242,7 +243,10 @@ public final class Engine implements AutoCloseable {
     /** The target's residency plan, or null when it is wholly resident. */
     public ResidencyPlan offloadPlan() { return streamed == null ? null : streamed.plan(); }
 
-    /** What setting up offloading measured and chose (disk bandwidth, the plan), to print; empty when resident. */
+    /**
+     * What setting up offloading measured and chose (disk bandwidth, the plan), and a warning when --int8 cannot
+     * use its VNNI kernels, to print; empty when resident and nothing is wrong.
+     */
     public List<String> offloadReport() { return List.copyOf(offloadNotes); }
 
     /** Streaming telemetry of the target summed since the engine opened (NONE when resident). */

@@ -91,6 +91,17 @@ public final class Int8ActivationMatMul implements MatMul, AutoCloseable {
         return NativeInt8Gemm.load().isEmpty() ? NativeInt8Gemm.unavailableReason() : NativeKQuantInt8.unavailableReason();
     }
 
+    /**
+     * A line for the user when the VNNI kernels do not run (no compiler, no VNNI, or disabled): the scalar twin
+     * then multiplies every Q8_0, Q4_0 and K-quant matrix, correct but tens of times slower than the default fp32
+     * kernels. Null when the VNNI kernels run.
+     */
+    public String fallbackWarning() {
+        String why = nativeUnavailableReason();
+        return why == null ? null : "int8 activations: the VNNI kernels do not run here (" + why + "); their scalar twin"
+                + " is much slower than the default fp32 kernels: drop --int8";
+    }
+
     @Override
     public void gemm(WeightMatrix w, float[] x, float[] out, int n) {
         WeightMatrix[] ws = {w};

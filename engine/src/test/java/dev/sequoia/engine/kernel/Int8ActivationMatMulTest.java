@@ -57,6 +57,7 @@ class Int8ActivationMatMulTest {
             for (int[] s : shapes) {
                 WeightMatrix w = RandomWeights.create(arena, type + "-" + s[0] + "x" + s[1], type, s[0], s[1], s[0] * 7L + s[1]);
                 assertEquals("int8-vnni", mm.kernelFor(w));
+                assertEquals(null, mm.fallbackWarning(), "no warning while the VNNI kernels run");
                 for (int n = 1; n <= 37; n += s[0] * s[1] > 4096 ? 6 : 1) {
                     float[] x = activations(n, s[1], 1000L + n);
                     float[] got = new float[n * s[0]];
@@ -168,6 +169,7 @@ class Int8ActivationMatMulTest {
             WeightMatrix w = RandomWeights.create(arena, "w", TensorType.Q8_0, 37, 96, 3);
             assertEquals("int8-scalar", mm.kernelFor(w));
             assertTrue(mm.nativeUnavailableReason() != null, "the native kernel must not be in use");
+            assertTrue(mm.fallbackWarning().contains("drop --int8"), mm.fallbackWarning());
             for (int n : BATCHES) {
                 float[] x = activations(n, 96, n);
                 float[] got = new float[n * 37], want = new float[n * 37];
