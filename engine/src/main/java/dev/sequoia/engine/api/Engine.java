@@ -95,7 +95,8 @@ public final class Engine implements AutoCloseable {
         this.kernels = new VectorMatMul(config.threads());
         // the int8 path borrows the kernels' pool; closing the kernels closes everything
         MatMul gemm = config.int8Activations() ? new Int8ActivationMatMul(kernels, true) : kernels;
-        if (gemm instanceof Int8ActivationMatMul int8 && int8.fallbackWarning() != null) offloadNotes.add(int8.fallbackWarning());
+        String slowInt8 = gemm instanceof Int8ActivationMatMul int8 ? int8.fallbackWarning() : null;
+        if (slowInt8 != null) offloadNotes.add(slowInt8);
         this.targetModel = LlamaTransformer.cpu(target, kernels, gemm);
         this.draftModel = draft == null ? null : LlamaTransformer.cpu(draft, kernels, gemm);
         try {
@@ -257,9 +258,10 @@ public final class Engine implements AutoCloseable {
         if (cuda != null) return cuda.profileConfiguration();
         String name = streamed == null ? "cpu-resident-threads" + config.threads()
                 : TargetOffload.configurationName(config.threads(), streamed.plan());
-        // int8 t(n) differs: its own cache entry; v2 since the int8 kernels took Q4_0, Q5_K, Q3_K and Q2_K
-        // (their t(n) fell 1.5-3x), so that profiles measured on the older kernels are not reused
-        return config.int8Activations() ? name + "-int8v2" : name;
+        // int8 t(n) differs: its own cache entry. v2: the kernels of 2026-12 (int8 panels for every quantized
+        // type, native fp32 Q4_0, matrix loops shared at once) cut t(n) by up to 3x, so that profiles measured on
+        // the older kernels are not reused
+        return name + (config.int8Activations() ? "-int8v2" : "-v2");
     }
 
     /** Opens a new, empty session. */

@@ -15,8 +15,8 @@ import dev.sequoia.engine.tensor.WeightMatrix;
  *
  * <p>Each weight row is read once per batch of n tokens: the kernel transposes panels of 16 rows into an
  * L1-resident scratch with the vector lanes along rows, then runs register tiles of 16 rows x 8 tokens
- * (see {@code sequoia_q8q8.c}); the K-quant kernel unpacks each row's super-blocks in registers once per tile of
- * up to 8 tokens (see {@code sequoia_kq8.c}). A token's result does not depend on n, on the other tokens of the batch
+ * (see {@code sequoia_q8q8.c}); the K-quant kernels unpack a panel of 16 rows per super-block into a thread-local
+ * scratch once for all the batch's tokens (see {@code sequoia_kq8.c}). A token's result does not depend on n, on the other tokens of the batch
  * or on the row split: native and scalar twin compute the same fma chain over blocks, bit for bit. Threading as {@link VectorMatMul}: one engine thread calls {@link #gemm}
  * at a time (the quantized-activation buffers belong to this object), row blocks run on the wrapped
  * matmul's {@link KernelPool}. Closing closes the wrapped matmul only when this object created it

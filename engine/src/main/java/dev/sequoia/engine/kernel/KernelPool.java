@@ -65,6 +65,9 @@ public final class KernelPool implements AutoCloseable {
 
     public int threads() { return threads; }
 
+    /** How many loops were handed to the workers so far (tests: which loops stayed on the caller). */
+    long loopsShared() { return generation; }
+
     /** Runs {@code body} for every index in {@code [0, count)} across all threads and returns when all are done. */
     public void forEach(int count, Body body) {
         forEach(count, 0, body);

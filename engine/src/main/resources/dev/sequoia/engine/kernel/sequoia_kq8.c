@@ -413,7 +413,7 @@ static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq
 int sq_kq8_allow_amx(int allow) { (void) allow; return 0; }
 #endif
 
-/* The decode panels' row layout (range_q45_decode, range_q6_decode): panel pi's lane k is row r0 + pi + k * P. */
+/* The decode panels' row layout (range_q45_decode, range_g16_decode): panel pi's lane k is row r0 + pi + k * P. */
 static inline __attribute__((always_inline)) void decode_lane_rows(const uint8_t *w, int64_t rowBytes, int r0, int pi, int P,
                                                                    const uint8_t *rp[16]) {
     for (int k = 0; k < 16; k++) rp[k] = w + (int64_t) (r0 + pi + k * P) * rowBytes;

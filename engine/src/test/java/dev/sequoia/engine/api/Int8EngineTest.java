@@ -30,6 +30,12 @@ class Int8EngineTest {
         GenerationResult want, got;
         try (Engine e = Engine.open(plain); Session s = e.openSession()) {
             assertTrue(e.profileConfiguration().endsWith("-int8v2"), e.profileConfiguration());
+            // the report warns exactly when the VNNI kernels cannot run here
+            boolean vnni;
+            try (dev.sequoia.engine.kernel.Int8ActivationMatMul probe = new dev.sequoia.engine.kernel.Int8ActivationMatMul(1)) {
+                vnni = probe.nativeUnavailableReason() == null;
+            }
+            assertEquals(!vnni, e.offloadReport().stream().anyMatch(l -> l.contains("drop --int8")), e.offloadReport().toString());
             want = s.generate(GenerateRequest.greedy("Once upon a time", 40));
         }
         try (Engine e = Engine.open(speculative); Session s = e.openSession()) {

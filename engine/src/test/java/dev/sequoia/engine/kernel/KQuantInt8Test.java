@@ -55,7 +55,7 @@ class KQuantInt8Test {
      * chains (fma steps over exact integer sums per block or sub-block, one final sum; each rounds relative to a
      * partial sum, while the bound sums magnitudes), so |twin - exact| <=
      * (4 + 2 * blocks + 5) * 2^-24 * sum (|d sc q| + |side|) |x|, the weights' two parts (quant term, and min or
-     * bias term) taken apart as the twin sums them; any wrong quant, scale or min
+     * bias term) bounded apart (|sc (q - bias)| <= |sc q| + |bias sc|); any wrong quant, scale or min
      * moves the result by a whole product, orders of magnitude above that.
      */
     @Test

@@ -85,15 +85,20 @@ class KernelPoolTest {
                 assertEquals(1, hits.get(0));
                 assertEquals(1, hits.get(1));
             }
-            // below the threshold the first index is timed alone: nearly every tiny loop stays on the caller
+            // below the threshold the first index is timed alone: nearly every tiny loop is never handed off
             int inline = 0;
             for (int loop = 0; loop < 100; loop++) {
-                AtomicIntegerArray byWorker = new AtomicIntegerArray(2);
-                pool.forEach(2, KernelPool.SHARE_AT_ONCE_BYTES - 1, (worker, i) -> byWorker.incrementAndGet(worker));
-                assertEquals(2, byWorker.get(0) + byWorker.get(1));
-                if (byWorker.get(0) == 2) inline++;
+                AtomicIntegerArray hits = new AtomicIntegerArray(2);
+                long shared = pool.loopsShared();
+                pool.forEach(2, KernelPool.SHARE_AT_ONCE_BYTES - 1, (worker, i) -> hits.incrementAndGet(i));
+                assertEquals(1, hits.get(0));
+                assertEquals(1, hits.get(1));
+                if (pool.loopsShared() == shared) inline++;
             }
-            assertTrue(inline >= 90, inline + " of 100 tiny loops under the byte threshold ran on the caller alone");
+            assertTrue(inline >= 90, inline + " of 100 tiny loops under the byte threshold stayed on the caller");
+            long shared = pool.loopsShared();
+            pool.forEach(2, KernelPool.SHARE_AT_ONCE_BYTES, (worker, i) -> { });
+            assertEquals(shared + 1, pool.loopsShared(), "a loop at the threshold is handed off even when tiny");
         }
     }
 
