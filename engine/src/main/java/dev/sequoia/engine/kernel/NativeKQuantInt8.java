@@ -74,7 +74,8 @@ final class NativeKQuantInt8 {
         int rc;
         try {
             rc = (int) gemmRows.invokeExact(w.type().ggmlId(), w.data(), w.rowBytes(), w.cols(), r0, r1,
-                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(sum32), MemorySegment.ofArray(qsum16), n, MemorySegment.ofArray(out), w.rows());
+                    MemorySegment.ofArray(xq), MemorySegment.ofArray(xd), MemorySegment.ofArray(sum32),
+                    MemorySegment.ofArray(qsum16), n, MemorySegment.ofArray(out), w.rows());
         } catch (Throwable t) {
             throw new IllegalStateException("native K-quant int8 gemm failed on " + w.name() + ": " + t, t);
         }
