@@ -7,8 +7,8 @@ import dev.sequoia.engine.backend.offload.OffloadSettings;
 import dev.sequoia.engine.bench.PlainVersusSequoia;
 import dev.sequoia.engine.bench.PlainVersusSequoia.Run;
 import dev.sequoia.engine.format.BundledModels;
+import dev.sequoia.engine.format.FileType;
 import dev.sequoia.engine.format.synthetic.PlantedCache;
-import dev.sequoia.engine.tensor.TensorType;
 import dev.sequoia.offload.plan.Bytes;
 import dev.sequoia.offload.plan.PlanOverrides;
 import picocli.CommandLine.Command;
@@ -35,8 +35,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--shape", defaultValue = "tinyllama-1.1b", description = "Shape of the planted target (configs/models; default: ${DEFAULT-VALUE}).")
     String shape;
 
-    @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the planted target (default: ${DEFAULT-VALUE}).")
-    TensorType type;
+    @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the planted target: ${COMPLETION-CANDIDATES}"
+            + " (K-quant mixes with llama.cpp's per-tensor types; default: ${DEFAULT-VALUE}).")
+    FileType type;
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             description = "Memory for the target (resident layers, slots, fixed parts, KV) and the draft (default: a third of the target file, at least 256MiB).")

@@ -82,7 +82,7 @@ public final class SyntheticCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofConfined()) {
             Model small = ModelLoader.load(plant, tokenizer, arena);
             // a planted model keeps one weight type (the mix's base: Q4_K_M -> Q4_K), so every zero block stays exact
-            PlantedModels planted = new PlantedModels(shapeConfig, small, type.base(), seed);
+            PlantedModels planted = new PlantedModels(shapeConfig, small, type, seed);
             planted.writeGguf(out, new Progress("writing " + out.getFileName(), planted.fileSize()));
             LlamaConfig c = planted.config();
             spec.commandLine().getOut().printf("wrote %s: %s %s shape (%d layers, dim %d, heads %d/%d, hidden %d) planted with"

@@ -1,6 +1,7 @@
 package dev.sequoia.engine.format.synthetic;
 
 import dev.sequoia.engine.format.BundledModels;
+import dev.sequoia.engine.format.FileType;
 import dev.sequoia.engine.format.ModelLoader;
 import dev.sequoia.engine.tensor.TensorType;
 
@@ -26,6 +27,12 @@ public final class PlantedCache {
 
     /** The planted file of a preset shape, written on first use; {@code progress} is told its total size first. */
     public static Path gguf(Path dir, String shape, TensorType type, long seed, BundledModels small,
+                            ProgressFactory progress) {
+        return gguf(dir, shape, FileType.of(type), seed, small, progress);
+    }
+
+    /** As above for a file type (the K-quant mixes: Q4_K_M and friends, as llama.cpp writes them). */
+    public static Path gguf(Path dir, String shape, FileType type, long seed, BundledModels small,
                             ProgressFactory progress) {
         Path file = dir.resolve(shape + "-" + type.name() + "-stories260K-s" + seed + ".gguf");
         if (Files.isRegularFile(file)) return file;

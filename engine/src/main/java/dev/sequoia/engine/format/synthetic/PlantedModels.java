@@ -1,5 +1,7 @@
 package dev.sequoia.engine.format.synthetic;
 
+import dev.sequoia.engine.format.FileType;
+import dev.sequoia.engine.format.FileType.Role;
 import dev.sequoia.engine.format.TensorNames;
 import dev.sequoia.engine.format.TensorPlan;
 import dev.sequoia.engine.format.TensorPlan.RowSource;
@@ -55,7 +57,7 @@ public final class PlantedModels {
 
     private final LlamaConfig small;
     private final LlamaConfig config;
-    private final TensorType type;
+    private final FileType type;
     private final SyntheticWeights random;
     private final SmallWeights weights;
     private final SentencePieceTokenizer tokenizer;
@@ -71,6 +73,14 @@ public final class PlantedModels {
      * @throws IllegalArgumentException when the small model does not fit the shape, naming the dimension
      */
     public PlantedModels(LlamaConfig shape, Model smallModel, TensorType type, long seed) {
+        this(shape, smallModel, FileType.of(type), seed);
+    }
+
+    /**
+     * As above, with each matrix of the type {@code type} gives its role (the K-quant mixes choose per tensor as
+     * llama.cpp's quantizer does, so a planted Q4_K_M target holds Q4_K and Q6_K matrices like a real one).
+     */
+    public PlantedModels(LlamaConfig shape, Model smallModel, FileType type, long seed) {
         this.small = smallModel.config();
         this.tokenizer = tokenizerOf(smallModel);
         this.config = plantedConfig(shape, small);
@@ -165,6 +175,7 @@ public final class PlantedModels {
 
     Map<String, Object> metadata() {
         Map<String, Object> m = SyntheticModels.configMetadata(config, "sequoia-planted (benchmark model, not trained)");
+        m.put(GgufWriter.FILE_TYPE, type.llamaFtype());
         int n = tokenizer.vocabSize();
         String[] pieces = new String[n];
         float[] scores = new float[n];
@@ -185,27 +196,32 @@ public final class PlantedModels {
         TensorNames g = TensorNames.GGUF;
         int dim = config.dim(), kv = config.kvDim(), hidden = config.hiddenDim(), vocab = config.vocabSize();
         List<TensorPlan> out = new ArrayList<>();
-        out.add(new TensorPlan(g.embedding(), type, new long[]{vocab, dim}, padded(weights.embedding)));
+        out.add(new TensorPlan(g.embedding(), typeFor(Role.EMBEDDING, 0, dim), new long[]{vocab, dim}, padded(weights.embedding)));
         for (int l = 0; l < config.layers(); l++) {
             SmallLayer s = l < small.layers() ? weights.layers.get(l) : null;
             String name = g.layerPrefix().formatted(l);
             out.add(norm(name + g.attnNorm(), s == null ? null : s.attnNorm));
-            out.add(matrix(name + g.wq(), dim, dim, s == null ? null : queryRows(s.wq)));
-            out.add(matrix(name + g.wk(), kv, dim, s == null ? null : keyRows(s.wk)));
-            out.add(matrix(name + g.wv(), kv, dim, s == null ? null : valueRows(s.wv)));
-            out.add(zeroOr(name + g.wo(), dim, dim, s == null ? null : outputRows(s.wo)));
+            out.add(matrix(name + g.wq(), typeFor(Role.ATTN_Q, l, dim), dim, dim, s == null ? null : queryRows(s.wq)));
+            out.add(matrix(name + g.wk(), typeFor(Role.ATTN_K, l, dim), kv, dim, s == null ? null : keyRows(s.wk)));
+            out.add(matrix(name + g.wv(), typeFor(Role.ATTN_V, l, dim), kv, dim, s == null ? null : valueRows(s.wv)));
+            out.add(zeroOr(name + g.wo(), typeFor(Role.ATTN_OUTPUT, l, dim), dim, dim, s == null ? null : outputRows(s.wo)));
             out.add(norm(name + g.ffnNorm(), s == null ? null : s.ffnNorm));
-            out.add(matrix(name + g.gate(), hidden, dim, s == null ? null : firstRows(s.w1)));
-            out.add(zeroOr(name + g.down(), dim, hidden, s == null ? null : firstRows(s.w2)));
-            out.add(matrix(name + g.up(), hidden, dim, s == null ? null : firstRows(s.w3)));
+            out.add(matrix(name + g.gate(), typeFor(Role.FFN_GATE, l, dim), hidden, dim, s == null ? null : firstRows(s.w1)));
+            out.add(zeroOr(name + g.down(), typeFor(Role.FFN_DOWN, l, hidden), dim, hidden, s == null ? null : firstRows(s.w2)));
+            out.add(matrix(name + g.up(), typeFor(Role.FFN_UP, l, dim), hidden, dim, s == null ? null : firstRows(s.w3)));
         }
         out.add(norm(g.finalNorm(), weights.finalNorm));
-        out.add(new TensorPlan(g.classifier(), type, new long[]{vocab, dim}, padded(weights.classifier)));
+        out.add(new TensorPlan(g.classifier(), typeFor(Role.OUTPUT, 0, dim), new long[]{vocab, dim}, padded(weights.classifier)));
         return out;
     }
 
+    /** The type of a matrix of {@code role} in layer {@code layer}, rows of {@code cols} values (as SyntheticModels). */
+    private TensorType typeFor(Role role, int layer, int cols) {
+        return type.typeFor(role, layer, config.layers(), config.heads() / config.kvHeads(), cols);
+    }
+
     /** A projection whose planted rows come from {@code planted} (null: not planted) and the rest are random. */
-    private TensorPlan matrix(String name, int rows, int cols, PlantedRows planted) {
+    private TensorPlan matrix(String name, TensorType type, int rows, int cols, PlantedRows planted) {
         RowSource noise = random.matrix(name, 1 / Math.sqrt(cols));
         return new TensorPlan(name, type, new long[]{rows, cols}, (row, out) -> {
             if (planted == null || !planted.fill(row, out)) noise.fill(row, out);
@@ -213,7 +229,7 @@ public final class PlantedModels {
     }
 
     /** wo or w2: the planted rows, every other entry exactly zero (an extra layer's is all zeros). */
-    private TensorPlan zeroOr(String name, int rows, int cols, PlantedRows planted) {
+    private TensorPlan zeroOr(String name, TensorType type, int rows, int cols, PlantedRows planted) {
         return new TensorPlan(name, type, new long[]{rows, cols}, (row, out) -> {
             if (planted == null || !planted.fill(row, out)) Arrays.fill(out, 0f);
         });

@@ -8,7 +8,11 @@ import dev.sequoia.engine.api.ModelSpec;
 import dev.sequoia.engine.api.Session;
 import dev.sequoia.engine.backend.offload.ModelExtents;
 import dev.sequoia.engine.backend.offload.StreamedLayerSource;
+import dev.sequoia.engine.format.FileType;
 import dev.sequoia.engine.format.ModelLoader;
+import dev.sequoia.engine.format.gguf.GgufFile;
+import dev.sequoia.engine.format.gguf.GgufReader;
+import dev.sequoia.engine.format.gguf.GgufWriter;
 import dev.sequoia.engine.kernel.ScalarMatMul;
 import dev.sequoia.engine.kv.KvCache;
 import dev.sequoia.engine.model.LayerSource;
@@ -152,6 +156,37 @@ class PlantedModelsTest {
                     logits = feed(transformer, cache, new int[]{greedy[i]});
                 }
                 assertArrayEquals(c.greedyTokens(), greedy, type + " greedy continuation of '" + c.prompt() + "'");
+            }
+        }
+    }
+
+    /**
+     * A planted K-quant target is a mix as llama.cpp writes it (Q4_K_M: Q4_K with Q6_K for the output and some
+     * attn_v / ffn_down layers), like the synthetic models whose per-tensor types SyntheticKQuantTest holds to
+     * llama.cpp's own files; and its planted zeros stay exact through every type of the mix.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = FileType.class, names = {"Q4_K_M", "Q3_K_M", "Q2_K", "Q4_0"})
+    void plantedMixesChooseLlamaCppsTensorTypes(FileType type) throws Exception {
+        LlamaConfig shape = shape(256, 512, 8, 8, 4);
+        Path planted = dir.resolve("mix-" + type + ".gguf"), synthetic = dir.resolve("synthetic-" + type + ".gguf");
+        try (Arena arena = Arena.ofShared()) {
+            Model small = ModelLoader.load(Fixtures.target(), Fixtures.tokenizer(), arena);
+            new PlantedModels(shape, small, type, 7).writeGguf(planted, bytes -> {});
+            new SyntheticModels(shape, type, 7).writeGguf(synthetic);
+            GgufFile mine = GgufReader.read(planted, SyntheticKQuantTest.map(planted, arena));
+            GgufFile reference = GgufReader.read(synthetic, SyntheticKQuantTest.map(synthetic, arena));
+            assertEquals(SyntheticKQuantTest.types(reference), SyntheticKQuantTest.types(mine), type + ": per-tensor types");
+            assertEquals(type.llamaFtype(), ((Number) mine.metadata().asMap().get(GgufWriter.FILE_TYPE)).intValue(),
+                    type + ": general.file_type");
+            long kinds = SyntheticKQuantTest.types(mine).values().stream().distinct().count();
+            assertTrue(kinds >= 3, type + ": a mix of quantized types besides the F32 norms, got " + SyntheticKQuantTest.types(mine));
+            Model model = ModelLoader.load(planted, null, arena);
+            for (int layers = 1; layers <= shape.layers(); layers += 7) {
+                float[][] residual = residualAfter(model, layers, arena);
+                for (float[] token : residual) {
+                    for (int i = 64; i < shape.dim(); i++) assertEquals(0f, token[i], type + ": coordinate " + i);
+                }
             }
         }
     }

@@ -115,7 +115,8 @@ class SyntheticKQuantTest {
         return new ObjectMapper().readTree(Fixtures.fixture("llamacpp/golden/" + label + ".json").toFile());
     }
 
-    private static Map<String, String> types(GgufFile f) {
+    /** Each tensor's ggml type id, by name. */
+    static Map<String, String> types(GgufFile f) {
         Map<String, String> out = new TreeMap<>();
         for (var t : f.tensors().values()) out.put(t.name(), String.valueOf(t.ggmlType()));
         return out;
@@ -125,7 +126,7 @@ class SyntheticKQuantTest {
         return GgufReader.slices(GgufReader.read(file, map(file, arena)));
     }
 
-    private static MemorySegment map(Path file, Arena arena) throws Exception {
+    static MemorySegment map(Path file, Arena arena) throws Exception {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
         }
