@@ -252,6 +252,33 @@ static inline __attribute__((always_inline)) __m512i subblock_dot(const __m512i 
 }
 
 /*
+ * One block's exact integers for tokens t0 .. t0 + T - 1, llama.cpp's per-block sums: G groups of 256 / G values,
+ * group j's unpacked quants at w + (64 / G) * j (one dword of 16 rows per zmm), sumi = sum_j sc_j * isum_j with
+ * isum_j the dot of (q - bias) with the token's quants, and with mins summ = sum_j mn_j * qsum_j, qsum_j the
+ * token's quant sum over group j. Integers, so any order gives the same bits.
+ */
+static inline __attribute__((always_inline)) void block_sums(int G, int bias, int mins, const __m512i *w, const __m512i *sc,
+        const __m512i *mn, int b, const int8_t *xq, const int32_t *qs16, int cols, int t0, int T, __m512i *sumi,
+        __m512i *summ) {
+    const int K = 64 / G, per16 = 16 / G; /* dwords per group, sums per 16 values per group */
+    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) sumi[t] = summ[t] = _mm512_setzero_si512();
+    for (int j = 0; j < G; j++) {
+        __m512i wj[8];
+        _Pragma("GCC unroll 8") for (int k = 0; k < K; k++) wj[k] = w[K * j + k];
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
+            int64_t tt = t0 + t;
+            const int32_t *q = qs16 + tt * (cols / 16) + 16LL * b + per16 * j;
+            int32_t qsum = per16 == 2 ? q[0] + q[1] : q[0];
+            const int8_t *xp = xq + tt * cols + 256LL * b + (256 / G) * j;
+            __m512i s = bias ? _mm512_set1_epi32(-bias * qsum) : _mm512_setzero_si512();
+            _Pragma("GCC unroll 8") for (int k = 0; k < K; k++) s = _mm512_dpbusd_epi32(s, wj[k], bcast32(xp + 4 * k));
+            sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(sc[j], s));
+            if (mins) summ[t] = _mm512_add_epi32(summ[t], _mm512_mullo_epi32(mn[j], _mm512_set1_epi32(qsum)));
+        }
+    }
+}
+
+/*
  * Q5_K's chain, as llama.cpp's q5_K x q8_K dot (ScalarKQuantInt8.rowDotQ5): per row lane and token, the block's
  * exact integers sumi = sum_j sc_j * isum_j and summ = sum_j m_j * (the token's quant sum over sub-block j),
  * then acc = fma(sumi, d * dx, acc) in out and accm = fma(summ, dmin * -dx, accm) in side (16 floats per
@@ -263,18 +290,7 @@ static inline __attribute__((always_inline)) void q5_panel_tile(const q4panel *p
         const float *xd, const int32_t *qs16, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live,
         float *side) {
     __m512i sumi[Q4_TILE], summ[Q4_TILE];
-    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) sumi[t] = summ[t] = _mm512_setzero_si512();
-    for (int j = 0; j < 8; j++) {
-        __m512i w[8];
-        _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) w[k] = p->w[j][k];
-        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
-            int64_t tt = t0 + t;
-            __m512i s = subblock_dot(w, xq + tt * cols + 256LL * b + 32 * j);
-            sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(p->sc[j], s));
-            const int32_t *q = qs16 + tt * (cols / 16) + 16LL * b + 2 * j;
-            summ[t] = _mm512_add_epi32(summ[t], _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(q[0] + q[1])));
-        }
-    }
+    block_sums(8, 0, 1, &p->w[0][0], p->sc, p->mn, b, xq, qs16, cols, t0, T, sumi, summ);
     _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
         int64_t tt = t0 + t;
         float *o = out + tt * outRows + r, *sd = side + 16 * t;
@@ -711,13 +727,6 @@ static inline __attribute__((always_inline)) void unpack_g16_panel(int type, con
     else unpack_q2_panel(rp, idx, at, p, pf);
 }
 
-/* Group j's exact dot with a token's 16 activation quants xp, from the bias's start (qsum: their sum). */
-static inline __attribute__((always_inline)) __m512i group_dot(int type, const __m512i w[4], const int8_t *xp, int32_t qsum) {
-    __m512i s = G16_BIAS(type) ? _mm512_set1_epi32(-G16_BIAS(type) * qsum) : _mm512_setzero_si512();
-    _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(xp + 4 * k));
-    return s;
-}
-
 /* The block's fp32 steps for one token: Q2_K's mins, then the scaled sum (ScalarKQuantInt8.rowDotG16). */
 static inline __attribute__((always_inline)) __m512 g16_block_acc(int type, const g16panel *p, __m512i sumi, __m512i summ,
                                                                   float dx, __m512 acc) {
@@ -729,18 +738,7 @@ static inline __attribute__((always_inline)) __m512 g16_block_acc(int type, cons
 static inline __attribute__((always_inline)) void g16_panel_tile(int type, const g16panel *p, int b, int nb, const int8_t *xq,
         const float *xd, const int32_t *qs16, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live) {
     __m512i sumi[8], summ[8];
-    _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) sumi[t] = summ[t] = _mm512_setzero_si512();
-    for (int j = 0; j < 16; j++) {
-        __m512i w[4];
-        _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) w[k] = p->w[j][k];
-        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
-            int64_t tt = t0 + t;
-            int32_t qsum = qs16[tt * (cols / 16) + 16LL * b + j];
-            __m512i s = group_dot(type, w, xq + tt * cols + 256LL * b + 16 * j, qsum);
-            sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(s, p->sc[j]));
-            if (type == SQ_Q2_K) summ[t] = _mm512_add_epi32(summ[t], _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(qsum)));
-        }
-    }
+    block_sums(16, G16_BIAS(type), type == SQ_Q2_K, &p->w[0][0], p->sc, p->mn, b, xq, qs16, cols, t0, T, sumi, summ);
     _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {
         float *o = out + (int64_t) (t0 + t) * outRows + r;
         __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
@@ -765,12 +763,8 @@ static inline __attribute__((always_inline)) void range_g16_decode(int type, con
         for (int b = 0; b < nb; b++) {
             prefetch_plan pf = decode_prefetch_step(w, rowBytes, nb, r0, P, pi, b, bb);
             unpack_g16_panel(type, rp, idx, (int64_t) bb * b, p, &pf);
-            __m512i sumi = _mm512_setzero_si512(), summ = _mm512_setzero_si512();
-            for (int j = 0; j < 16; j++) {
-                __m512i s = group_dot(type, p->w[j], xq + 256LL * b + 16 * j, qs16[16LL * b + j]);
-                sumi = _mm512_add_epi32(sumi, _mm512_mullo_epi32(s, p->sc[j]));
-                if (type == SQ_Q2_K) summ = _mm512_add_epi32(summ, _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(qs16[16LL * b + j])));
-            }
+            __m512i sumi, summ;
+            block_sums(16, G16_BIAS(type), type == SQ_Q2_K, &p->w[0][0], p->sc, p->mn, b, xq, qs16, cols, 0, 1, &sumi, &summ);
             acc = g16_block_acc(type, p, sumi, summ, xd[b], acc);
         }
         decode_store(out, r0, pi, P, acc);
