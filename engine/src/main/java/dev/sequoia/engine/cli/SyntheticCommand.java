@@ -81,7 +81,7 @@ public final class SyntheticCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined()) {
             Model small = ModelLoader.load(plant, tokenizer, arena);
-            // a planted model keeps one weight type (the mix's base: Q4_K_M -> Q4_K), so every zero block stays exact
+            // a K-quant mix is typed per tensor as llama.cpp does; a block of zeros decodes to zeros in every type
             PlantedModels planted = new PlantedModels(shapeConfig, small, type, seed);
             planted.writeGguf(out, new Progress("writing " + out.getFileName(), planted.fileSize()));
             LlamaConfig c = planted.config();
