@@ -13,8 +13,8 @@
  * sub-block), rowDotQ5 (Q5_K, unpacked as Q4_K with a fifth bit; per block, llama.cpp's exact integer sums of
  * scales and mins) and rowDotG16 (Q6_K, Q3_K, Q2_K in groups of 16: per block the exact integer
  * sum_j sc_j * isum_j, and Q2_K's mins likewise). No value depends on n, the token tiling or the row split.
- * Q4_K also takes its integer dots from AMX tile multiplies for whole tiles of 16 tokens where the CPU and
- * the OS allow (about 1.4x at n = 16; for Q6_K, with twice the groups to scale, AMX measured no faster), and
+ * Q4_K and Q5_K also take their integer dots from AMX tile multiplies for whole tiles of 16 tokens where the
+ * CPU and the OS allow (about 1.4x at n = 16; for Q6_K, with twice the groups to scale, AMX measured no faster), and
  * at n = 1 the unpacked quants go straight into the token's dots (no scratch). Decode (n = 1) puts runs of
  * rows, not consecutive rows, in the 16 lanes (range_q45_decode, range_g16_decode): 16 sequential streams the
  * L2 streamer follows, about 1.0 of a sequential read from DRAM where consecutive rows reached 0.70 (2048
@@ -281,11 +281,22 @@ static inline __attribute__((always_inline)) void block_sums(int G, int bias, in
 /*
  * Q5_K's chain, as llama.cpp's q5_K x q8_K dot (ScalarKQuantInt8.rowDotQ5): per row lane and token, the block's
  * exact integers sumi = sum_j sc_j * isum_j and summ = sum_j m_j * (the token's quant sum over sub-block j),
- * then acc = fma(sumi, d * dx, acc) in out and accm = fma(summ, dmin * -dx, accm) in side (16 floats per
+ * then (q5_block_acc) acc = fma(sumi, d * dx, acc) in out and accm = fma(summ, dmin * -dx, accm) in side (16 floats per
  * token); the row's result is acc + accm once every block is in. (Q4_K's per-sub-block fp32 chain reproduced
  * llama.cpp's Q4_K_M logits but not its Q5_K_M ones: an activation quantized on the other side of a rounding
  * boundary moved them by 0.1.) Sums stay exact: |sumi| <= 8 * 63 * 32 * 31 * 127 < 2^31.
  */
+static inline __attribute__((always_inline)) void q5_block_acc(const q4panel *p, int b, int nb, __m512i sumi, __m512i summ,
+                                                                float dx, float *o, float *sd, __mmask16 live) {
+    __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
+    __m512 accm = b == 0 ? _mm512_setzero_ps() : _mm512_load_ps(sd);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(p->d, _mm512_set1_ps(dx)), acc);
+    accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(summ), _mm512_mul_ps(p->dmin, _mm512_set1_ps(-dx)), accm);
+    _mm512_mask_storeu_ps(o, live, b == nb - 1 ? _mm512_add_ps(acc, accm) : acc);
+    _mm512_store_ps(sd, accm);
+}
+
+/* Tokens t0 .. t0 + T - 1 x the unpacked block b of the Q5_K panel at row r (side: their mins' chains). */
 static inline __attribute__((always_inline)) void q5_panel_tile(const q4panel *p, int b, int nb, const int8_t *xq,
         const float *xd, const int32_t *qs16, int cols, int t0, int T, float *out, int outRows, int r, __mmask16 live,
         float *side) {
@@ -293,14 +304,7 @@ static inline __attribute__((always_inline)) void q5_panel_tile(const q4panel *p
     block_sums(8, 0, 1, &p->w[0][0], p->sc, p->mn, b, xq, qs16, cols, t0, T, sumi, summ);
     _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {
         int64_t tt = t0 + t;
-        float *o = out + tt * outRows + r, *sd = side + 16 * t;
-        __m512 acc = b == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(live, o);
-        __m512 accm = b == 0 ? _mm512_setzero_ps() : _mm512_load_ps(sd);
-        float dx = xd[tt * nb + b];
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi[t]), _mm512_mul_ps(p->d, _mm512_set1_ps(dx)), acc);
-        accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(summ[t]), _mm512_mul_ps(p->dmin, _mm512_set1_ps(-dx)), accm);
-        _mm512_mask_storeu_ps(o, live, b == nb - 1 ? _mm512_add_ps(acc, accm) : acc);
-        _mm512_store_ps(sd, accm);
+        q5_block_acc(p, b, nb, sumi[t], summ[t], xd[tt * nb + b], out + tt * outRows + r, side + 16 * t, live);
     }
 }
 
@@ -424,6 +428,22 @@ static inline void q4_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq
         _mm512_mask_storeu_ps(o, live, acc);
     }
 }
+
+/* Tokens t0 .. t0 + 15 x block b of the Q5_K panel at row r, from the tile products: q5_panel_tile's integers and chain. */
+static inline void q5_amx_tile(const q4panel *p, int b, int nb, const int8_t *xq, const float *xd, const int32_t *qs16,
+                               int cols, int t0, float *out, int outRows, int r, __mmask16 live, float *side) {
+    q4_amx_dots(p, xq, cols, b, t0);
+    for (int t = 0; t < 16; t++) {
+        int64_t tt = t0 + t;
+        const int32_t *q = qs16 + tt * (cols / 16) + 16LL * b;
+        __m512i sumi = _mm512_setzero_si512(), summ = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j++) {
+            sumi = _mm512_add_epi32(sumi, _mm512_mullo_epi32(p->sc[j], _mm512_load_si512((const void *) amx_c[j][t])));
+            summ = _mm512_add_epi32(summ, _mm512_mullo_epi32(p->mn[j], _mm512_set1_epi32(q[2 * j] + q[2 * j + 1])));
+        }
+        q5_block_acc(p, b, nb, sumi, summ, xd[tt * nb + b], out + tt * outRows + r, side + 16 * t, live);
+    }
+}
 #else
 #define SQ_AMX 0
 int sq_kq8_allow_amx(int allow) { (void) allow; return 0; }
@@ -469,14 +489,19 @@ static inline __attribute__((always_inline)) void decode_store(float *out, int r
  */
 static inline __attribute__((always_inline)) void q5_panel_rows(q4panel *p, const uint8_t *const rp[16], const uint8_t *w,
         int64_t rowBytes, int nb, int r, int r1, const int8_t *xq, const float *xd, const int32_t *qs16, int cols, int n,
-        float *out, int outRows, __mmask16 live) {
+        float *out, int outRows, __mmask16 live, int amx) {
+    (void) amx;
     float side[Q5_CHUNK * 16] __attribute__((aligned(64)));
     for (int c0 = 0; c0 < n; c0 += Q5_CHUNK) {
         int c1 = n - c0 > Q5_CHUNK ? c0 + Q5_CHUNK : n;
         for (int b = 0; b < nb; b++) {
             prefetch_plan pf = c0 == 0 ? plan_ahead(w, rowBytes, 176, nb, r, b, r1) : (prefetch_plan) {NULL, 0, rowBytes, 176};
             unpack_q4_panel(1, rp, 176LL * b, p, &pf, NULL, 0.0f, NULL, NULL, NULL, NULL);
-            for (int t0 = c0; t0 < c1; t0 += Q4_TILE) {
+            int t0 = c0;
+#if SQ_AMX
+            if (amx) for (; t0 + 16 <= c1; t0 += 16) q5_amx_tile(p, b, nb, xq, xd, qs16, cols, t0, out, outRows, r, live, side + 16 * (t0 - c0));
+#endif
+            for (; t0 < c1; t0 += Q4_TILE) {
                 float *sd = side + 16 * (t0 - c0);
                 switch (c1 - t0 >= Q4_TILE ? Q4_TILE : c1 - t0) {
                     case 1: q5_panel_tile(p, b, nb, xq, xd, qs16, cols, t0, 1, out, outRows, r, live, sd); break;
@@ -528,8 +553,9 @@ static inline __attribute__((always_inline)) void range_q45_panels(int five, con
         range_q45_decode(five, w, rowBytes, cols, r0, P, xq, xd, fs32, qs16, out);
         r0 += 16 * P;
     }
+    int amx = 0;
 #if SQ_AMX
-    int amx = !five && n >= 16 && amx_usable();
+    amx = n >= 16 && amx_usable();
     if (amx) amx_configure(32);
 #endif
     for (int r = r0; r < r1; r += 16) {
@@ -549,7 +575,7 @@ static inline __attribute__((always_inline)) void range_q45_panels(int five, con
             continue;
         }
         if (five) {
-            q5_panel_rows(p, rp, w, rowBytes, nb, r, r1, xq, xd, qs16, cols, n, out, outRows, live);
+            q5_panel_rows(p, rp, w, rowBytes, nb, r, r1, xq, xd, qs16, cols, n, out, outRows, live, amx);
             continue;
         }
         for (int b = 0; b < nb; b++) {
