@@ -47,4 +47,13 @@ static inline __attribute__((always_inline)) void transpose8x2(__m512i z[8]) {
     }
 }
 
+/*
+ * The decode panels' results (sequoia_kq8.c, sequoia_q8q8.c), whose lane k is row r + k * P (each lane walks its
+ * own run of P rows): acc's 16 lanes to those rows of out.
+ */
+static inline __attribute__((always_inline)) void store_row_runs(float *out, int r, int P, __m512 acc) {
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    _mm512_i32scatter_ps(out, _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r)), acc, 4);
+}
+
 #endif

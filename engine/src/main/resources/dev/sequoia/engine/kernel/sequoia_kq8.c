@@ -133,6 +133,16 @@ static inline __attribute__((always_inline)) __m512i bcast32(const int8_t *p) {
     return _mm512_set1_epi32(v);
 }
 
+/* 32 bytes at offset off of the 16 rows, transposed: z[k] = bytes 4k .. 4k + 3 of each row. */
+static inline __attribute__((always_inline)) void rows_bytes32(const uint8_t *const rp[16], int64_t off, __m512i z[8]) {
+    for (int i = 0; i < 8; i++) {
+        __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + off));
+        __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + off));
+        z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    }
+    transpose8x2(z);
+}
+
 /* Bit j of every byte of h at bit 4 (the 16-bit shifts move no bit 4 across a byte for j = 0..7). */
 static inline __attribute__((always_inline)) __m512i high_bit4(__m512i h, int j) {
     __m512i s = j < 4 ? _mm512_slli_epi16(h, 4 - j) : j > 4 ? _mm512_srli_epi16(h, j - 4) : h;
@@ -192,23 +202,11 @@ static inline __attribute__((always_inline)) void unpack_q4_panel(int five, cons
     const __m512i low4 = _mm512_set1_epi8(0x0F);
     const int64_t qs = five ? 48 : 16;
     __m512i H[8]; /* Q5_K: H[k] = qh bytes 4k .. 4k + 3 of the 16 rows, as z[k] below holds their nibbles */
-    if (five) {
-        for (int i = 0; i < 8; i++) {
-            __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + 16));
-            __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + 16));
-            H[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-        }
-        transpose8x2(H);
-    }
+    if (five) rows_bytes32(rp, at + 16, H);
     for (int g = 0; g < 4; g++) {
         prefetch_rows(pf, 4 * g, 4 * g + 4);
         __m512i z[8];
-        for (int i = 0; i < 8; i++) {
-            __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + at + qs + 32 * g));
-            __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + at + qs + 32 * g));
-            z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-        }
-        transpose8x2(z);
+        rows_bytes32(rp, at + qs + 32 * g, z);
         if (x1 == NULL) {
             for (int k = 0; k < 8; k++) {
                 p->w[2 * g][k] = _mm512_and_si512(z[k], low4);
@@ -473,13 +471,6 @@ static inline __attribute__((always_inline)) prefetch_plan decode_prefetch_step(
     return pf;
 }
 
-/* Panel pi's 16 results to their rows r0 + pi + k * P. */
-static inline __attribute__((always_inline)) void decode_store(float *out, int r0, int pi, int P, __m512 acc) {
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    __m512i rows = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r0 + pi));
-    _mm512_i32scatter_ps(out, rows, acc, 4);
-}
-
 /* Tokens per pass over a Q5_K panel's blocks: the mins' chains of that many tokens wait on the stack. */
 #define Q5_CHUNK 64
 
@@ -537,7 +528,7 @@ static inline __attribute__((always_inline)) void range_q45_decode(int five, con
                             five ? qs16 + 16LL * b : NULL,
                             &acc, &accm);
         }
-        decode_store(out, r0, pi, P, five ? _mm512_add_ps(acc, accm) : acc);
+        store_row_runs(out, r0 + pi, P, five ? _mm512_add_ps(acc, accm) : acc);
     }
 }
 
@@ -636,16 +627,6 @@ static __thread g16panel g16scratch __attribute__((aligned(64)));
 /* Dword at byte offset off of each of the 16 rows (row i at base + idx[i]). */
 static inline __attribute__((always_inline)) __m512i rows_dword(const uint8_t *base, __m512i idx, int off) {
     return _mm512_i32gather_epi32(idx, (const void *) (base + off), 1);
-}
-
-/* 32 bytes at offset off of the 16 rows, transposed: z[k] = bytes 4k .. 4k + 3 of each row. */
-static inline __attribute__((always_inline)) void rows_bytes32(const uint8_t *const rp[16], int64_t off, __m512i z[8]) {
-    for (int i = 0; i < 8; i++) {
-        __m256i lo = _mm256_loadu_si256((const __m256i *) (rp[i] + off));
-        __m256i hi = _mm256_loadu_si256((const __m256i *) (rp[i + 8] + off));
-        z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-    }
-    transpose8x2(z);
 }
 
 /* Byte b (0..3) of every dword lane of v. */
@@ -793,7 +774,7 @@ static inline __attribute__((always_inline)) void range_g16_decode(int type, con
             block_sums(16, G16_BIAS(type), type == SQ_Q2_K, &p->w[0][0], p->sc, p->mn, b, xq, qs16, cols, 0, 1, &sumi, &summ);
             acc = g16_block_acc(type, p, sumi, summ, xd[b], acc);
         }
-        decode_store(out, r0, pi, P, acc);
+        store_row_runs(out, r0 + pi, P, acc);
     }
 }
 

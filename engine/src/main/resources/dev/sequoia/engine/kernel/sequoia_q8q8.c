@@ -203,8 +203,7 @@ static inline __attribute__((always_inline)) void panel_direct(int four, const u
         }
     }
     if (P > 0) {
-        const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-        _mm512_i32scatter_ps(out, _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(P)), _mm512_set1_epi32(r)), acc[0], 4);
+        store_row_runs(out, r, P, acc[0]);
         return;
     }
     _Pragma("GCC unroll 4") for (int j = 0; j < T; j++) _mm512_mask_storeu_ps(out + (int64_t) j * outRows + r, live, acc[j]);
