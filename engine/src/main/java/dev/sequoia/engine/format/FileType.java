@@ -1,5 +1,6 @@
 package dev.sequoia.engine.format;
 
+import dev.sequoia.engine.model.LlamaConfig;
 import dev.sequoia.engine.tensor.TensorType;
 
 /**
@@ -66,11 +67,11 @@ public enum FileType {
     }
 
     /**
-     * The type of a matrix of {@code role} in layer {@code layer} of {@code layers} (ignored for the embedding
-     * and output), {@code gqa} = heads / kv_heads, rows of {@code cols} values.
+     * The type of a matrix of {@code role} in layer {@code layer} (ignored for the embedding and output) of a model
+     * of {@code shape} (its layer count and heads / kv_heads choose as llama.cpp does), rows of {@code cols} values.
      */
-    public TensorType typeFor(Role role, int layer, int layers, int gqa, long cols) {
-        TensorType t = chosen(role, layer, layers, gqa);
+    public TensorType typeFor(Role role, int layer, LlamaConfig shape, long cols) {
+        TensorType t = chosen(role, layer, shape.layers(), shape.heads() / shape.kvHeads());
         return t.isKQuant() && cols % t.blockSize() != 0 ? TensorType.Q8_0 : t;
     }
 

@@ -196,41 +196,37 @@ public final class PlantedModels {
         TensorNames g = TensorNames.GGUF;
         int dim = config.dim(), kv = config.kvDim(), hidden = config.hiddenDim(), vocab = config.vocabSize();
         List<TensorPlan> out = new ArrayList<>();
-        out.add(new TensorPlan(g.embedding(), typeFor(Role.EMBEDDING, 0, dim), new long[]{vocab, dim}, padded(weights.embedding)));
+        out.add(new TensorPlan(g.embedding(), type.typeFor(Role.EMBEDDING, 0, config, dim), new long[]{vocab, dim},
+                padded(weights.embedding)));
         for (int l = 0; l < config.layers(); l++) {
             SmallLayer s = l < small.layers() ? weights.layers.get(l) : null;
             String name = g.layerPrefix().formatted(l);
             out.add(norm(name + g.attnNorm(), s == null ? null : s.attnNorm));
-            out.add(matrix(name + g.wq(), typeFor(Role.ATTN_Q, l, dim), dim, dim, s == null ? null : queryRows(s.wq)));
-            out.add(matrix(name + g.wk(), typeFor(Role.ATTN_K, l, dim), kv, dim, s == null ? null : keyRows(s.wk)));
-            out.add(matrix(name + g.wv(), typeFor(Role.ATTN_V, l, dim), kv, dim, s == null ? null : valueRows(s.wv)));
-            out.add(zeroOr(name + g.wo(), typeFor(Role.ATTN_OUTPUT, l, dim), dim, dim, s == null ? null : outputRows(s.wo)));
+            out.add(matrix(name + g.wq(), Role.ATTN_Q, l, dim, dim, s == null ? null : queryRows(s.wq)));
+            out.add(matrix(name + g.wk(), Role.ATTN_K, l, kv, dim, s == null ? null : keyRows(s.wk)));
+            out.add(matrix(name + g.wv(), Role.ATTN_V, l, kv, dim, s == null ? null : valueRows(s.wv)));
+            out.add(zeroOr(name + g.wo(), Role.ATTN_OUTPUT, l, dim, dim, s == null ? null : outputRows(s.wo)));
             out.add(norm(name + g.ffnNorm(), s == null ? null : s.ffnNorm));
-            out.add(matrix(name + g.gate(), typeFor(Role.FFN_GATE, l, dim), hidden, dim, s == null ? null : firstRows(s.w1)));
-            out.add(zeroOr(name + g.down(), typeFor(Role.FFN_DOWN, l, hidden), dim, hidden, s == null ? null : firstRows(s.w2)));
-            out.add(matrix(name + g.up(), typeFor(Role.FFN_UP, l, dim), hidden, dim, s == null ? null : firstRows(s.w3)));
+            out.add(matrix(name + g.gate(), Role.FFN_GATE, l, hidden, dim, s == null ? null : firstRows(s.w1)));
+            out.add(zeroOr(name + g.down(), Role.FFN_DOWN, l, dim, hidden, s == null ? null : firstRows(s.w2)));
+            out.add(matrix(name + g.up(), Role.FFN_UP, l, hidden, dim, s == null ? null : firstRows(s.w3)));
         }
         out.add(norm(g.finalNorm(), weights.finalNorm));
-        out.add(new TensorPlan(g.classifier(), typeFor(Role.OUTPUT, 0, dim), new long[]{vocab, dim}, padded(weights.classifier)));
+        out.add(new TensorPlan(g.classifier(), type.typeFor(Role.OUTPUT, 0, config, dim), new long[]{vocab, dim},
+                padded(weights.classifier)));
         return out;
     }
-
-    /** The type of a matrix of {@code role} in layer {@code layer}, rows of {@code cols} values (as SyntheticModels). */
-    private TensorType typeFor(Role role, int layer, int cols) {
-        return type.typeFor(role, layer, config.layers(), config.heads() / config.kvHeads(), cols);
-    }
-
     /** A projection whose planted rows come from {@code planted} (null: not planted) and the rest are random. */
-    private TensorPlan matrix(String name, TensorType type, int rows, int cols, PlantedRows planted) {
+    private TensorPlan matrix(String name, Role role, int layer, int rows, int cols, PlantedRows planted) {
         RowSource noise = random.matrix(name, 1 / Math.sqrt(cols));
-        return new TensorPlan(name, type, new long[]{rows, cols}, (row, out) -> {
+        return new TensorPlan(name, type.typeFor(role, layer, config, cols), new long[]{rows, cols}, (row, out) -> {
             if (planted == null || !planted.fill(row, out)) noise.fill(row, out);
         });
     }
 
     /** wo or w2: the planted rows, every other entry exactly zero (an extra layer's is all zeros). */
-    private TensorPlan zeroOr(String name, TensorType type, int rows, int cols, PlantedRows planted) {
-        return new TensorPlan(name, type, new long[]{rows, cols}, (row, out) -> {
+    private TensorPlan zeroOr(String name, Role role, int layer, int rows, int cols, PlantedRows planted) {
+        return new TensorPlan(name, type.typeFor(role, layer, config, cols), new long[]{rows, cols}, (row, out) -> {
             if (planted == null || !planted.fill(row, out)) Arrays.fill(out, 0f);
         });
     }

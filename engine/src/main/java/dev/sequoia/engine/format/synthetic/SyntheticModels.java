@@ -104,7 +104,7 @@ public final class SyntheticModels {
         TensorNames g = TensorNames.GGUF; // canonical names seed the random streams in every format
         int dim = config.dim(), kv = config.kvDim(), hidden = config.hiddenDim(), vocab = config.vocabSize();
         List<TensorPlan> out = new ArrayList<>();
-        out.add(new TensorPlan(names.embedding(), typeFor(Role.EMBEDDING, 0, dim), new long[]{vocab, dim},
+        out.add(new TensorPlan(names.embedding(), type.typeFor(Role.EMBEDDING, 0, config, dim), new long[]{vocab, dim},
                 weights.matrix(g.embedding(), EMBEDDING_STD)));
         for (int l = 0; l < config.layers(); l++) {
             out.add(norm(names.layer(l, names.attnNorm()), g.layer(l, g.attnNorm())));
@@ -118,19 +118,14 @@ public final class SyntheticModels {
             out.add(projection(Role.FFN_UP, l, names.layer(l, names.up()), g.layer(l, g.up()), hidden, dim, false));
         }
         out.add(norm(names.finalNorm(), g.finalNorm()));
-        out.add(new TensorPlan(names.classifier(), typeFor(Role.OUTPUT, 0, dim), new long[]{vocab, dim},
+        out.add(new TensorPlan(names.classifier(), type.typeFor(Role.OUTPUT, 0, config, dim), new long[]{vocab, dim},
                 weights.matrix(g.classifier(), CLASSIFIER_GAIN / Math.sqrt(dim))));
         return out;
     }
-
-    private TensorType typeFor(Role role, int layer, int cols) {
-        return type.typeFor(role, layer, config.layers(), config.heads() / config.kvHeads(), cols);
-    }
-
     private TensorPlan projection(Role role, int layer, String name, String canonical, int rows, int cols, boolean halves) {
         var source = weights.matrix(canonical, 1 / Math.sqrt(cols));
         if (halves) source = SyntheticWeights.halvesLayout(source, config.headDim());
-        return new TensorPlan(name, typeFor(role, layer, cols), new long[]{rows, cols}, source);
+        return new TensorPlan(name, type.typeFor(role, layer, config, cols), new long[]{rows, cols}, source);
     }
 
     private TensorPlan norm(String name, String canonical) {
